@@ -1,0 +1,29 @@
+# Thin wrappers over go test. FUZZTIME sets how long each fuzz target runs.
+GO ?= go
+FUZZTIME ?= 30s
+BENCHCOUNT ?= 5
+
+.PHONY: test race bench fuzz e2e vet
+
+test:
+	$(GO) test ./...
+
+race:
+	$(GO) test -race ./...
+
+vet:
+	$(GO) vet ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./...
+
+# Runs every Fuzz* target of every package for FUZZTIME each.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+e2e:
+	bash e2e/run.sh

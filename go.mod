@@ -1,0 +1,3 @@
+module github.com/kprofiler/kprofiler
+
+go 1.26
