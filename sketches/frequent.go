@@ -1,0 +1,268 @@
+package sketches
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// ErrorType selects which kind of error FrequentStrings.FrequentItems avoids.
+type ErrorType int
+
+const (
+	// NoFalsePositives returns only items whose lower bound exceeds the
+	// threshold: every returned item truly occurs more often than the
+	// threshold, but some such items may be missing. whylogs uses this mode.
+	NoFalsePositives ErrorType = iota
+	// NoFalseNegatives returns every item whose upper bound exceeds the
+	// threshold: when the threshold is at least MaximumError, every item that
+	// truly occurs more often than the threshold is returned, possibly with
+	// some that do not.
+	NoFalseNegatives
+)
+
+// String returns the DataSketches name of t ("NO_FALSE_POSITIVES" or
+// "NO_FALSE_NEGATIVES").
+func (t ErrorType) String() string {
+	switch t {
+	case NoFalsePositives:
+		return "NO_FALSE_POSITIVES"
+	case NoFalseNegatives:
+		return "NO_FALSE_NEGATIVES"
+	}
+	return fmt.Sprintf("ErrorType(%d)", int(t))
+}
+
+// MaxFrequentLgMapSize is the largest lgMaxMapSize NewFrequentStrings accepts
+// and the largest one UnmarshalBinary reads. A map of 2^26 slots takes about
+// 1.9 GB (28 bytes a slot); whylogs uses lgMaxMapSize 10.
+const MaxFrequentLgMapSize = 26
+
+// FrequentStrings is the DataSketches frequent-items sketch for strings
+// (Java FrequentItemsSketch<String>, C++ frequent_items_sketch<std::string>,
+// Python frequent_strings_sketch). It tracks at most 0.75·2^lgMaxMapSize items
+// in a reverse-purge hash map and estimates the total weight of every item
+// with a deterministic error: for a tracked item
+//
+//	LowerBound(x) ≤ true weight of x ≤ UpperBound(x),  UpperBound − LowerBound = MaximumError()
+//
+// and an untracked item has true weight ≤ MaximumError(). MaximumError() never
+// exceeds Epsilon()·StreamLength() = 3.5/2^lgMaxMapSize · total weight.
+//
+// Keys are placed with Java's hashing (String.hashCode over UTF-16 units,
+// fmix64, low bits) and the purge samples min(1024, 0.75·2^lgMaxMapSize)
+// counters as Java does, so a stream fed in the same order produces the same
+// state and the same bytes as DataSketches Java. C++ places keys differently
+// and samples min(1024, active) counters, so it may keep different items for
+// the same stream; the bounds hold for both.
+//
+// The sketch keeps references to the item strings it tracks (like a Go map);
+// it does not copy them.
+//
+// The zero value is not usable; use NewFrequentStrings or UnmarshalBinary.
+// A FrequentStrings is not safe for concurrent use: Update, UpdateWeighted,
+// Merge (on the receiver) and UnmarshalBinary are writes; all other methods
+// only read and may run concurrently with each other when no write is in
+// progress.
+type FrequentStrings struct {
+	lgMax  int
+	m      rpMap
+	total  int64 // stream length: sum of all weights
+	offset int64 // sum of purge medians (and merged offsets): the maximum error
+}
+
+// FrequentItem is one row returned by FrequentStrings.FrequentItems.
+type FrequentItem struct {
+	Item       string
+	Estimate   int64 // counter + MaximumError (= UpperBound)
+	LowerBound int64 // counter: a guaranteed lower bound on the true weight
+	UpperBound int64 // counter + MaximumError: a guaranteed upper bound
+}
+
+// NewFrequentStrings returns an empty sketch whose map grows up to
+// 2^lgMaxMapSize slots (tracking up to 0.75·2^lgMaxMapSize items). It returns
+// ErrInvalidArgument unless 3 ≤ lgMaxMapSize ≤ MaxFrequentLgMapSize. The map
+// starts at 8 slots (lgCurMapSize 3).
+func NewFrequentStrings(lgMaxMapSize int) (*FrequentStrings, error) {
+	if lgMaxMapSize < lgMinFrequentMapSize || lgMaxMapSize > MaxFrequentLgMapSize {
+		return nil, fmt.Errorf("frequent: lgMaxMapSize %d outside [%d, %d]: %w",
+			lgMaxMapSize, lgMinFrequentMapSize, MaxFrequentLgMapSize, ErrInvalidArgument)
+	}
+	return &FrequentStrings{lgMax: lgMaxMapSize, m: newRPMap(lgMinFrequentMapSize)}, nil
+}
+
+// sampleSize is Java's purge sample size, min(1024, floor(0.75·2^lgMax)).
+func (s *FrequentStrings) sampleSize() int {
+	return min(frequentSampleLimit, frequentCapacity(s.lgMax))
+}
+
+// Update adds one occurrence of item. The empty string is an item like any
+// other. Once the stream length reaches math.MaxInt64 further updates are
+// ignored (the weight could not be represented).
+func (s *FrequentStrings) Update(item string) {
+	if s.total == math.MaxInt64 {
+		return
+	}
+	s.add(item, 1)
+}
+
+// UpdateWeighted adds weight w to item. A weight of 0 is a no-op; a negative
+// weight, or one that would overflow the int64 stream length, returns
+// ErrInvalidArgument and changes nothing.
+func (s *FrequentStrings) UpdateWeighted(item string, w int64) error {
+	if w < 0 {
+		return fmt.Errorf("frequent: negative weight %d: %w", w, ErrInvalidArgument)
+	}
+	if w == 0 {
+		return nil
+	}
+	if s.total > math.MaxInt64-w {
+		return fmt.Errorf("frequent: weight %d overflows stream length %d: %w", w, s.total, ErrInvalidArgument)
+	}
+	s.add(item, w)
+	return nil
+}
+
+// add is the update step: the stream length grows by w, then the item's
+// counter; a new item that overfills the map doubles it (below lgMax) or
+// purges it (at lgMax), adding the purge median to the offset.
+func (s *FrequentStrings) add(item string, w int64) {
+	if s.m.pend != nil {
+		s.m.materialize()
+	}
+	s.total += w
+	if s.m.adjustOrInsert(item, w) && s.m.numActive > frequentCapacity(s.m.lg) {
+		if s.m.lg < s.lgMax {
+			s.m.resize()
+		} else {
+			s.offset += s.m.purge(s.sampleSize())
+		}
+	}
+}
+
+// Merge adds the stream summarized by o to s, following DataSketches: every
+// (item, counter) of o is added as a weighted update (visiting o's slots with
+// Java's golden-ratio stride), then o's maximum error is added to s's and the
+// stream length becomes the sum of both. The sketches may have different
+// lgMaxMapSize; s keeps its own. Merging a sketch to which nothing was ever
+// added changes nothing; a sketch whose map a purge emptied still contributes
+// its stream length and error. o is not modified (s.Merge(s) doubles s).
+// A nil o, or a sum of stream lengths beyond math.MaxInt64, returns
+// ErrInvalidArgument and leaves s unchanged.
+func (s *FrequentStrings) Merge(o *FrequentStrings) error {
+	if o == nil {
+		return fmt.Errorf("frequent: merge of nil sketch: %w", ErrInvalidArgument)
+	}
+	if o.total == 0 {
+		return nil
+	}
+	if s.total > math.MaxInt64-o.total {
+		return fmt.Errorf("frequent: merged stream length overflows int64: %w", ErrInvalidArgument)
+	}
+	if o == s {
+		o = s.Clone()
+	}
+	total := s.total + o.total
+	o.m.forEachMergeOrder(func(k string, v int64) { s.add(k, v) })
+	s.offset += o.offset
+	s.total = total
+	return nil
+}
+
+// Clone returns an independent deep copy of s.
+func (s *FrequentStrings) Clone() *FrequentStrings {
+	return &FrequentStrings{lgMax: s.lgMax, m: s.m.clone(), total: s.total, offset: s.offset}
+}
+
+// Estimate returns the estimated weight of item: its counter plus
+// MaximumError when it is tracked, 0 when it is not (C++ and Java agree).
+func (s *FrequentStrings) Estimate(item string) int64 {
+	if c := s.m.get(item); c > 0 {
+		return c + s.offset
+	}
+	return 0
+}
+
+// LowerBound returns a guaranteed lower bound on the true weight of item (its
+// counter; 0 when untracked).
+func (s *FrequentStrings) LowerBound(item string) int64 { return s.m.get(item) }
+
+// UpperBound returns a guaranteed upper bound on the true weight of item (its
+// counter plus MaximumError; MaximumError when untracked).
+func (s *FrequentStrings) UpperBound(item string) int64 { return s.m.get(item) + s.offset }
+
+// MaximumError returns the offset: the sum of the medians subtracted by
+// purges (plus the errors of merged sketches). It bounds UpperBound −
+// LowerBound for every item.
+func (s *FrequentStrings) MaximumError() int64 { return s.offset }
+
+// StreamLength returns the total weight of all updates (merged ones included).
+func (s *FrequentStrings) StreamLength() int64 { return s.total }
+
+// NumActive returns the number of items currently tracked.
+func (s *FrequentStrings) NumActive() int {
+	if s.m.pend != nil {
+		return len(s.m.pend.keys)
+	}
+	return s.m.numActive
+}
+
+// IsEmpty reports whether nothing was ever added (StreamLength() == 0).
+// Unlike DataSketches C++/Java (numActive == 0), a sketch whose map a purge
+// emptied is not empty: it still carries a stream length and an error.
+func (s *FrequentStrings) IsEmpty() bool { return s.total == 0 }
+
+// LgMaxMapSize returns the base-2 logarithm of the largest map size.
+func (s *FrequentStrings) LgMaxMapSize() int { return s.lgMax }
+
+// LgCurMapSize returns the base-2 logarithm of the current map size
+// (3 ≤ LgCurMapSize ≤ LgMaxMapSize).
+func (s *FrequentStrings) LgCurMapSize() int { return s.m.lg }
+
+// Epsilon returns the a priori relative error 3.5/2^lgMaxMapSize: the maximum
+// error never exceeds Epsilon()·StreamLength().
+func (s *FrequentStrings) Epsilon() float64 { return FrequentEpsilon(s.lgMax) }
+
+// AprioriError returns Epsilon()·StreamLength(), the worst-case bound on
+// MaximumError for the current stream length.
+func (s *FrequentStrings) AprioriError() float64 { return s.Epsilon() * float64(s.total) }
+
+// FrequentEpsilon returns 3.5/2^lgMaxMapSize, the a priori relative error of a
+// frequent-items sketch with that map size.
+func FrequentEpsilon(lgMaxMapSize int) float64 { return math.Ldexp(3.5, -lgMaxMapSize) }
+
+// FrequentItems returns FrequentItemsThreshold(t, MaximumError()).
+func (s *FrequentStrings) FrequentItems(t ErrorType) []FrequentItem {
+	return s.FrequentItemsThreshold(t, s.offset)
+}
+
+// FrequentItemsThreshold returns the tracked items whose lower bound
+// (NoFalsePositives) or upper bound (NoFalseNegatives) is strictly greater
+// than threshold, sorted by estimate descending and then by item ascending,
+// so the result is deterministic. It returns nil when no item qualifies or t
+// is neither mode.
+//
+// The comparison is C++'s strict '>'; DataSketches Java uses '≥' and also
+// raises a threshold below MaximumError to MaximumError. Here the threshold is
+// used as given, so a threshold below MaximumError weakens the
+// NoFalseNegatives guarantee (untracked items may weigh up to MaximumError).
+func (s *FrequentStrings) FrequentItemsThreshold(t ErrorType, threshold int64) []FrequentItem {
+	if t != NoFalsePositives && t != NoFalseNegatives {
+		return nil
+	}
+	var out []FrequentItem
+	s.m.forEachSlotOrder(func(k string, c int64) {
+		lb, ub := c, c+s.offset
+		if (t == NoFalsePositives && lb > threshold) || (t == NoFalseNegatives && ub > threshold) {
+			out = append(out, FrequentItem{Item: k, Estimate: ub, LowerBound: lb, UpperBound: ub})
+		}
+	})
+	slices.SortFunc(out, func(a, b FrequentItem) int {
+		if c := cmp.Compare(b.Estimate, a.Estimate); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Item, b.Item)
+	})
+	return out
+}
