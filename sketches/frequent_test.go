@@ -112,18 +112,19 @@ func checkMapInvariants(t *testing.T, s *FrequentStrings) {
 	if m.pend != nil {
 		return
 	}
-	mask := len(m.states) - 1
-	if len(m.states) != 1<<m.lg {
-		t.Fatalf("arrays %d, lg %d", len(m.states), m.lg)
+	mask := len(m.slots) - 1
+	if len(m.slots) != 1<<m.lg {
+		t.Fatalf("arrays %d, lg %d", len(m.slots), m.lg)
 	}
 	active := 0
 	seen := map[string]bool{}
-	for p, st := range m.states {
+	for p, sl := range m.slots {
+		st := sl.state
 		if st == 0 {
 			continue
 		}
 		active++
-		k := m.keys[p]
+		k := sl.key
 		if seen[k] {
 			t.Fatalf("key %q twice", k)
 		}
@@ -133,12 +134,12 @@ func checkMapInvariants(t *testing.T, s *FrequentStrings) {
 			t.Fatalf("slot %d key %q: state %d, distance %d", p, k, st, d)
 		}
 		for q := home; q != p; q = (q + 1) & mask {
-			if m.states[q] == 0 {
+			if m.slots[q].state == 0 {
 				t.Fatalf("gap at %d between home %d and slot %d", q, home, p)
 			}
 		}
-		if m.values[p] <= 0 {
-			t.Fatalf("counter %d ≤ 0", m.values[p])
+		if sl.value <= 0 {
+			t.Fatalf("counter %d ≤ 0", sl.value)
 		}
 	}
 	if active != m.numActive || active > frequentCapacity(m.lg) {
@@ -761,7 +762,7 @@ func TestFrequentRoundTripStable(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkMapInvariants(t, &d)
-		if !slices.Equal(d.m.states, s.m.states) || !slices.Equal(d.m.keys, s.m.keys) {
+		if !slices.Equal(d.m.slots, s.m.slots) {
 			t.Fatalf("seed %d: decoded layout differs from the writer's", seed)
 		}
 		more := uniformStream(seed, 2000, 500)
@@ -944,9 +945,9 @@ func TestFrequentPurgeSampleJava(t *testing.T) {
 		m := s.m.clone()
 		m.adjustOrInsert(last, lw)
 		var all []int64
-		for p, st := range m.states {
-			if st != 0 {
-				all = append(all, m.values[p])
+		for _, sl := range m.slots {
+			if sl.state != 0 {
+				all = append(all, sl.value)
 			}
 		}
 		java := slices.Clone(all[:6])
@@ -964,11 +965,11 @@ func TestFrequentPurgeSampleJava(t *testing.T) {
 			t.Fatalf("trial %d: purge median %d, want %d (Java sample); C++ rule gives %d", trial, s.MaximumError(), java[3], cpp[3])
 		}
 		checkMapInvariants(t, s)
-		for p, st := range m.states {
-			if st != 0 {
-				want := max(m.values[p]-java[3], 0)
-				if got := s.LowerBound(m.keys[p]); got != want {
-					t.Fatalf("trial %d: %q counter %d, want %d", trial, m.keys[p], got, want)
+		for _, sl := range m.slots {
+			if sl.state != 0 {
+				want := max(sl.value-java[3], 0)
+				if got := s.LowerBound(sl.key); got != want {
+					t.Fatalf("trial %d: %q counter %d, want %d", trial, sl.key, got, want)
 				}
 			}
 		}
