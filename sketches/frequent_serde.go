@@ -93,10 +93,14 @@ func frequentCorrupt(off int, format string, args ...any) error {
 // UnmarshalBinary replaces s with the sketch in the DataSketches image b,
 // written by Java, C++, Python or AppendBinary (layout in AppendBinary).
 // It accepts the empty form when (flags & 0x05) != 0 (the lgCurMapSize it
-// names is kept), and the full form with numActive 0. The map is rebuilt by
-// inserting the items in image order (as both upstream readers do), then the
-// stream length and offset are set from the image. Trailing bytes after the
-// last item are ignored.
+// names is kept), and the full form with numActive 0. The map is rebuilt at
+// the image's lgCurMapSize, then the stream length and offset are set from the
+// image. Items written in slot order (Java, this package) are put back into
+// exactly the slots they were written from, so decode→encode reproduces the
+// image byte for byte and later updates continue exactly as in the writer;
+// items in another order (C++) are inserted in image order, as the upstream
+// readers do. Decoded item strings share one allocation holding the item
+// bytes of the image. Trailing bytes after the last item are ignored.
 //
 // Every failure wraps ErrCorrupt and names the offset: a short image; a wrong
 // serVer, family or preLongs; preLongs that disagree with the empty flag;
