@@ -2,6 +2,7 @@ package sketches
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -978,3 +979,10 @@ func TestFrequentPurgeSampleJava(t *testing.T) {
 		t.Fatalf("only %d discriminating trials", checked)
 	}
 }
+
+// FrequentStrings implements the standard binary encoding interfaces.
+var (
+	_ encoding.BinaryMarshaler   = (*FrequentStrings)(nil)
+	_ encoding.BinaryAppender    = (*FrequentStrings)(nil)
+	_ encoding.BinaryUnmarshaler = (*FrequentStrings)(nil)
+)
