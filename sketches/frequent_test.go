@@ -130,6 +130,9 @@ func checkMapInvariants(t *testing.T, s *FrequentStrings) {
 			t.Fatalf("key %q twice", k)
 		}
 		seen[k] = true
+		if sl.hash != uint32(frequentHome(k)) {
+			t.Fatalf("slot %d key %q: stored hash %#x", p, k, sl.hash)
+		}
 		home := int(frequentHome(k)) & mask
 		if d := (p - home) & mask; uint32(d+1) != st {
 			t.Fatalf("slot %d key %q: state %d, distance %d", p, k, st, d)
