@@ -45,6 +45,27 @@ type File struct {
 	Columns map[string]*whylogspb.ColumnMessage
 }
 
+// Clone returns a deep copy of f.
+func (f *File) Clone() *File {
+	g := &File{}
+	if f.Segment != nil {
+		g.Segment = proto.CloneOf(f.Segment)
+	}
+	if f.Header != nil {
+		g.Header = proto.CloneOf(f.Header)
+	}
+	if f.Columns != nil {
+		g.Columns = make(map[string]*whylogspb.ColumnMessage, len(f.Columns))
+		for name, col := range f.Columns {
+			if col != nil {
+				col = proto.CloneOf(col)
+			}
+			g.Columns[name] = col
+		}
+	}
+	return g
+}
+
 // Properties returns the dataset properties from f.Header, or nil.
 func (f *File) Properties() *whylogspb.DatasetProperties {
 	return f.Header.GetProperties()

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
-	"maps"
 	"strings"
 	"testing"
 
@@ -132,9 +131,17 @@ func TestWriteDeterministic(t *testing.T) {
 		}
 	}
 	f := build(false)
-	c, _ := (&File{Segment: proto.CloneOf(f.Segment), Header: proto.CloneOf(f.Header), Columns: maps.Clone(f.Columns)}).MarshalBinary()
+	clone := f.Clone()
+	c, _ := clone.MarshalBinary()
 	if !bytes.Equal(a, c) {
 		t.Fatal("cloned File gave different bytes")
+	}
+	// The clone is deep: changing it leaves f alone.
+	clone.Columns["a"].MetricComponents["nsa/c"].Value = &whylogspb.MetricComponentMessage_N{N: -1}
+	clone.Header.Properties.Tags["a"] = "changed"
+	clone.Segment.Segments[0].Tags[0].Value = "changed"
+	if d, _ := f.MarshalBinary(); !bytes.Equal(a, d) {
+		t.Fatal("changing the clone changed the original")
 	}
 	// The segmented file carries whylogs' trailer and reads back.
 	g, err := ParseV1(a)
