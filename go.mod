@@ -1,3 +1,5 @@
 module github.com/kprofiler/kprofiler
 
 go 1.26
+
+require google.golang.org/protobuf v1.36.12
