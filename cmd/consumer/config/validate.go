@@ -512,4 +512,3 @@ func (t TLS) ClientConfig() (*tls.Config, error) {
 	}
 	return cfg, nil
 }
-
