@@ -15,6 +15,8 @@ import (
 // Parse decodes a YAML configuration strictly: an unknown key, a duplicate
 // key, a value of the wrong shape or an unparsable scalar is an error naming
 // name:line:column and the field path. All such errors are returned at once.
+// Top-level keys starting with "x-" are ignored, so that they can hold
+// YAML anchors shared by several entries (as in Compose files).
 // Parse applies no defaults, environment or flags and does not validate; use
 // Load for the whole sequence. An empty document gives an empty Config.
 func Parse(name string, data []byte) (*Config, error) {
@@ -142,6 +144,9 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string) {
 		if k.Kind != yaml.ScalarNode {
 			d.fail(k, path, "", "keys must be plain names")
 			continue
+		}
+		if path == "" && strings.HasPrefix(k.Value, "x-") {
+			continue // extension keys hold anchors, as in Compose files
 		}
 		p := joinPath(path, k.Value)
 		if seen[k.Value] {
