@@ -130,7 +130,10 @@ func TestValidationRules(t *testing.T) {
 		{"no datasets", func(c *Config) { c.Datasets = nil }, "datasets: must list at least one dataset"},
 		{"bad dataset name", func(c *Config) { c.Datasets[0].Name = "my orders" }, `datasets[0].name: "my orders" must be 1–128 characters from A–Z a–z 0–9 . _ -`},
 		{"empty dataset name", func(c *Config) { c.Datasets[0].Name = "" }, `datasets[0].name: "" must be 1–128 characters from A–Z a–z 0–9 . _ -`},
-		{"duplicate dataset name", func(c *Config) { c.Datasets = append(c.Datasets, c.Datasets[0]); c.Datasets[1].Topics = []string{"other"} }, `datasets[1].name: "orders" must be unique (also datasets[0].name)`},
+		{"duplicate dataset name", func(c *Config) {
+			c.Datasets = append(c.Datasets, c.Datasets[0])
+			c.Datasets[1].Topics = []string{"other"}
+		}, `datasets[1].name: "orders" must be unique (also datasets[0].name)`},
 		{"no topics", func(c *Config) { c.Datasets[0].Topics = nil }, "datasets[0].topics: must list at least one topic"},
 		{"bad topic", func(c *Config) { c.Datasets[0].Topics = []string{"a b"} }, `datasets[0].topics[0]: "a b" must be a Kafka topic name: 1–249 characters from A–Z a–z 0–9 . _ -`},
 		{"topic twice", func(c *Config) { c.Datasets[0].Topics = []string{"a", "a"} }, `datasets[0].topics[1]: "a" is listed twice`},
@@ -171,11 +174,17 @@ func TestValidationRules(t *testing.T) {
 		{"rotation 7m", func(c *Config) { c.Datasets[0].Rotation = Duration(7 * time.Minute) }, `datasets[0].rotation: "7m" must be a positive duration of at least 1s that divides 1d (like 30s, 5m, 1h) or is a whole number of days (like 1d, 7d)`},
 		{"rotation zero", func(c *Config) { c.Datasets[0].Rotation = 0 }, `datasets[0].rotation: "0s" must be a positive duration of at least 1s that divides 1d (like 30s, 5m, 1h) or is a whole number of days (like 1d, 7d)`},
 		{"rotation negative", func(c *Config) { c.Datasets[0].Rotation = Duration(-time.Hour) }, `datasets[0].rotation: "-1h" must be a positive duration of at least 1s that divides 1d (like 30s, 5m, 1h) or is a whole number of days (like 1d, 7d)`},
-		{"rotation 500ms", func(c *Config) { c.Datasets[0].Rotation = Duration(500 * time.Millisecond); c.Datasets[0].AllowedLateness = 0 }, `datasets[0].rotation: "500ms" must be a positive duration of at least 1s that divides 1d (like 30s, 5m, 1h) or is a whole number of days (like 1d, 7d)`},
+		{"rotation 500ms", func(c *Config) {
+			c.Datasets[0].Rotation = Duration(500 * time.Millisecond)
+			c.Datasets[0].AllowedLateness = 0
+		}, `datasets[0].rotation: "500ms" must be a positive duration of at least 1s that divides 1d (like 30s, 5m, 1h) or is a whole number of days (like 1d, 7d)`},
 		{"rotation 36h", func(c *Config) { c.Datasets[0].Rotation = Duration(36 * time.Hour) }, `datasets[0].rotation: "1d12h" must be a positive duration of at least 1s that divides 1d (like 30s, 5m, 1h) or is a whole number of days (like 1d, 7d)`},
 		{"rotation 7d", func(c *Config) { c.Datasets[0].Rotation = Duration(7 * Day) }, ""},
 		{"rotation 90m", func(c *Config) { c.Datasets[0].Rotation = Duration(90 * time.Minute) }, ""},
-		{"rotation 1s", func(c *Config) { c.Datasets[0].Rotation = Duration(time.Second); c.Datasets[0].AllowedLateness = Duration(10 * time.Second) }, ""},
+		{"rotation 1s", func(c *Config) {
+			c.Datasets[0].Rotation = Duration(time.Second)
+			c.Datasets[0].AllowedLateness = Duration(10 * time.Second)
+		}, ""},
 		{"lateness negative", func(c *Config) { c.Datasets[0].AllowedLateness = Duration(-time.Second) }, `datasets[0].allowed_lateness: "-1s" must be between 0s and 10h (10 × rotation, at most 1d)`},
 		{"lateness above 10 rotations", func(c *Config) {
 			c.Datasets[0].Rotation = Duration(time.Minute)
