@@ -468,3 +468,22 @@ log:
 		t.Errorf("empty file: %v %v", c, err)
 	}
 }
+
+func TestDatasetLookup(t *testing.T) {
+	c := mustLoad(t, minimalYAML, nil)
+	if d, ok := c.Dataset("orders"); !ok || d != &c.Datasets[0] {
+		t.Errorf("Dataset(orders) = %v, %v", d, ok)
+	}
+	if _, ok := c.Dataset("nope"); ok {
+		t.Error("Dataset(nope) found")
+	}
+}
+
+func TestSetDefaultsIdempotent(t *testing.T) {
+	c := mustLoad(t, minimalYAML, nil)
+	before := c.String()
+	c.SetDefaults()
+	if after := c.String(); after != before {
+		t.Errorf("second SetDefaults changed the configuration:\n%s\nwas\n%s", after, before)
+	}
+}
