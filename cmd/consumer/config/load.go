@@ -142,11 +142,25 @@ func (c *Config) Dataset(name string) (*Dataset, bool) {
 // humans and logs; it is not a way to save a configuration (the secrets
 // come back as "[redacted]").
 func (c *Config) String() string {
-	b, err := yaml.Marshal(c)
-	if err != nil {
+	var b strings.Builder
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(c); err != nil {
 		return "config: " + err.Error()
 	}
-	return string(b)
+	_ = enc.Close()
+	return b.String()
+}
+
+// TransactionalIDFor returns the producer transactional id of an
+// exactly-once kafka sink: transactional_id when set, otherwise
+// "<group>-<host>", which is unique per process as long as host names are
+// (one process per host or pod).
+func (s Sink) TransactionalIDFor(group, host string) string {
+	if s.TransactionalID != "" {
+		return s.TransactionalID
+	}
+	return group + "-" + host
 }
 
 func lookupEnv(environ []string, name string) string {

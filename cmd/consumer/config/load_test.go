@@ -487,3 +487,12 @@ func TestSetDefaultsIdempotent(t *testing.T) {
 		t.Errorf("second SetDefaults changed the configuration:\n%s\nwas\n%s", after, before)
 	}
 }
+
+func TestTransactionalIDFor(t *testing.T) {
+	if got := (Sink{}).TransactionalIDFor("kprofiler", "pod-7"); got != "kprofiler-pod-7" {
+		t.Errorf("derived id = %q", got)
+	}
+	if got := (Sink{TransactionalID: "tx"}).TransactionalIDFor("kprofiler", "pod-7"); got != "tx" {
+		t.Errorf("explicit id = %q", got)
+	}
+}

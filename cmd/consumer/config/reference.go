@@ -222,12 +222,19 @@ func writeStruct(b *strings.Builder, v reflect.Value, path, indent string, comme
 			for i := range fv.Len() {
 				var eb strings.Builder
 				writeStruct(&eb, fv.Index(i), indexPath(p, i), indent+"    ", commented)
+				// The element's first live key carries the "- "; the comments
+				// above it move out to the dash's column.
 				lines := strings.SplitAfter(eb.String(), "\n")
 				dashed := false
 				for _, ln := range lines {
-					if !dashed && strings.HasPrefix(ln, indent+"    ") && !strings.HasPrefix(strings.TrimSpace(ln), "#") {
-						ln = indent + "  - " + strings.TrimPrefix(ln, indent+"    ")
-						dashed = true
+					if !dashed {
+						body := strings.TrimPrefix(ln, indent+"    ")
+						if strings.HasPrefix(body, "#") {
+							ln = indent + "  " + body
+						} else if body != ln {
+							ln = indent + "  - " + body
+							dashed = true
+						}
 					}
 					b.WriteString(ln)
 				}
