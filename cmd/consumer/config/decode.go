@@ -27,11 +27,11 @@ func Parse(name string, data []byte) (*Config, error) {
 		if errors.Is(err, io.EOF) {
 			return c, nil
 		}
-		return nil, fmt.Errorf("parsing %s: %w: %w", name, err, ErrInvalid)
+		return nil, &FieldError{Source: name, Rule: err.Error()}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("parsing %s: only one YAML document is allowed: %w", name, ErrInvalid)
+		return nil, &FieldError{Source: name, Rule: "must hold one YAML document, not several"}
 	}
 	d := &decoder{explicit: c.explicit, loc: func(n *yaml.Node) string {
 		return fmt.Sprintf("%s:%d:%d", name, n.Line, n.Column)

@@ -25,7 +25,7 @@ var ErrInvalid = errors.New("config: invalid configuration")
 // Secret values are never part of a FieldError.
 type FieldError struct {
 	Source string // "file:line:column", "env NAME", "flag --name"; empty for rule checks
-	Path   string // display path: "kafka.sasl.mechanism", "datasets[1].rotation"
+	Path   string // display path: "kafka.sasl.mechanism", "datasets[1].rotation"; empty for the whole file
 	Value  string // the offending value, rendered (strings quoted); may be empty
 	Rule   string // what is required, lower case, no trailing period
 }
@@ -36,8 +36,10 @@ func (e *FieldError) Error() string {
 		b.WriteString(e.Source)
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Path)
-	b.WriteString(": ")
+	if e.Path != "" {
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
 	if e.Value != "" {
 		b.WriteString(e.Value)
 		b.WriteByte(' ')

@@ -421,10 +421,11 @@ func TestStrictYAML(t *testing.T) {
 		{"bad bool", "kafka:\n  tls:\n    enabled: yes\n", `kprofiler.yaml:3:14: kafka.tls.enabled: "yes" must be true or false`},
 		{"mapping where a scalar goes", "log:\n  level: {a: b}\n", "kprofiler.yaml:2:10: log.level: must be a single value, not a mapping"},
 		{"scalar where a list of structs goes", "datasets: orders\n", "kprofiler.yaml:1:11: datasets: must be a list, not a scalar"},
+		{"scalar document", "hello\n", "kprofiler.yaml:1:1: must be a mapping, not a scalar"},
 		{"scalar where a struct goes", "kafka: localhost\n", "kprofiler.yaml:1:8: kafka: must be a mapping, not a scalar"},
 		{"list item not a string", "kafka:\n  brokers:\n    - {a: b}\n", "kprofiler.yaml:3:7: kafka.brokers[0]: must be a string"},
-		{"two documents", "log: {level: info}\n---\nlog: {level: warn}\n", "parsing kprofiler.yaml: only one YAML document is allowed: config: invalid configuration"},
-		{"syntax error", "kafka:\n  brokers: [a\n", "parsing kprofiler.yaml: yaml: line 1: did not find expected ',' or ']': config: invalid configuration"},
+		{"two documents", "log: {level: info}\n---\nlog: {level: warn}\n", "kprofiler.yaml: must hold one YAML document, not several"},
+		{"syntax error", "kafka:\n  brokers: [a\n", "kprofiler.yaml: yaml: line 1: did not find expected ',' or ']'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

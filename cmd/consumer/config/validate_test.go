@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -374,5 +375,33 @@ func TestTLSClientConfig(t *testing.T) {
 	}
 	if _, err := (TLS{Enabled: true, CAFile: key}).ClientConfig(); err == nil {
 		t.Error("a key file as CA: want an error")
+	}
+}
+
+// TestEveryEnumIsValidated sets each enum-tagged field (list elements at
+// index 0) to a value outside its enum and expects Validate to name it.
+func TestEveryEnumIsValidated(t *testing.T) {
+	n := 0
+	for _, l := range walkLeaves(reflect.TypeFor[Config]()) {
+		allowed := l.f.enum()
+		if allowed == nil {
+			continue
+		}
+		n++
+		c := validBase(t)
+		name := strings.ReplaceAll(l.env, "<i>", "0")
+		steps, ok := matchEnv(reflect.TypeFor[Config](), strings.TrimPrefix(name, EnvPrefix))
+		if !ok {
+			t.Fatalf("%s does not resolve", name)
+		}
+		v, path, _ := navigate(reflect.ValueOf(c).Elem(), steps)
+		v.SetString("bogus")
+		want := path + `: "bogus" must be one of ` + strings.Join(allowed, ", ")
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s = bogus: Validate() = %v, want it to contain %q", path, err, want)
+		}
+	}
+	if n < 9 {
+		t.Errorf("only %d enum fields found", n)
 	}
 }
