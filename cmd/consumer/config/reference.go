@@ -28,7 +28,10 @@ KPROFILER_DATASETS_0_ROTATION). Lists in the environment are comma-separated, ma
 are key=value,key=value; YAML flow syntax ([a, b], {k: v}) works for both. An index
 past the end of a list adds an element. Empty variables are ignored; an unknown
 KPROFILER_ variable is an error. Durations take s, m, h and d (1d = 24h): 90s, 5m,
-1h30m, 1d. Byte sizes take KiB, MiB, GiB (or KB, MB, GB): 50MiB.
+1h30m, 1d. Byte sizes take KiB, MiB, GiB (or KB, MB, GB): 50MiB. A null value
+leaves a field at its default; top-level keys starting with "x-" are ignored (use
+them for YAML anchors). Credentials may also come from the variable a *_env field
+names, or from password_file; secrets are never printed.
 
 | path | type | default | env | description |
 |---|---|---|---|---|
