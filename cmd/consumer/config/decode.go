@@ -50,12 +50,43 @@ func Parse(name string, data []byte) (*Config, error) {
 	return c, nil
 }
 
+// maxNodeVisits bounds the work of one decode, so that aliases cannot
+// multiply a small file into an expensive one.
+const maxNodeVisits = 1_000_000
+
 // decoder fills Go values from YAML nodes, recording the paths it sets.
 type decoder struct {
 	explicit map[string]bool
 	loc      func(*yaml.Node) string // where a node came from, for errors
 	errs     errorList
+	active   map[*yaml.Node]bool // mappings and lists being decoded (alias cycles)
+	visits   int
+	tooBig   bool
 }
+
+// enter marks a mapping or list node as being decoded. It fails on an alias
+// that refers to one of its own ancestors and when the visit budget is spent.
+func (d *decoder) enter(n *yaml.Node, path string) bool {
+	d.visits++
+	if d.visits > maxNodeVisits {
+		if !d.tooBig {
+			d.fail(n, path, "", "too many nodes after expanding aliases")
+			d.tooBig = true
+		}
+		return false
+	}
+	if d.active == nil {
+		d.active = map[*yaml.Node]bool{}
+	}
+	if d.active[n] {
+		d.fail(n, path, "", "an alias refers to its own ancestor")
+		return false
+	}
+	d.active[n] = true
+	return true
+}
+
+func (d *decoder) leave(n *yaml.Node) { delete(d.active, n) }
 
 func (d *decoder) fail(n *yaml.Node, path, value, rule string) {
 	d.errs.add(d.loc(n), path, value, rule)
@@ -94,6 +125,10 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 		d.leaf(n, v, path)
 		return
 	}
+	if !d.enter(n, path) {
+		return
+	}
+	defer d.leave(n)
 	switch {
 	case t.Kind() == reflect.Struct:
 		d.structure(n, v, path)
@@ -126,10 +161,16 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string) {
 		}
 		switch val.Kind {
 		case yaml.MappingNode:
-			d.structure(val, v, path)
+			if d.enter(val, path) {
+				d.structure(val, v, path)
+				d.leave(val)
+			}
 		case yaml.SequenceNode:
 			for _, m := range val.Content {
-				d.structure(resolveAlias(m), v, path)
+				if m = resolveAlias(m); d.enter(m, path) {
+					d.structure(m, v, path)
+					d.leave(m)
+				}
 			}
 		default:
 			d.fail(val, path, "", "merge key needs a mapping or a list of mappings")
@@ -178,6 +219,14 @@ func unknownRule(name string, t reflect.Type) string {
 func (d *decoder) leaf(n *yaml.Node, v reflect.Value, path string) {
 	n = resolveAlias(n)
 	if n == nil || isNull(n) {
+		return
+	}
+	d.visits += 1 + len(n.Content)
+	if d.visits > maxNodeVisits {
+		if !d.tooBig {
+			d.fail(n, path, "", "too many nodes after expanding aliases")
+			d.tooBig = true
+		}
 		return
 	}
 	t := v.Type()

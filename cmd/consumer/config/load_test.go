@@ -421,6 +421,9 @@ func TestStrictYAML(t *testing.T) {
 		{"bad bool", "kafka:\n  tls:\n    enabled: yes\n", `kprofiler.yaml:3:14: kafka.tls.enabled: "yes" must be true or false`},
 		{"mapping where a scalar goes", "log:\n  level: {a: b}\n", "kprofiler.yaml:2:10: log.level: must be a single value, not a mapping"},
 		{"scalar where a list of structs goes", "datasets: orders\n", "kprofiler.yaml:1:11: datasets: must be a list, not a scalar"},
+		{"alias cycle through a merge", "kafka: &a {<<: *a}\n", "kprofiler.yaml:1:8: kafka: an alias refers to its own ancestor"},
+		{"alias cycle through a field", "kafka: &a {tls: *a}\n", "kprofiler.yaml:1:8: kafka.tls: an alias refers to its own ancestor"},
+		{"alias cycle through a list", "datasets: &a [*a]\n", "kprofiler.yaml:1:11: datasets[0]: an alias refers to its own ancestor"},
 		{"scalar document", "hello\n", "kprofiler.yaml:1:1: must be a mapping, not a scalar"},
 		{"scalar where a struct goes", "kafka: localhost\n", "kprofiler.yaml:1:8: kafka: must be a mapping, not a scalar"},
 		{"list item not a string", "kafka:\n  brokers:\n    - {a: b}\n", "kprofiler.yaml:3:7: kafka.brokers[0]: must be a string"},
@@ -495,5 +498,28 @@ func TestTransactionalIDFor(t *testing.T) {
 	}
 	if got := (Sink{TransactionalID: "tx"}).TransactionalIDFor("kprofiler", "pod-7"); got != "tx" {
 		t.Errorf("explicit id = %q", got)
+	}
+}
+
+func TestAliasExpansionIsBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x-topics: &t [")
+	for i := range 2000 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "t%d", i)
+	}
+	b.WriteString("]\nx-d: &d {name: a, topics: *t}\ndatasets: [")
+	for i := range 2000 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("*d")
+	}
+	b.WriteString("]\n")
+	_, err := Parse("bomb.yaml", []byte(b.String()))
+	if err == nil || !strings.Contains(err.Error(), "too many nodes after expanding aliases") {
+		t.Errorf("err = %v", err)
 	}
 }
