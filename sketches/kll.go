@@ -68,6 +68,7 @@ type KLL[T float32 | float64] struct {
 	// scratch space, reused, never serialized.
 	radix []uint64
 	work  []T
+	caps  []uint32 // level capacities for the current numLevels
 }
 
 // KLLDoubles is the KLL sketch of float64 items (Java KllDoublesSketch, C++
@@ -167,7 +168,8 @@ func (s *KLL[T]) Max() T {
 }
 
 // Update adds x to the sketch. NaN is ignored (not counted in N), as upstream;
-// ±Inf are ordinary items.
+// ±Inf are ordinary items. Update does not allocate once the sketch has
+// reached its full capacity.
 func (s *KLL[T]) Update(x T) {
 	if x != x {
 		return
@@ -182,7 +184,17 @@ func (s *KLL[T]) Update(x T) {
 			s.maxV = x
 		}
 	}
-	s.insert(x)
+	// the internal update, inlined by hand (insert)
+	i := s.levels[0]
+	if i == 0 {
+		s.makeRoom()
+		i = s.levels[0]
+	}
+	i--
+	s.levels[0] = i
+	s.items[i] = x
+	s.n++
+	s.sorted = false
 }
 
 // insert is the internal update: it makes room if needed and puts x in level 0.
@@ -233,12 +245,14 @@ func (s *KLL[T]) grow() {
 // compressWhileUpdating compacts the lowest level that has reached its
 // capacity. The buffer must be full (levels[0] == 0 and base == 0).
 func (s *KLL[T]) compressWhileUpdating() {
-	h := 0
-	for {
-		pop := s.levels[h+1] - s.levels[h]
-		if int(pop) >= kllLevelCapacity(s.k, s.numLevels, h, s.m) {
-			break
+	if len(s.caps) != s.numLevels {
+		s.caps = s.caps[:0]
+		for h := 0; h < s.numLevels; h++ {
+			s.caps = append(s.caps, uint32(kllLevelCapacity(s.k, s.numLevels, h, s.m)))
 		}
+	}
+	h := 0
+	for s.levels[h+1]-s.levels[h] < s.caps[h] {
 		h++
 	}
 	if h == s.numLevels-1 {
@@ -320,7 +334,9 @@ func kllHalveDown[T float32 | float64](buf []T, beg, pop, offset uint32) {
 // kllMergeInPlace merges the sorted runs a = buf[aBeg:aBeg+aLen] and
 // b = buf[bBeg:bBeg+bLen] into buf[aBeg+aLen:bBeg+bLen], where
 // aBeg+2·aLen ≤ bBeg, so the output never overtakes b. On ties the item of b
-// (the level above) comes first, as upstream.
+// (the level above) comes first, as upstream. (A binary-search variant for
+// |b| ≫ |a| was measured and dropped: during updates the runs average 7+8
+// items for k=200 and 27+47 for k=1024.)
 func kllMergeInPlace[T float32 | float64](buf []T, aBeg, aLen, bBeg, bLen uint32) {
 	a, aLim := int(aBeg), int(aBeg+aLen)
 	b, bLim := int(bBeg), int(bBeg+bLen)
