@@ -42,8 +42,9 @@ const (
 // the free space lazily (a fresh or decoded sketch holds only what it needs), so
 // the serialized level offsets are the in-memory ones plus the unallocated part.
 //
-// The zero value is not a usable sketch: use NewKLLDoubles or NewKLLFloats, or
-// decode an image into it with UnmarshalBinary.
+// Use NewKLLDoubles or NewKLLFloats to choose k. The zero value is an empty
+// sketch with k = DefaultKLLK, except that Merge into a zero value adopts the
+// other sketch's k and m, and UnmarshalBinary replaces it entirely.
 //
 // Concurrency: a KLL is not safe for concurrent use. Queries (Quantile,
 // Quantiles, Rank, CDF, PMF, WhylogsQuantile) may sort level 0 in place, as
@@ -129,7 +130,12 @@ func (s *KLL[T]) bit() uint32 {
 }
 
 // K returns the accuracy parameter k.
-func (s *KLL[T]) K() int { return s.k }
+func (s *KLL[T]) K() int {
+	if s.k == 0 {
+		return DefaultKLLK
+	}
+	return s.k
+}
 
 // N returns the number of items the sketch has seen (NaN excluded).
 func (s *KLL[T]) N() uint64 { return s.n }
@@ -138,14 +144,24 @@ func (s *KLL[T]) N() uint64 { return s.n }
 func (s *KLL[T]) IsEmpty() bool { return s.n == 0 }
 
 // NumRetained returns the number of items the sketch retains.
-func (s *KLL[T]) NumRetained() int { return len(s.items) - int(s.levels[0]) }
+func (s *KLL[T]) NumRetained() int {
+	if len(s.levels) == 0 {
+		return 0
+	}
+	return len(s.items) - int(s.levels[0])
+}
 
 // NumLevels returns the number of levels (1 until the first compaction).
-func (s *KLL[T]) NumLevels() int { return s.numLevels }
+func (s *KLL[T]) NumLevels() int { return max(1, s.numLevels) }
 
 // MinK returns the smallest k of the sketches merged into this one while they
 // were in estimation mode (k itself if none). It governs NormalizedRankError.
-func (s *KLL[T]) MinK() int { return s.minK }
+func (s *KLL[T]) MinK() int {
+	if s.minK == 0 {
+		return DefaultKLLK
+	}
+	return s.minK
+}
 
 // IsEstimationMode reports whether the sketch has compacted, so that queries
 // are approximate (more than one level).
@@ -173,6 +189,9 @@ func (s *KLL[T]) Max() T {
 func (s *KLL[T]) Update(x T) {
 	if x != x {
 		return
+	}
+	if len(s.levels) == 0 {
+		s.reset(DefaultKLLK, kllDefaultM) // zero value
 	}
 	if s.n == 0 {
 		s.minV, s.maxV = x, x
@@ -394,6 +413,9 @@ func (s *KLL[T]) Merge(o *KLL[T]) error {
 	if o.n == 0 {
 		return nil
 	}
+	if len(s.levels) == 0 {
+		s.reset(o.k, o.m) // zero value adopts o's parameters
+	}
 	if s.m != o.m {
 		return fmt.Errorf("kll: merge of sketches with m=%d and m=%d: %w", s.m, o.m, ErrInvalidArgument)
 	}
@@ -550,6 +572,11 @@ func (s *KLL[T]) generalCompress(numLevels int, buf []T, in, out []uint32) (int,
 // own bit sources are copied with their state; a caller-supplied BitSource is
 // shared with the copy.
 func (s *KLL[T]) Clone() *KLL[T] {
+	if len(s.levels) == 0 {
+		c := &KLL[T]{}
+		c.bits = s.cloneBits()
+		return c
+	}
 	c := &KLL[T]{
 		k: s.k, m: s.m, minK: s.minK, n: s.n, numLevels: s.numLevels,
 		minV: s.minV, maxV: s.maxV, sorted: s.sorted,
@@ -561,12 +588,15 @@ func (s *KLL[T]) Clone() *KLL[T] {
 		c.levels[i] = s.levels[i] - lo
 	}
 	c.base = s.base + lo
-	if bc, ok := s.bits.(bitCloner); ok {
-		c.bits = bc.cloneBits()
-	} else {
-		c.bits = s.bits
-	}
+	c.bits = s.cloneBits()
 	return c
+}
+
+func (s *KLL[T]) cloneBits() BitSource {
+	if bc, ok := s.bits.(bitCloner); ok {
+		return bc.cloneBits()
+	}
+	return s.bits
 }
 
 // capacity returns the logical buffer size totalCapacity(k, m, numLevels).
@@ -629,5 +659,5 @@ func KLLNormalizedRankError(k int, pmf bool) float64 {
 // NormalizedRankError returns KLLNormalizedRankError(MinK(), pmf): the rank
 // error bound of this sketch, which depends on the smallest k merged into it.
 func (s *KLL[T]) NormalizedRankError(pmf bool) float64 {
-	return KLLNormalizedRankError(s.minK, pmf)
+	return KLLNormalizedRankError(s.MinK(), pmf)
 }

@@ -100,7 +100,11 @@ func (s *KLL[T]) appendImage(b []byte, preInts byte) []byte {
 		preInts, serVer = kllPreIntsShort, kllSerVerSingle
 		flags |= kllFlagSingle
 	}
-	b = append(b, preInts, serVer, kllFamily, flags, byte(s.k), byte(s.k>>8), byte(s.m), 0)
+	k, m := s.K(), s.m
+	if m == 0 { // zero value
+		m = kllDefaultM
+	}
+	b = append(b, preInts, serVer, kllFamily, flags, byte(k), byte(k>>8), byte(m), 0)
 	if s.n == 0 {
 		return b
 	}
