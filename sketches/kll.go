@@ -46,10 +46,14 @@ const (
 // sketch with k = DefaultKLLK, except that Merge into a zero value adopts the
 // other sketch's k and m, and UnmarshalBinary replaces it entirely.
 //
-// Concurrency: a KLL is not safe for concurrent use. Queries (Quantile,
-// Quantiles, Rank, CDF, PMF, WhylogsQuantile) may sort level 0 in place, as
-// upstream does, so they are writes too: no method may run concurrently with
-// any other method on the same sketch. Cloned sketches are independent.
+// Concurrency: a KLL is not safe for concurrent use. Quantile, Quantiles and
+// WhylogsQuantile sort level 0 in place (as upstream does; the image then
+// carries the LEVEL_ZERO_SORTED flag), so they are writes like Update, Merge,
+// SetBitSource and UnmarshalBinary. Only the remaining methods (Rank, CDF, PMF,
+// the accessors, MarshalBinary, AppendBinary, AppendWhylogsBinary, Clone) are
+// reads that may run concurrently with each other. Cloned sketches are
+// independent; a BitSource shared between sketches makes them depend on each
+// other's call order.
 type KLL[T float32 | float64] struct {
 	k, m      int
 	minK      int

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -741,4 +742,29 @@ func TestKLLZeroValue(t *testing.T) {
 	if err := m2.Merge(&KLLDoubles{}); err != nil || !m2.IsEmpty() {
 		t.Fatal("zero ← zero")
 	}
+}
+
+// TestKLLConcurrentReads backs the documented read set: under -race, these
+// methods may run concurrently on one sketch.
+func TestKLLConcurrentReads(t *testing.T) {
+	s := kllRandomDoubles(200, 50000, 1)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				x := float64(i-25) / 10
+				_, _ = s.Rank(x, SearchCriteria(g%2))
+				_, _ = s.CDF([]float64{x, x + 1}, Inclusive)
+				_, _ = s.PMF([]float64{x}, Exclusive)
+				_, _ = s.MarshalBinary()
+				_, _ = s.AppendWhylogsBinary(nil)
+				_ = s.Clone()
+				_, _, _, _ = s.N(), s.Min(), s.Max(), s.NumRetained()
+				_ = s.NormalizedRankError(false)
+			}
+		}()
+	}
+	wg.Wait()
 }
