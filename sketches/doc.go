@@ -13,8 +13,7 @@
 //
 // Concurrency: a sketch is not safe for concurrent use. Callers that share one
 // across goroutines must serialize access; reading methods on a sketch that is
-// not being updated may be called concurrently unless their doc says otherwise
-// (KLL queries may sort level 0 in place and are therefore writes).
+// not being updated may be called concurrently (queries never modify a sketch).
 //
 // All multi-byte integers and floats in the images are little-endian.
 package sketches

@@ -3,7 +3,6 @@ package sketches
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/csv"
 	"errors"
 	"math"
 	"os"
@@ -89,7 +88,7 @@ func kllDecodeGolden(t *testing.T, file string, img []byte) (kllGoldenQueries, e
 // TestKLLGolden decodes every image listed in expected_kll.csv and checks
 // every column against the values datasketches-cpp computed.
 func TestKLLGolden(t *testing.T) {
-	rows := kllGoldenRows(t)
+	rows := goldenRows(t, "expected_kll.csv")
 	for _, row := range rows {
 		t.Run(row["file"], func(t *testing.T) {
 			img := row.image(t)
@@ -187,7 +186,7 @@ func kllCheckCppRejected(t *testing.T, file string, img []byte) {
 // one-item image (preamble 5, n=1) as the 16/12-byte single-item form, and the
 // unflagged serial-version-2 image with the SINGLE_ITEM flag set.
 func TestKLLGoldenReencode(t *testing.T) {
-	rows := kllGoldenRows(t)
+	rows := goldenRows(t, "expected_kll.csv")
 	seen := 0
 	for _, row := range rows {
 		file := row["file"]
@@ -293,44 +292,6 @@ func TestKLLRebuildMerges(t *testing.T) {
 	}
 }
 
-// kllGoldenRows reads expected_kll.csv like goldenRows (same folder rules,
-// skip when missing) but tolerates short rows: the C++ generator wrote a
-// three-field "ERROR: …" row for the image it rejects, which encoding/csv's
-// default field-count check (used by goldenRows) refuses.
-func kllGoldenRows(t *testing.T) []goldenRow {
-	t.Helper()
-	path := filepath.Join(goldenDir(), "expected_kll.csv")
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		t.Skipf("%s not present", path)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
-	recs, err := r.ReadAll()
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	if len(recs) < 2 {
-		t.Fatalf("%s: no rows", path)
-	}
-	var rows []goldenRow
-	for _, rec := range recs[1:] {
-		row := goldenRow{}
-		for i, col := range recs[0] {
-			if i < len(rec) {
-				row[col] = rec[i]
-			} else {
-				row[col] = ""
-			}
-		}
-		rows = append(rows, row)
-	}
-	return rows
-}
 
 func firstDiff(a, b []byte) int {
 	for i := range min(len(a), len(b)) {

@@ -33,7 +33,9 @@ func goldenRows(t *testing.T, name string) []goldenRow {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1 // rows that record an upstream error have fewer cells
+	recs, err := r.ReadAll()
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}

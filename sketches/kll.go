@@ -46,12 +46,13 @@ const (
 // sketch with k = DefaultKLLK, except that Merge into a zero value adopts the
 // other sketch's k and m, and UnmarshalBinary replaces it entirely.
 //
-// Concurrency: a KLL is not safe for concurrent use. Quantile, Quantiles and
-// WhylogsQuantile sort level 0 in place (as upstream does; the image then
-// carries the LEVEL_ZERO_SORTED flag), so they are writes like Update, Merge,
-// SetBitSource and UnmarshalBinary. Only the remaining methods (Rank, CDF, PMF,
-// the accessors, MarshalBinary, AppendBinary, AppendWhylogsBinary, Clone) are
-// reads that may run concurrently with each other. Cloned sketches are
+// Concurrency: a KLL is not safe for concurrent use. Update, Merge,
+// SetBitSource and UnmarshalBinary are writes. Every query (Quantile,
+// Quantiles, WhylogsQuantile, Rank, CDF, PMF), the accessors, MarshalBinary,
+// AppendBinary, AppendWhylogsBinary and Clone are reads that may run
+// concurrently with each other: queries sort a copy of level 0 and never change
+// the image (upstream C++ sorts in place and sets LEVEL_ZERO_SORTED; we do not,
+// so summarising a profile never changes its bytes). Cloned sketches are
 // independent; a BitSource shared between sketches makes them depend on each
 // other's call order.
 type KLL[T float32 | float64] struct {

@@ -8,17 +8,23 @@ import (
 
 // sortedView returns every retained item in ascending order with its
 // cumulative weight (cw[i] = total weight of items[0..i]; the last is n). It
-// sorts level 0 in place first and records that, as upstream does.
+// never modifies the sketch: level 0 is copied into the fresh result and sorted
+// there (unless the sketch already knows it is sorted), so a query does not
+// change the serialized image (invariant 4: a profile encodes to the same bytes
+// whether or not it was summarised) and queries are reads for concurrency.
+// Upstream C++ sorts level 0 in place and sets LEVEL_ZERO_SORTED instead.
 func (s *KLL[T]) sortedView() (items []T, cw []uint64) {
-	if !s.sorted {
-		s.sortRun(s.items[s.levels[0]:s.levels[1]])
-		s.sorted = true
-	}
 	r := s.NumRetained()
 	items = make([]T, r)
 	w := make([]uint64, r)
-	cnt := 0
-	for h := 0; h < s.numLevels; h++ {
+	cnt := copy(items, s.items[s.levels[0]:s.levels[1]])
+	if !s.sorted {
+		kllSort(items[:cnt], nil)
+	}
+	for i := 0; i < cnt; i++ {
+		w[i] = 1
+	}
+	for h := 1; h < s.numLevels; h++ {
 		lv := s.items[s.levels[h]:s.levels[h+1]]
 		wt := uint64(1) << uint(h)
 		// Merge lv into items[:cnt] from the back, so no temporary buffer is
@@ -87,7 +93,7 @@ func quantileIn[T float32 | float64](items []T, cw []uint64, n uint64, r float64
 // C++/Python semantics (see SearchCriteria): r=0 gives the smallest retained
 // item and r=1 the largest, not the exact Min and Max. It returns ErrEmpty on
 // an empty sketch and ErrInvalidArgument for r outside [0, 1] (or NaN) or an
-// unknown criterion. It may sort level 0 in place (see KLL for concurrency).
+// unknown criterion. It does not modify the sketch.
 func (s *KLL[T]) Quantile(r float64, c SearchCriteria) (T, error) {
 	if err := checkCriteria(c); err != nil {
 		return 0, err
@@ -104,7 +110,7 @@ func (s *KLL[T]) Quantile(r float64, c SearchCriteria) (T, error) {
 
 // Quantiles returns Quantile(r, c) for every rank in ranks, building the sorted
 // view once. Errors are those of Quantile; no result is returned on error. Like
-// Quantile it may sort level 0 in place, so it is a write for concurrency.
+// Quantile it does not modify the sketch.
 func (s *KLL[T]) Quantiles(ranks []float64, c SearchCriteria) ([]T, error) {
 	if err := checkCriteria(c); err != nil {
 		return nil, err
@@ -222,8 +228,8 @@ func (s *KLL[T]) PMF(splits []T, c SearchCriteria) ([]float64, error) {
 // otherwise, with w = ⌊r·N⌋, the first item of the sorted view whose
 // exclusive cumulative weight (weight of the items before it) is ≥ w, or the
 // largest item if none is. In exact mode this is sorted[⌊r·N⌋]. ErrEmpty on an
-// empty sketch, ErrInvalidArgument for r outside [0, 1]. Like Quantile it may
-// sort level 0 in place, so it is a write for concurrency.
+// empty sketch, ErrInvalidArgument for r outside [0, 1]. Like Quantile it does
+// not modify the sketch.
 func (s *KLL[T]) WhylogsQuantile(r float64) (T, error) {
 	if err := checkRank(r); err != nil {
 		return 0, err

@@ -500,33 +500,33 @@ func TestKLLErrors(t *testing.T) {
 	}
 }
 
-func TestKLLSortedFlagAfterQuery(t *testing.T) {
-	s, _ := NewKLLDoubles(200)
-	for i := 10; i >= 1; i-- {
-		s.Update(float64(i * i % 11))
-	}
-	b0, _ := s.MarshalBinary()
-	if b0[3] != 0 {
-		t.Fatalf("flags before query 0x%02x", b0[3])
-	}
-	if _, err := s.Quantile(0.5, Inclusive); err != nil {
-		t.Fatal(err)
-	}
-	b1, _ := s.MarshalBinary()
-	if b1[3] != kllFlagSorted {
-		t.Fatalf("flags after query 0x%02x, want LEVEL_ZERO_SORTED", b1[3])
-	}
-	var d KLLDoubles
-	if err := d.UnmarshalBinary(b1); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.IsSorted(d.items[d.levels[0]:d.levels[1]]) {
-		t.Fatal("level 0 not sorted after query")
-	}
-	s.Update(3)
-	b2, _ := s.MarshalBinary()
-	if b2[3] != 0 {
-		t.Fatal("update did not clear the sorted flag")
+// TestKLLQueryDoesNotChangeImage: queries sort a copy, so the image (and the
+// flags byte) is the same before and after any query (invariant 4).
+func TestKLLQueryDoesNotChangeImage(t *testing.T) {
+	for _, n := range []int{10, 5000} {
+		s, _ := NewKLLDoubles(200)
+		for i := n; i >= 1; i-- {
+			s.Update(float64(i * i % 11))
+		}
+		b0, _ := s.MarshalBinary()
+		w0, _ := s.AppendWhylogsBinary(nil)
+		if _, err := s.Quantile(0.5, Inclusive); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Quantiles([]float64{0.1, 0.9}, Exclusive); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.WhylogsQuantile(0.25); err != nil {
+			t.Fatal(err)
+		}
+		b1, _ := s.MarshalBinary()
+		w1, _ := s.AppendWhylogsBinary(nil)
+		if !bytes.Equal(b0, b1) || !bytes.Equal(w0, w1) {
+			t.Fatalf("n=%d: a query changed the image", n)
+		}
+		if b1[3]&kllFlagSorted != 0 {
+			t.Fatalf("n=%d: flags 0x%02x carry LEVEL_ZERO_SORTED after a query", n, b1[3])
+		}
 	}
 }
 
