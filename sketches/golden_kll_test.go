@@ -292,7 +292,6 @@ func TestKLLRebuildMerges(t *testing.T) {
 	}
 }
 
-
 func firstDiff(a, b []byte) int {
 	for i := range min(len(a), len(b)) {
 		if a[i] != b[i] {
