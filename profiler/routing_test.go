@@ -18,14 +18,14 @@ type myFloat float32
 
 // routeWant is what one value must do to a column that has every metric.
 type routeWant struct {
-	counts   [5]int64 // n null nan inf true
-	types    [6]int64 // integral fractional boolean string object tensor
-	distN    int64
-	mean     float64 // checked when distN > 0
-	intsMax  int64
-	intsMin  int64
-	card     float64
-	fi       []string
+	counts  [5]int64 // n null nan inf true
+	types   [6]int64 // integral fractional boolean string object tensor
+	distN   int64
+	mean    float64 // checked when distN > 0
+	intsMax int64
+	intsMin int64
+	card    float64
+	fi      []string
 }
 
 var (
