@@ -383,3 +383,7 @@ func (p *DatasetProfile) SetFileProperties(fp FileProperties) {
 	p.metadata = md
 	p.segment = seg
 }
+
+// DeleteColumn removes the named column (whylogs' DatasetSchema has no
+// equivalent; it is here for readers and tools that drop columns).
+func (p *DatasetProfile) DeleteColumn(name string) { delete(p.columns, name) }
