@@ -165,9 +165,12 @@ func TestNewSegment(t *testing.T) {
 		t.Errorf("segment = %+v (%s)", s, s)
 	}
 	for name, f := range map[string]func() error{
-		"no columns":    func() error { _, err := profiler.NewSegment("x", nil, "", nil); return err },
-		"value count":   func() error { _, err := profiler.NewSegment("x", []string{"a"}, "", nil); return err },
-		"duplicate key": func() error { _, err := profiler.NewSegment("", []string{"a"}, "", []string{"1"}, profiler.SegmentTag{Key: "a"}); return err },
+		"no columns":  func() error { _, err := profiler.NewSegment("x", nil, "", nil); return err },
+		"value count": func() error { _, err := profiler.NewSegment("x", []string{"a"}, "", nil); return err },
+		"duplicate key": func() error {
+			_, err := profiler.NewSegment("", []string{"a"}, "", []string{"1"}, profiler.SegmentTag{Key: "a"})
+			return err
+		},
 	} {
 		if err := f(); !errors.Is(err, profiler.ErrInvalidArgument) {
 			t.Errorf("%s: err = %v, want ErrInvalidArgument", name, err)
