@@ -469,3 +469,17 @@ func mergeComponent(a, b Component, s *settings) (Component, error) {
 	}
 	return r, nil
 }
+
+// MetricPaths returns the sorted union of the component paths of cols: the
+// DatasetProfileHeader.indexed_metric_paths of a v1 file, whose positions are
+// the indexes ChunkMessages use.
+func MetricPaths(cols []ColumnComponents) []string {
+	var paths []string
+	for _, cc := range cols {
+		for _, c := range cc.Components {
+			paths = append(paths, c.Path)
+		}
+	}
+	slices.Sort(paths)
+	return slices.Compact(paths)
+}

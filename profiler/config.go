@@ -157,3 +157,22 @@ func columnSeed(seed uint64, name, sub string) uint64 {
 	}
 	return h1
 }
+
+// Seed derives a Config.Seed from identity strings (for example dataset,
+// window start, segment key, topic and partition), so that a profile's KLL
+// coin flips depend only on what the profile is, not on when or where it was
+// built (invariant 4). Each part is hashed with its length, so ("ab", "c") and
+// ("a", "bc") differ.
+func Seed(parts ...string) uint64 {
+	h := sketches.DefaultSeed
+	var lenBuf [8]byte
+	for _, p := range parts {
+		n := uint64(len(p))
+		for i := range lenBuf {
+			lenBuf[i] = byte(n >> (8 * i))
+		}
+		h, _ = sketches.HashBytes(lenBuf[:], h)
+		h, _ = sketches.HashString(p, h)
+	}
+	return h
+}

@@ -255,3 +255,19 @@ func TestSummaryKeys(t *testing.T) {
 		t.Errorf("limited items = %+v", items)
 	}
 }
+
+func TestSeed(t *testing.T) {
+	if profiler.Seed("ab", "c") == profiler.Seed("a", "bc") || profiler.Seed("x") == profiler.Seed("x", "") {
+		t.Error("Seed must separate its parts")
+	}
+	if profiler.Seed("orders", "2024-01-01T00:00:00Z", "0") != profiler.Seed("orders", "2024-01-01T00:00:00Z", "0") {
+		t.Error("Seed is not deterministic")
+	}
+	cols := []profiler.ColumnComponents{
+		{Name: "a", Components: []profiler.Component{{Path: "counts/n"}, {Path: "types/string"}}},
+		{Name: "b", Components: []profiler.Component{{Path: "counts/n"}, {Path: "cardinality/hll"}}},
+	}
+	if got := profiler.MetricPaths(cols); !slices.Equal(got, []string{"cardinality/hll", "counts/n", "types/string"}) {
+		t.Errorf("MetricPaths = %q", got)
+	}
+}
