@@ -211,6 +211,11 @@ func decodeFrequentStrings(b []byte, forceCompact bool) (*FrequentStrings, error
 	s.m = rpMap{lg: lgCur, pend: pend}
 	if !forceCompact && (lgCur <= frequentDenseLg || 1<<lgCur <= 8*n) {
 		s.m.materialize()
+	} else {
+		pend.index = make(map[string]int32, len(keys))
+		for i, k := range pend.keys {
+			pend.index[k] = int32(i)
+		}
 	}
 	s.total = total
 	s.offset = offset
@@ -218,8 +223,8 @@ func decodeFrequentStrings(b []byte, forceCompact bool) (*FrequentStrings, error
 }
 
 // placeFrequentItems decides where the decoded items sit in a map of 2^lg
-// slots and returns them in slot order, without allocating the map (memory is
-// proportional to len(keys)).
+// slots and returns them in slot order (without the lookup index), without
+// allocating the map: memory is proportional to len(keys).
 //
 // With linear probing the set of occupied slots does not depend on the order
 // of insertion, and every writer (Java, AppendBinary) emits items in slot
@@ -272,7 +277,6 @@ func placeFrequentItems(lg int, keys []string, values []int64) (*rpPending, erro
 		keys:   make([]string, len(keys)),
 		values: make([]int64, len(keys)),
 		slots:  sorted,
-		index:  make(map[string]int32, len(keys)),
 	}
 	if inOrder {
 		copy(pend.keys, keys)
@@ -287,9 +291,6 @@ func placeFrequentItems(lg int, keys []string, values []int64) (*rpPending, erro
 			pend.keys[to] = keys[from]
 			pend.values[to] = values[from]
 		}
-	}
-	for i, k := range pend.keys {
-		pend.index[k] = int32(i)
 	}
 	return pend, nil
 }

@@ -358,3 +358,12 @@ func itoa(n int) string {
 	}
 	return string(b)
 }
+
+func readGoldenFile(t *testing.T, rel string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(goldenDir(), rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
