@@ -76,7 +76,7 @@ type frequentItemsMetric struct {
 	cache   *intStringCache
 }
 
-const intCacheBits = 6
+const intCacheBits = 7
 
 // intStringCache is a direct-mapped cache int64 → decimal string.
 type intStringCache struct {

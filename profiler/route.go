@@ -120,6 +120,8 @@ func (c *Column) updateBigInt(b *big.Int) {
 
 const maxReflectDepth = 16
 
+var jsonNumberType = reflect.TypeFor[json.Number]()
+
 func (c *Column) updateReflect(rv reflect.Value, depth int) {
 	switch rv.Kind() {
 	case reflect.Invalid:
@@ -217,6 +219,11 @@ func tensorShape(v reflect.Value, depth int) (shape []int, numeric, ok bool) {
 			return nil, false, false // None in a list makes an object array
 		}
 		v = v.Elem()
+	}
+	if v.Type() == jsonNumberType {
+		// A JSON list of numbers decodes to a Python list of int/float.
+		_, err := strconv.ParseFloat(v.String(), 64)
+		return nil, err == nil, err == nil
 	}
 	switch v.Kind() {
 	case reflect.Bool:

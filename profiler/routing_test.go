@@ -136,6 +136,8 @@ func TestRouting(t *testing.T) {
 		{"bool list", []bool{true}, countOnly(intCounts, object)},
 		{"list with nil", []any{1, nil}, countOnly(intCounts, object)},
 		{"list of bytes", [][]byte{[]byte("a")}, countOnly(intCounts, object)},
+		{"json number list", []any{json.Number("1"), json.Number("2.5")}, countOnly(intCounts, tensor)},
+		{"json non-number list", []any{json.Number("x")}, countOnly(intCounts, object)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
