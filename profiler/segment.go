@@ -3,8 +3,12 @@ package profiler
 import (
 	"crypto/sha512"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"math"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -156,4 +160,113 @@ func parseSegpCols(v string) ([]string, bool) {
 		return nil, false
 	}
 	return strings.Split(v[1:len(v)-1], ")("), true
+}
+
+// SegmentValue formats a segment key value the way whylogs does, with
+// Python's str(): nil → "None", booleans → "True"/"False", integers in
+// decimal, floats as Python's repr (shortest round-trip digits, "1.0",
+// "1e+16", "1e-05", "nan", "inf"), strings unchanged, anything else with
+// fmt's %v. Pointers are followed.
+func SegmentValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "None"
+	case string:
+		return x
+	case bool:
+		if x {
+			return "True"
+		}
+		return "False"
+	case float64:
+		return pythonFloat(x)
+	case float32:
+		return pythonFloat(float64(x))
+	case json.Number:
+		if _, err := strconv.ParseInt(string(x), 10, 64); err == nil {
+			return string(x)
+		}
+		if f, err := strconv.ParseFloat(string(x), 64); err == nil {
+			return pythonFloat(f)
+		}
+		return string(x)
+	case fmt.Stringer:
+		return x.String()
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if rv.IsNil() {
+			return "None"
+		}
+		return SegmentValue(rv.Elem().Interface())
+	case reflect.Bool:
+		return SegmentValue(rv.Bool())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(rv.Int(), 10)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return strconv.FormatUint(rv.Uint(), 10)
+	case reflect.Float32, reflect.Float64:
+		return pythonFloat(rv.Float())
+	case reflect.String:
+		return rv.String()
+	}
+	return fmt.Sprint(v)
+}
+
+// pythonFloat formats f as Python's repr(float): the shortest digits that
+// round-trip, positional for decimal exponents in [-4, 16), else scientific
+// with a sign and at least two exponent digits.
+func pythonFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64) // e.g. "-1.2345e+06"
+	mant, expStr, _ := strings.Cut(e, "e")
+	exp, _ := strconv.Atoi(expStr)
+	neg := strings.HasPrefix(mant, "-")
+	digits := strings.Replace(strings.TrimPrefix(mant, "-"), ".", "", 1)
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	if exp >= -4 && exp < 16 {
+		switch {
+		case exp < 0:
+			b.WriteString("0.")
+			b.WriteString(strings.Repeat("0", -exp-1))
+			b.WriteString(digits)
+		case len(digits) > exp+1:
+			b.WriteString(digits[:exp+1])
+			b.WriteByte('.')
+			b.WriteString(digits[exp+1:])
+		default:
+			b.WriteString(digits)
+			b.WriteString(strings.Repeat("0", exp+1-len(digits)))
+			b.WriteString(".0")
+		}
+		return b.String()
+	}
+	b.WriteByte(digits[0])
+	if len(digits) > 1 {
+		b.WriteByte('.')
+		b.WriteString(digits[1:])
+	}
+	b.WriteByte('e')
+	if exp < 0 {
+		b.WriteByte('-')
+		exp = -exp
+	} else {
+		b.WriteByte('+')
+	}
+	if exp < 10 {
+		b.WriteByte('0')
+	}
+	b.WriteString(strconv.Itoa(exp))
+	return b.String()
 }

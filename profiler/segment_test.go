@@ -1,8 +1,10 @@
 package profiler_test
 
 import (
+	"encoding/json"
 	"errors"
 	"maps"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -269,5 +271,31 @@ func TestSeed(t *testing.T) {
 	}
 	if got := profiler.MetricPaths(cols); !slices.Equal(got, []string{"cardinality/hll", "counts/n", "types/string"}) {
 		t.Errorf("MetricPaths = %q", got)
+	}
+}
+
+// TestSegmentValue: whylogs builds segment keys with Python's str(); the
+// float cases are CPython 3 repr() outputs.
+func TestSegmentValue(t *testing.T) {
+	one := 1
+	var nilp *int
+	cases := []struct {
+		v    any
+		want string
+	}{
+		{nil, "None"}, {nilp, "None"}, {true, "True"}, {false, "False"}, {"Fruits and Vegetables", "Fruits and Vegetables"},
+		{42, "42"}, {int64(-7), "-7"}, {uint64(18446744073709551615), "18446744073709551615"}, {&one, "1"},
+		{json.Number("12"), "12"}, {json.Number("2.50"), "2.5"},
+		{0.0, "0.0"}, {math.Copysign(0, -1), "-0.0"}, {1.0, "1.0"}, {2.5, "2.5"}, {0.1, "0.1"}, {1e16, "1e+16"},
+		{1.5e16, "1.5e+16"}, {1e-5, "1e-05"}, {1e-4, "0.0001"}, {0.0001234, "0.0001234"},
+		{123456789012345.6, "123456789012345.6"}, {1234567890123456.7, "1234567890123456.8"}, {-3.0, "-3.0"},
+		{1e300, "1e+300"}, {5e-324, "5e-324"}, {math.NaN(), "nan"}, {math.Inf(1), "inf"}, {math.Inf(-1), "-inf"},
+		{100.0, "100.0"}, {1e15, "1000000000000000.0"}, {9999999999999998.0, "9999999999999998.0"}, {0.3, "0.3"},
+		{float32(0.5), "0.5"},
+	}
+	for _, tc := range cases {
+		if got := profiler.SegmentValue(tc.v); got != tc.want {
+			t.Errorf("SegmentValue(%#v) = %q, want %q", tc.v, got, tc.want)
+		}
 	}
 }
