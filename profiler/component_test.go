@@ -29,6 +29,7 @@ func mixedProfile(t testing.TB, seed uint64) *profiler.DatasetProfile {
 	p.Column("o").Update(nil)
 	p.Column("t").Update([]float64{1, 2, 3})
 	p.Column("u").UpdateUint64(math.MaxUint64)
+	p.Column("never-updated") // has no metrics: not exported
 	if err := p.SetColumnComponents("image", compoundComponents(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -98,6 +99,9 @@ func TestComponentsRoundTrip(t *testing.T) {
 	}
 	if !componentsEqual(first, second) {
 		t.Fatal("export → import → export changed the components")
+	}
+	if slices.ContainsFunc(first, func(c profiler.ColumnComponents) bool { return c.Name == "never-updated" }) {
+		t.Error("a column without metrics was exported")
 	}
 	if !summariesEqual(p.Summary(), q.Summary()) {
 		t.Fatal("imported profile summarises differently")

@@ -266,7 +266,9 @@ func (c *Column) merge(o *Column, s *settings) (*Column, error) {
 }
 
 // Components returns every column's components, columns in sorted name order
-// (the order whylogs writes column chunks in).
+// (the order whylogs writes column chunks in). A column that has no metrics
+// yet (created by Column but never updated) is left out, since whylogs only
+// creates columns for data it has seen.
 func (p *DatasetProfile) Components() ([]ColumnComponents, error) {
 	names := p.ColumnNames()
 	out := make([]ColumnComponents, 0, len(names))
@@ -274,6 +276,9 @@ func (p *DatasetProfile) Components() ([]ColumnComponents, error) {
 		comps, err := p.columns[name].Components()
 		if err != nil {
 			return nil, err
+		}
+		if len(comps) == 0 {
+			continue
 		}
 		out = append(out, ColumnComponents{Name: name, Components: comps})
 	}

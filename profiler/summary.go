@@ -132,12 +132,15 @@ func (c *Column) SummaryWith(cfg SummaryConfig) ColumnSummary {
 // Summary returns the summaries of all columns, sorted by column name.
 func (p *DatasetProfile) Summary() []ColumnSummary { return p.SummaryWith(SummaryConfig{}) }
 
-// SummaryWith is Summary with a SummaryConfig.
+// SummaryWith is Summary with a SummaryConfig. Columns without metrics (never
+// updated) are left out, as in Components.
 func (p *DatasetProfile) SummaryWith(cfg SummaryConfig) []ColumnSummary {
 	names := p.ColumnNames()
-	out := make([]ColumnSummary, len(names))
-	for i, n := range names {
-		out[i] = p.columns[n].SummaryWith(cfg)
+	out := make([]ColumnSummary, 0, len(names))
+	for _, n := range names {
+		if s := p.columns[n].SummaryWith(cfg); len(s.Entries) > 0 {
+			out = append(out, s)
+		}
 	}
 	return out
 }
