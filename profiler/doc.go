@@ -56,10 +56,11 @@
 // # Determinism
 //
 // Every column's KLL draws its compaction coin flips from a bit source seeded
-// with columnSeed(Config.Seed, column name): the same values in the same order
-// with the same seed give byte-identical sketches (invariant 4). Clones and
-// merge results are reseeded from the same column seed. Nothing here depends on
-// Go map order: components, summaries and column lists are sorted.
+// from Config.Seed and the column name: the same values in the same order with
+// the same seed give byte-identical sketches (invariant 4). Seed derives
+// Config.Seed from identity strings (dataset, window, segment, partition).
+// Clones and merge results are reseeded from the same column seed. Nothing here
+// depends on Go map order: components, summaries and column lists are sorted.
 //
 // # Components: the hand-off to the file codec
 //
@@ -78,15 +79,25 @@
 //	frequent_items/frequent_strings                                   Kind FrequentItems (image)
 //
 // Writing: DatasetProfile.Components returns, per column in sorted name order,
-// the components sorted by path; FileProperties returns the timestamps (epoch
-// ms), DatasetProperties tags and metadata, and the segment header tags, split
-// as whylogs splits them. Reading: NewDatasetProfile, then SetFileProperties,
+// the components sorted by path (columns never updated are left out);
+// MetricPaths gives the sorted union of paths (indexed_metric_paths);
+// FileProperties returns the timestamps (epoch ms), DatasetProperties tags and
+// metadata, and the segment header tags, split as whylogs splits them. Reading: NewDatasetProfile, then SetFileProperties,
 // then SetColumnComponents per column. Components with a compound prefix
 // ("image/Brightness.mean:distribution/kll") become sub-metrics that merge and
 // summarise like the top-level ones; components of unknown namespaces are kept
 // verbatim and merged component-wise by type id and kind (min, max, sum, sketch
 // merge), as whylogs' component aggregators do. Export → import → export gives
 // identical components.
+//
+// # Segments
+//
+// A Segment is one slice of a column-based segmentation partition: the
+// partition name, its columns, an optional filter, the partition id whylogs
+// computes (PartitionID) and the ordered key/value tags. NewSegment builds one;
+// SegmentValue formats key values with Python's str() as whylogs does. A
+// segmented profile is written with the segment tags as DatasetProperties.tags
+// and as the segment header, and the segp_* metadata (FileProperties).
 //
 // # Merge and summaries
 //
