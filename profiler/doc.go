@@ -44,9 +44,13 @@
 // Pointers are followed; named types route by their kind; json.Number is an int
 // when it is an integer literal, else a float. Integers hash as int64 (whylogs ≥
 // 1.1.34). Column.UpdateInt64, UpdateUint64, UpdateFloat64, UpdateBool,
-// UpdateString, UpdateNull, UpdateObject and UpdateTensor are the typed,
-// allocation-free entry points for decoders; Column.Update(any) and
-// DatasetProfile.Track(map) route arbitrary values through the same rules.
+// UpdateString, UpdateNull, UpdateObject and UpdateTensor are the typed entry
+// points for decoders; they do not allocate in steady state, except for the
+// decimal string of an integer that is neither in 0…99 nor in the column's
+// small cache (the frequent-items sketch must own one string per tracked
+// item). Column.Update(any) and DatasetProfile.Track(map) route arbitrary
+// values through the same rules. NaN follows whylogs' DataFrame path (null and
+// nan only), not its row path; see DEVIATIONS.md.
 //
 // The sketch parameters are whylogs': KLL doubles with k = 1024, HLL lg_k 12
 // written as HLL_4, frequent strings with lg_max_map_size 10. mean and m2 are
