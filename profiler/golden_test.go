@@ -488,3 +488,46 @@ func TestGoldenNotebookSummary(t *testing.T) {
 		t.Errorf("merged whylogs+ours col_3: %v", s.Entries)
 	}
 }
+
+// TestGoldenSketchBytes: importing and exporting a whylogs file reproduces its
+// KLL (whylogs fork layout, preamble 6) and HLL images byte for byte. Old
+// preamble-5 KLLs (2022 files, k = 256) are rewritten in the layout current
+// whylogs requires; frequent-items images are equal as sketches but may list
+// items in another order (C++ hash-map order), so they are compared by summary
+// in TestGoldenWhylogsComponents.
+func TestGoldenSketchBytes(t *testing.T) {
+	for _, name := range goldenFiles {
+		f := readV1(t, filepath.Join("testdata", name))
+		p := loadV1(t, name)
+		checked := 0
+		for col, comps := range f.columns {
+			c, _ := p.Lookup(col)
+			out, err := c.Components()
+			if err != nil {
+				t.Fatal(err)
+			}
+			exported := map[string][]byte{}
+			for _, x := range out {
+				exported[x.Path] = x.Sketch
+			}
+			for _, x := range comps {
+				switch {
+				case x.Kind == profiler.KindHLL,
+					x.Kind == profiler.KindKLL && (x.Sketch[0] != 5):
+					checked++
+					if string(exported[x.Path]) != string(x.Sketch) {
+						t.Errorf("%s %s %s: exported image differs from whylogs'\n got % x\nwant % x", name, col, x.Path,
+							exported[x.Path], x.Sketch)
+					}
+				case x.Kind == profiler.KindKLL:
+					if got := exported[x.Path]; len(got) < 8 || got[0] != 6 || got[4] != x.Sketch[4] || got[5] != x.Sketch[5] {
+						t.Errorf("%s %s %s: preamble-5 KLL exported as % x, want preamble 6 with k kept", name, col, x.Path, got[:min(8, len(got))])
+					}
+				}
+			}
+		}
+		if checked == 0 {
+			t.Errorf("%s: no sketch images compared", name)
+		}
+	}
+}
