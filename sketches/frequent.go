@@ -47,8 +47,13 @@ const MaxFrequentLgMapSize = 26
 //
 //	LowerBound(x) ≤ true weight of x ≤ UpperBound(x),  UpperBound − LowerBound = MaximumError()
 //
-// and an untracked item has true weight ≤ MaximumError(). MaximumError() never
-// exceeds Epsilon()·StreamLength() = 3.5/2^lgMaxMapSize · total weight.
+// and an untracked item has true weight ≤ MaximumError(). Each purge removes
+// at least median·⌈s/2⌉ weight from the counters (s = purge sample size), so
+// MaximumError() ≤ StreamLength()/⌈s/2⌉, also after merges of sketches with
+// the same lgMaxMapSize. For lgMaxMapSize ≤ 10 this is within DataSketches' a
+// priori bound Epsilon()·StreamLength() = 3.5/2^lgMaxMapSize · total weight;
+// above 10 the sample is capped at 1024 and the bound by construction is
+// StreamLength()/512 (DataSketches documents the a priori bound regardless).
 //
 // Keys are placed with Java's hashing (String.hashCode over UTF-16 units,
 // fmix64, low bits) and the purge samples min(1024, 0.75·2^lgMaxMapSize)
@@ -59,6 +64,10 @@ const MaxFrequentLgMapSize = 26
 //
 // The sketch keeps references to the item strings it tracks (like a Go map);
 // it does not copy them.
+//
+// The binary image (AppendBinary, UnmarshalBinary) is the DataSketches
+// frequent-items layout: a 32-byte preamble (8 bytes when nothing was added),
+// the counters as int64 LE, then the items as uint32 LE length + UTF-8 bytes.
 //
 // The zero value is not usable; use NewFrequentStrings or UnmarshalBinary.
 // A FrequentStrings is not safe for concurrent use: Update, UpdateWeighted,
@@ -220,12 +229,13 @@ func (s *FrequentStrings) LgMaxMapSize() int { return s.lgMax }
 // (3 ≤ LgCurMapSize ≤ LgMaxMapSize).
 func (s *FrequentStrings) LgCurMapSize() int { return s.m.lg }
 
-// Epsilon returns the a priori relative error 3.5/2^lgMaxMapSize: the maximum
-// error never exceeds Epsilon()·StreamLength().
+// Epsilon returns DataSketches' a priori relative error 3.5/2^lgMaxMapSize
+// (see FrequentStrings for when MaximumError() ≤ Epsilon()·StreamLength() is
+// guaranteed).
 func (s *FrequentStrings) Epsilon() float64 { return FrequentEpsilon(s.lgMax) }
 
-// AprioriError returns Epsilon()·StreamLength(), the worst-case bound on
-// MaximumError for the current stream length.
+// AprioriError returns Epsilon()·StreamLength(), DataSketches' a priori bound
+// on MaximumError for the current stream length.
 func (s *FrequentStrings) AprioriError() float64 { return s.Epsilon() * float64(s.total) }
 
 // FrequentEpsilon returns 3.5/2^lgMaxMapSize, the a priori relative error of a

@@ -87,6 +87,7 @@ type rpSlot struct {
 	key   string
 	value int64
 	state uint32
+	hash  uint32 // low 32 bits of the key's home hash: skips most string compares
 }
 
 // rpPending is the immutable pending form of a decoded map. It may be shared
@@ -111,13 +112,14 @@ func (m *rpMap) get(key string) int64 {
 		return 0
 	}
 	mask := uint64(len(m.slots) - 1)
-	p := frequentHome(key) & mask
+	h := frequentHome(key)
+	p := h & mask
 	for {
 		sl := &m.slots[p]
 		if sl.state == 0 {
 			return 0
 		}
-		if sl.key == key {
+		if sl.hash == uint32(h) && sl.key == key {
 			return sl.value
 		}
 		p = (p + 1) & mask
@@ -127,17 +129,22 @@ func (m *rpMap) get(key string) int64 {
 // adjustOrInsert adds w to key's counter, inserting key when absent. It reports
 // whether key was inserted. The map must be dense and hold an empty slot.
 func (m *rpMap) adjustOrInsert(key string, w int64) bool {
+	return m.adjustOrInsertHashed(key, frequentHome(key), w)
+}
+
+// adjustOrInsertHashed is adjustOrInsert with the key's home hash h given.
+func (m *rpMap) adjustOrInsertHashed(key string, h uint64, w int64) bool {
 	mask := uint64(len(m.slots) - 1)
-	p := frequentHome(key) & mask
+	p := h & mask
 	drift := uint32(1)
 	for {
 		sl := &m.slots[p]
 		if sl.state == 0 {
-			*sl = rpSlot{key: key, value: w, state: drift}
+			*sl = rpSlot{key: key, value: w, state: drift, hash: uint32(h)}
 			m.numActive++
 			return true
 		}
-		if sl.key == key {
+		if sl.hash == uint32(h) && sl.key == key {
 			sl.value += w
 			return false
 		}
@@ -153,7 +160,7 @@ func (m *rpMap) resize() {
 	m.scratch = old.scratch
 	for i := range old.slots {
 		if sl := &old.slots[i]; sl.state != 0 {
-			m.adjustOrInsert(sl.key, sl.value)
+			m.adjustOrInsertHashed(sl.key, uint64(sl.hash), sl.value)
 		}
 	}
 }
@@ -292,7 +299,8 @@ func (m *rpMap) materialize() {
 	mask := uint32(len(d.slots) - 1)
 	for i, k := range p.keys {
 		s := p.slots[i]
-		d.slots[s] = rpSlot{key: k, value: p.values[i], state: ((s - uint32(frequentHome(k))) & mask) + 1}
+		h := uint32(frequentHome(k))
+		d.slots[s] = rpSlot{key: k, value: p.values[i], state: ((s - h) & mask) + 1, hash: h}
 	}
 	d.numActive = len(p.keys)
 	d.scratch = m.scratch

@@ -146,13 +146,16 @@ func (m *fiModel) image() []byte {
 // sizes, non-ASCII items) the sketch's image equals the model's after every
 // batch of updates.
 func TestFrequentMatchesModel(t *testing.T) {
-	for seed := range uint64(24) {
+	for seed := range uint64(26) {
 		lg := 3 + int(seed%8)
 		var st fiStream
-		switch seed % 3 {
-		case 0:
+		switch {
+		case seed >= 24: // capped sample: 1024 < 0.75·2^lg
+			lg = 11 + int(seed-24)
+			st = zipfStream(seed, 40000, 1.05, 1_000_000, seed == 25)
+		case seed%3 == 0:
 			st = zipfStream(seed, 8000, 1.1, 3000, false)
-		case 1:
+		case seed%3 == 1:
 			st = zipfStream(seed, 6000, 1.3, 50000, true)
 		default:
 			st = uniformStream(seed, 6000, 3000)
@@ -168,7 +171,7 @@ func TestFrequentMatchesModel(t *testing.T) {
 				t.Fatal(err)
 			}
 			m.update(k, st.weights[i])
-			if i%500 == 499 || i == len(st.items)-1 {
+			if i%2000 == 1999 || i == len(st.items)-1 {
 				if got, want := mustMarshalFI(t, s), m.image(); !bytes.Equal(got, want) {
 					t.Fatalf("seed %d lg %d after %d updates: image differs from model", seed, lg, i+1)
 				}

@@ -93,10 +93,14 @@ func frequentCorrupt(off int, format string, args ...any) error {
 // UnmarshalBinary replaces s with the sketch in the DataSketches image b,
 // written by Java, C++, Python or AppendBinary (layout in AppendBinary).
 // It accepts the empty form when (flags & 0x05) != 0 (the lgCurMapSize it
-// names is kept), and the full form with numActive 0. The map is rebuilt by
-// inserting the items in image order (as both upstream readers do), then the
-// stream length and offset are set from the image. Trailing bytes after the
-// last item are ignored.
+// names is kept), and the full form with numActive 0. The map is rebuilt at
+// the image's lgCurMapSize, then the stream length and offset are set from the
+// image. Items written in slot order (Java, this package) are put back into
+// exactly the slots they were written from, so decode→encode reproduces the
+// image byte for byte and later updates continue exactly as in the writer;
+// items in another order (C++) are inserted in image order, as the upstream
+// readers do. Decoded item strings share one allocation holding the item
+// bytes of the image. Trailing bytes after the last item are ignored.
 //
 // Every failure wraps ErrCorrupt and names the offset: a short image; a wrong
 // serVer, family or preLongs; preLongs that disagree with the empty flag;
@@ -204,12 +208,13 @@ func decodeFrequentStrings(b []byte, forceCompact bool) (*FrequentStrings, error
 		keys[i] = blob[p+4 : p+4+l]
 		p += 4 + l
 	}
-	pend, err := placeFrequentItems(lgCur, keys, values)
+	dense := !forceCompact && (lgCur <= frequentDenseLg || 1<<lgCur <= 8*n)
+	pend, err := placeFrequentItems(lgCur, keys, values, dense)
 	if err != nil {
 		return nil, err
 	}
 	s.m = rpMap{lg: lgCur, pend: pend}
-	if !forceCompact && (lgCur <= frequentDenseLg || 1<<lgCur <= 8*n) {
+	if dense {
 		s.m.materialize()
 	} else {
 		pend.index = make(map[string]int32, len(keys))
@@ -234,25 +239,42 @@ func decodeFrequentStrings(b []byte, forceCompact bool) (*FrequentStrings, error
 // occupied), it is the writer's layout and re-encoding reproduces the image
 // byte for byte; otherwise (C++ writes items in another order) the items stay
 // where inserting them in image order put them, as the upstream readers do.
-func placeFrequentItems(lg int, keys []string, values []int64) (*rpPending, error) {
+func placeFrequentItems(lg int, keys []string, values []int64, dense bool) (*rpPending, error) {
 	mask := uint32(1)<<lg - 1
-	occupied := make(map[uint32]int32, len(keys))
+	// Occupancy: slot → 1 + index of the item there. A table of 2^lg entries
+	// when the caller will allocate the map anyway, else a Go map (lookups only).
+	var table []int32
+	var sparse map[uint32]int32
+	if dense {
+		table = make([]int32, 1<<lg)
+	} else {
+		sparse = make(map[uint32]int32, len(keys))
+	}
 	slots := make([]uint32, len(keys))
 	homes := make([]uint32, len(keys))
 	for i, k := range keys {
 		homes[i] = uint32(frequentHome(k)) & mask
 		p := homes[i]
 		for {
-			j, ok := occupied[p]
-			if !ok {
+			var j int32
+			if dense {
+				j = table[p]
+			} else {
+				j = sparse[p]
+			}
+			if j == 0 {
 				break
 			}
-			if keys[j] == k {
+			if keys[j-1] == k {
 				return nil, frequentCorrupt(frequentHeaderBytes+8*len(keys), "item %d (%q) repeats an earlier item", i, k)
 			}
 			p = (p + 1) & mask
 		}
-		occupied[p] = int32(i)
+		if dense {
+			table[p] = int32(i + 1)
+		} else {
+			sparse[p] = int32(i + 1)
+		}
 		slots[i] = p
 	}
 	sorted := slices.Clone(slots)

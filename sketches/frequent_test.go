@@ -2,6 +2,7 @@ package sketches
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -129,6 +130,9 @@ func checkMapInvariants(t *testing.T, s *FrequentStrings) {
 			t.Fatalf("key %q twice", k)
 		}
 		seen[k] = true
+		if sl.hash != uint32(frequentHome(k)) {
+			t.Fatalf("slot %d key %q: stored hash %#x", p, k, sl.hash)
+		}
 		home := int(frequentHome(k)) & mask
 		if d := (p - home) & mask; uint32(d+1) != st {
 			t.Fatalf("slot %d key %q: state %d, distance %d", p, k, st, d)
@@ -369,7 +373,10 @@ func checkGuarantees(t *testing.T, s *FrequentStrings, truth map[string]int64) {
 		t.Fatalf("stream length %d, want %d", s.StreamLength(), total)
 	}
 	off := s.MaximumError()
-	if float64(off) > s.Epsilon()*float64(total) || float64(off) > s.AprioriError() {
+	if half := int64(s.sampleSize()+1) / 2; off > total/half {
+		t.Fatalf("maximum error %d > W/⌈s/2⌉ = %d/%d", off, total, half)
+	}
+	if s.LgMaxMapSize() <= 10 && (float64(off) > s.Epsilon()*float64(total) || float64(off) > s.AprioriError()) {
 		t.Fatalf("maximum error %d > epsilon·W = %v", off, s.Epsilon()*float64(total))
 	}
 	tracked := sketchSet(s)
@@ -457,6 +464,7 @@ func TestFrequentGuarantees(t *testing.T) {
 		{"uniform/lg6", 6, uniformStream(4, 50000, 300)},
 		{"uniform-wide/lg5", 5, uniformStream(5, 30000, 30000)},
 		{"zipf/lg3", 3, zipfStream(6, 5000, 1.2, 100, false)},
+		{"zipf1.05/lg11 (capped sample)", 11, zipfStream(7, 150000, 1.05, 1_000_000, false)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -978,3 +986,10 @@ func TestFrequentPurgeSampleJava(t *testing.T) {
 		t.Fatalf("only %d discriminating trials", checked)
 	}
 }
+
+// FrequentStrings implements the standard binary encoding interfaces.
+var (
+	_ encoding.BinaryMarshaler   = (*FrequentStrings)(nil)
+	_ encoding.BinaryAppender    = (*FrequentStrings)(nil)
+	_ encoding.BinaryUnmarshaler = (*FrequentStrings)(nil)
+)

@@ -2,6 +2,7 @@ package sketches
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/binary"
 	"errors"
 	"math"
@@ -11,6 +12,13 @@ import (
 )
 
 var hllTypes = []HLLType{HLL4, HLL6, HLL8}
+
+// The HLL implements the standard binary encoding interfaces.
+var (
+	_ encoding.BinaryMarshaler   = (*HLL)(nil)
+	_ encoding.BinaryAppender    = (*HLL)(nil)
+	_ encoding.BinaryUnmarshaler = (*HLL)(nil)
+)
 
 func TestNewHLLArguments(t *testing.T) {
 	for _, lgK := range []int{-1, 0, 3, 22, 30} {

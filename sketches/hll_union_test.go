@@ -67,7 +67,11 @@ func hllStream(t testing.TB, lgK int, typ HLLType, values []int64) *HLL {
 // estimate; the union's estimate is within 3 sigma of the truth.
 func TestHLLUnionSplitLaw(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
-	for trial := 0; trial < 40; trial++ {
+	trials := 40
+	if hllRaceEnabled || testing.Short() {
+		trials = 12
+	}
+	for trial := 0; trial < trials; trial++ {
 		n := 1 + rng.IntN(200000)
 		values := make([]int64, n)
 		for i := range values {
