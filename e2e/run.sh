@@ -26,6 +26,8 @@ TIMINGS=()
 T_ALL=$(e2e_now)
 STATUS=failed
 STARTED=0
+CHILDREN=() # background children of this script, ended in cleanup by PID
+GOTEST_PGID=""
 
 CUR_PHASE=""
 CUR_T0=""
@@ -58,6 +60,17 @@ cleanup() {
     TIMINGS+=("$(printf '%-14s %6ss  FAILED' "$CUR_PHASE" "$(e2e_since "$CUR_T0")")")
     e2e_log "phase '$CUR_PHASE' failed (exit $rc)"
   fi
+  # go test runs in its own process group (it and whatever it spawned: producers,
+  # consumer processes); end that group, which this script created, by its id.
+  if [ -n "$GOTEST_PGID" ] && kill -0 "$GOTEST_PGID" 2>/dev/null; then
+    e2e_log "stopping go test (process group $GOTEST_PGID)"
+    kill -TERM -- "-$GOTEST_PGID" "$GOTEST_PGID" 2>/dev/null || true
+    sleep 2
+    kill -KILL -- "-$GOTEST_PGID" "$GOTEST_PGID" 2>/dev/null || true
+  fi
+  local c
+  for c in "${CHILDREN[@]}"; do kill -TERM "$c" 2>/dev/null || true; done
+  for c in "${CHILDREN[@]}"; do wait "$c" 2>/dev/null || true; done
   if [ "$STARTED" = 1 ]; then
     [ "$rc" != 0 ] && dump_broker_logs
     local t0
@@ -109,23 +122,33 @@ brokers() {
   bash "$BROKER" stop -d "$K3" || true
   STARTED=1
   local p1 p3 rc=0
-  bash "$BROKER" start -n 1 -d "$K1" >"$RUN_DIR.k1.out" &
+  bash "$BROKER" start -n 1 -d "$K1" >"$RUN_DIR/k1.out" &
   p1=$!
-  bash "$BROKER" start -n 3 -d "$K3" >"$RUN_DIR.k3.out" &
+  bash "$BROKER" start -n 3 -d "$K3" >"$RUN_DIR/k3.out" &
   p3=$!
+  CHILDREN=("$p1" "$p3")
   wait "$p1" || rc=1
   wait "$p3" || rc=1
-  [ "$rc" = 0 ] || return 1
-  E2E_KAFKA_BOOTSTRAP=$(tail -n 1 "$RUN_DIR.k1.out")
-  E2E_KAFKA3_BOOTSTRAP=$(tail -n 1 "$RUN_DIR.k3.out")
+  CHILDREN=()
+  [ "$rc" = 0 ] || e2e_die "starting the brokers failed"
+  E2E_KAFKA_BOOTSTRAP=$(tail -n 1 "$RUN_DIR/k1.out")
+  E2E_KAFKA3_BOOTSTRAP=$(tail -n 1 "$RUN_DIR/k3.out")
   E2E_KAFKA_DIR=$K1
   export E2E_KAFKA_BOOTSTRAP E2E_KAFKA3_BOOTSTRAP E2E_KAFKA_DIR
   e2e_log "E2E_KAFKA_BOOTSTRAP=$E2E_KAFKA_BOOTSTRAP E2E_KAFKA3_BOOTSTRAP=$E2E_KAFKA3_BOOTSTRAP"
 }
 
 gotest() {
+  # setsid: go test and everything it starts get a process group of their own, so cleanup
+  # can end all of it (and nothing else) if this script is interrupted. `wait` (unlike a
+  # foreground command) lets the INT/TERM traps run at once.
   # shellcheck disable=SC2086
-  go test -tags e2e -count=1 -v -timeout "${E2E_TEST_TIMEOUT:-20m}" ${E2E_GO_TEST_FLAGS:-} ./e2e/...
+  setsid -w go test -tags e2e -count=1 -v -timeout "${E2E_TEST_TIMEOUT:-20m}" ${E2E_GO_TEST_FLAGS:-} ./e2e/... </dev/null &
+  GOTEST_PGID=$!
+  local rc=0
+  wait "$GOTEST_PGID" || rc=$?
+  GOTEST_PGID=""
+  [ "$rc" = 0 ] || e2e_die "go test failed (exit $rc)"
 }
 
 mkdir -p "$RUN_DIR"
