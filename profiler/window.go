@@ -109,7 +109,8 @@ const (
 	// Closed: the watermark reached the window's End + AllowedLateness.
 	Closed EmitKind = iota + 1
 	// Late: a late partial profile (records that arrived after their window
-	// had closed), emitted by the next Advance or Flush.
+	// had closed), emitted once the watermark has moved one rotation plus
+	// the allowed lateness past the first of them, or by Flush.
 	Late
 	// Flushed: a partial profile of a still-open window, emitted by Flush.
 	Flushed
@@ -197,12 +198,16 @@ func (r Record) Field(name string) (any, bool) {
 // watermark is the largest event time added; it only moves forward. A record
 // whose window's End + AllowedLateness is at or before the watermark (before
 // the record itself is counted) is late: it goes into a late partial profile
-// of its own window (same dataset timestamp, the window start), is counted,
-// and is emitted by the next Advance. Whether a record is late thus depends
-// only on the order of the records, not on when Advance is called.
+// of its own window (same dataset timestamp, the window start) and is
+// counted. Whether a record is late thus depends only on the order of the
+// records, not on when Advance is called. A late partial collects the late
+// records of its window for one more rotation (plus the allowed lateness) of
+// watermark progress, then it is due: late data is batched instead of giving
+// one tiny profile per late record, and the partial's contents still depend
+// only on the record order.
 //
-// Advance emits every window whose End + AllowedLateness ≤ watermark, and all
-// late partials; Flush emits everything (partials of open windows for
+// Advance emits every window whose End + AllowedLateness ≤ watermark, and
+// every late partial that is due; Flush emits everything (partials of open windows for
 // shutdown or checkpoints). Both return profiles sorted by window start, then
 // segment key, then first offset. The open windows are bounded by
 // (Rotation + AllowedLateness) / Rotation + 1 when Advance is called
@@ -247,6 +252,7 @@ type window struct {
 	start    int64 // Unix seconds
 	win      Window
 	isLate   bool
+	due      time.Time // late windows: emitted when the watermark reaches it
 	full     *entry
 	segs     map[string]*entry
 	admitted map[string]struct{} // column-segment keys admitted under the cap
@@ -501,7 +507,7 @@ func (w *WindowSet) windowFor(t time.Time) (*window, Placement) {
 	if w.closedAt(wn.End) {
 		win := w.late[start]
 		if win == nil {
-			win = &window{start: start, win: wn, isLate: true}
+			win = &window{start: start, win: wn, isLate: true, due: w.wm.Add(w.cfg.Rotation + w.lateSec)}
 			w.late[start] = win
 		}
 		return win, Placement{Window: wn, Late: true}
@@ -574,7 +580,7 @@ func (e *entry) touch(offset int64) *DatasetProfile {
 }
 
 // Advance emits every window whose End + AllowedLateness is at or before the
-// watermark, and every late partial, sorted by window start, segment key and
+// watermark, and every late partial that is due, sorted by window start, segment key and
 // first offset. It never emits anything without rotation.
 func (w *WindowSet) Advance() []Finished {
 	var out []Finished
@@ -589,6 +595,9 @@ func (w *WindowSet) Advance() []Finished {
 		}
 	}
 	for start, win := range w.late {
+		if w.wm.Before(win.due) {
+			continue
+		}
 		out = win.emit(out, Late)
 		delete(w.late, start)
 	}
@@ -613,6 +622,10 @@ func (w *WindowSet) AdvanceTo(t time.Time) []Finished {
 // admitted.
 func (w *WindowSet) Flush() []Finished {
 	out := w.Advance()
+	for start, win := range w.late {
+		out = win.emit(out, Late)
+		delete(w.late, start)
+	}
 	for _, win := range w.open {
 		out = win.emit(out, Flushed)
 		win.full, win.segs = nil, nil

@@ -121,45 +121,42 @@ func TestWindowSetLatenessBoundaries(t *testing.T) {
 	if pl := w.Add(at(59.5), 5, rec(5)); !pl.Late || !pl.Window.Start.Equal(t0) {
 		t.Fatalf("record for a closed window: %+v, want late in window %v", pl, t0)
 	}
-	got := w.Advance()
-	want := []string{
-		`0s "" closed n=2 off=0-3`,
-		`0s "" late n=1 off=5-5`,
+	if d := describe(t, w.Advance()); !slices.Equal(d, []string{`0s "" closed n=2 off=0-3`}) {
+		t.Fatalf("Advance = %q", d)
 	}
-	if d := describe(t, got); !slices.Equal(d, want) {
-		t.Fatalf("Advance = %q, want %q", d, want)
-	}
-	// The late partial has the same dataset timestamp (window start) and is marked.
-	for _, f := range got {
-		if !f.Profile.DatasetTimestamp().Equal(t0) || !f.Profile.CreationTimestamp().Equal(t0) {
-			t.Errorf("%v profile timestamps %v/%v, want the window start", f.Kind, f.Profile.DatasetTimestamp(), f.Profile.CreationTimestamp())
-		}
-		md := f.Profile.Metadata()
-		if md[profiler.MetaLate] != map[profiler.EmitKind]string{profiler.Late: "true"}[f.Kind] {
-			t.Errorf("%v profile: late metadata %q", f.Kind, md[profiler.MetaLate])
-		}
-		if md[profiler.MetaFirstOffset] != strconv.FormatInt(f.FirstOffset, 10) || md[profiler.MetadataName] != "d" ||
-			md[profiler.MetaWindowEnd] != strconv.FormatInt(at(60).UnixMilli(), 10) {
-			t.Errorf("%v profile metadata %v", f.Kind, md)
-		}
-	}
-	if s := w.Stats(); s.Records != 6 || s.Late != 1 {
-		t.Fatalf("stats %+v, want 6 records, 1 late", s)
-	}
-	// A second late record after the window was emitted: a new late partial.
+	// Later late records of that window join the same late partial until it
+	// is due: one rotation plus the lateness of watermark progress after the
+	// first of them (watermark 70 → due at 140).
 	w.Add(at(1), 6, rec(6))
 	w.Add(at(2), 7, rec(7))
-	got = w.Advance()
-	if d := describe(t, got); !slices.Equal(d, []string{`0s "" late n=2 off=6-7`}) {
-		t.Fatalf("second late batch: %q", d)
+	w.Add(at(139.999), 8, rec(8))
+	if d := describe(t, w.Advance()); !slices.Equal(d, []string{`1m0s "" closed n=3 off=1-4`}) {
+		t.Fatalf("Advance before the late partial is due = %q", d)
 	}
-	if s := w.Stats(); s.Late != 3 {
-		t.Fatalf("late count %d, want 3", s.Late)
+	w.Add(at(140), 9, rec(9))
+	got := w.Advance()
+	if d := describe(t, got); !slices.Equal(d, []string{`0s "" late n=3 off=5-7`}) {
+		t.Fatalf("Advance when the late partial is due = %q", d)
 	}
-	// Late partials merge with the closed profile into the whole window.
+	f := got[0]
+	// The late partial has the same dataset timestamp (window start) and is marked.
+	if !f.Profile.DatasetTimestamp().Equal(t0) || !f.Profile.CreationTimestamp().Equal(t0) {
+		t.Errorf("late profile timestamps %v/%v, want the window start", f.Profile.DatasetTimestamp(), f.Profile.CreationTimestamp())
+	}
+	md := f.Profile.Metadata()
+	if md[profiler.MetaLate] != "true" || md[profiler.MetaFirstOffset] != "5" || md[profiler.MetadataName] != "d" ||
+		md[profiler.MetaWindowEnd] != strconv.FormatInt(at(60).UnixMilli(), 10) {
+		t.Errorf("late profile metadata %v", md)
+	}
+	if s := w.Stats(); s.Records != 10 || s.Late != 3 {
+		t.Fatalf("stats %+v, want 10 records, 3 late", s)
+	}
 	rest := w.Flush()
-	if d := describe(t, rest); !slices.Equal(d, []string{`1m0s "" flushed n=3 off=1-4`}) {
+	if d := describe(t, rest); !slices.Equal(d, []string{`2m0s "" flushed n=2 off=8-9`}) {
 		t.Fatalf("Flush = %q", d)
+	}
+	if _, late := rest[0].Profile.Metadata()[profiler.MetaLate]; late {
+		t.Error("on-time profile marked late")
 	}
 }
 
@@ -170,8 +167,11 @@ func TestWindowSetLateWithZeroLateness(t *testing.T) {
 	if pl := w.Add(at(59.999), 2, map[string]any{"x": 1}); !pl.Late {
 		t.Fatal("record behind a closed window (lateness 0) is not late")
 	}
-	if d := describe(t, w.Advance()); !slices.Equal(d, []string{`0s "" closed n=1 off=0-0`, `0s "" late n=1 off=2-2`}) {
+	if d := describe(t, w.Advance()); !slices.Equal(d, []string{`0s "" closed n=1 off=0-0`}) {
 		t.Fatalf("Advance = %q", d)
+	}
+	if d := describe(t, w.Flush()); !slices.Equal(d, []string{`0s "" late n=1 off=2-2`, `1m0s "" flushed n=1 off=1-1`}) {
+		t.Fatalf("Flush = %q", d)
 	}
 }
 
