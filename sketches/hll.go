@@ -194,7 +194,31 @@ func (s *HLL) updateHash(h1, h2 uint64) {
 	}
 	v++
 	if s.mode == hllModeHLL {
-		s.hllUpdate(uint32(h1)&(1<<s.lgK-1), uint8(v))
+		slot := uint32(h1) & (1<<s.lgK - 1)
+		// Quick reject (the common case once the sketch has filled up),
+		// without the call into hllUpdate.
+		switch s.typ {
+		case HLL8:
+			if int(slot) < len(s.regs) && uint8(v) <= s.regs[slot] {
+				return
+			}
+		case HLL6:
+			bit := slot * 6
+			if b := int(bit >> 3); b+1 < len(s.regs) {
+				w := uint16(s.regs[b]) | uint16(s.regs[b+1])<<8
+				if uint8(v) <= uint8(w>>(bit&7))&63 {
+					return
+				}
+			}
+		case HLL4:
+			if b := int(slot >> 1); b < len(s.regs) {
+				n := s.regs[b] >> (4 * (slot & 1)) & 15
+				if n != hllAuxToken && uint8(v) <= n+s.curMin {
+					return
+				}
+			}
+		}
+		s.hllUpdate(slot, uint8(v))
 		return
 	}
 	s.couponUpdate(uint32(v)<<26 | uint32(h1)&hllKeyMask26)

@@ -385,7 +385,6 @@ func decodeHLLSet(b []byte, lgK uint8, t HLLType, flags uint8) (*HLL, error) {
 
 func decodeHLLArray(b []byte, lgK uint8, t HLLType, flags uint8) (*HLL, error) {
 	le := binary.LittleEndian
-	k := 1 << lgK
 	regBytes := hllRegBytes(lgK, t)
 	if len(b) < hllArrHeaderBytes+regBytes {
 		return nil, hllCorrupt(0, "%v HLL image of %d bytes, need at least %d for lgK %d", t, len(b), hllArrHeaderBytes+regBytes, lgK)
@@ -438,19 +437,7 @@ func decodeHLLArray(b []byte, lgK uint8, t HLLType, flags uint8) (*HLL, error) {
 		}
 	}
 	// Recompute what the registers imply.
-	var kxq0, kxq1 float64
-	zeros := 0
-	for i := 0; i < k; i++ {
-		v := s.reg(uint32(i))
-		if v == s.curMin && (t != HLL4 || hll4Nibble(s.regs, uint32(i)) == 0) {
-			zeros++
-		}
-		if v < 32 {
-			kxq0 += hllInvPow2[v]
-		} else {
-			kxq1 += hllInvPow2[v]
-		}
-	}
+	zeros, kxq0, kxq1 := s.regStats()
 	if t == HLL4 && zeros == 0 {
 		return nil, hllCorrupt(6, "HLL_4 curMin %d is below every register", s.curMin)
 	}
