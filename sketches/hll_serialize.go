@@ -34,7 +34,7 @@ func hllCorrupt(off int, format string, args ...any) error {
 // Java before PR #761 leaves the COMPACT flag clear for HLL_6/HLL_8 in HLL mode).
 // See AppendBinary for the layout. It fails only for a zero-value HLL.
 func (s *HLL) MarshalBinary() ([]byte, error) {
-	return s.AppendBinary(make([]byte, 0, s.imageSize(true)))
+	return s.AppendBinary(make([]byte, 0, s.compactSize()))
 }
 
 // AppendBinary appends the compact image of the sketch to b. Layout
@@ -80,29 +80,17 @@ func (s *HLL) AppendUpdatableBinary(b []byte) ([]byte, error) {
 	return s.appendImage(b, false)
 }
 
-func (s *HLL) imageSize(compact bool) int {
+// compactSize is the length of the compact image.
+func (s *HLL) compactSize() int {
 	switch s.mode {
 	case hllModeList:
-		if compact {
-			return hllHeaderBytes + 4*s.count
-		}
-		return hllHeaderBytes + 4*len(s.coupons)
+		return hllHeaderBytes + 4*s.count
 	case hllModeSet:
-		if compact {
-			return hllSetHeaderBytes + 4*s.count
-		}
-		return hllSetHeaderBytes + 4*len(s.coupons)
+		return hllSetHeaderBytes + 4*s.count
 	}
 	n := hllArrHeaderBytes + len(s.regs)
-	if s.typ == HLL4 {
-		switch {
-		case compact && s.aux != nil:
-			n += 4 * s.aux.count
-		case !compact && s.aux != nil:
-			n += 4 * len(s.aux.tbl)
-		case !compact:
-			n += 4 << hllLgAuxArrInts[s.lgK]
-		}
+	if s.aux != nil {
+		n += 4 * s.aux.count
 	}
 	return n
 }
