@@ -94,8 +94,9 @@ func (m hllMode) String() string {
 //
 // A sketch starts in LIST mode (up to 7 distinct 32-bit coupons, exact), moves to
 // SET mode (an open-addressing coupon table, still nearly exact) when the list
-// fills, and to HLL mode (the register array) when the table reaches 3/4 of
-// 2^(lgK-3) slots; sketches with lgK < 8 go from LIST straight to HLL. In HLL mode
+// fills, and to HLL mode (the register array) when more than 3/4 of its largest
+// size, 2^(lgK-3) cells, is used; sketches with lgK < 8 go from LIST straight
+// to HLL. In HLL mode
 // the estimate is the HIP (historic inverse probability) estimator while the
 // sketch has only seen in-order updates, and the composite estimator after a
 // union made it "out of order".
@@ -131,7 +132,7 @@ type HLL struct {
 	numAtCurMin int
 	hip         float64
 	kxq0, kxq1  float64
-	ooo         bool
+	ooo         bool    // out of order: HIP invalid (a union result); only read in HLL mode
 	aux         *hllAux // HLL_4 exceptions; nil when there are none
 }
 

@@ -47,7 +47,8 @@ func (s *HLL) MarshalBinary() ([]byte, error) {
 //	byte 4   LIST: 3; SET: log2 of the coupon table size; HLL: log2 of the HLL_4
 //	         exception table size, or 0 when there are no exceptions
 //	byte 5   flags: 0x04 EMPTY (LIST with no coupons), 0x08 COMPACT (always set
-//	         here), 0x10 OUT_OF_ORDER (a union result; estimate is composite)
+//	         here), 0x10 OUT_OF_ORDER (HLL mode: a union result, the estimate is
+//	         the composite one; LIST/SET: carried over from a decoded image)
 //	byte 6   LIST: coupon count; SET: 0; HLL: curMin
 //	byte 7   current mode (0 LIST, 1 SET, 2 HLL) | type << 2 (0 HLL_4, 1 HLL_6, 2 HLL_8)
 //	LIST:    8: count uint32 coupons (value<<26 | 26 slot bits), insertion order
@@ -103,6 +104,9 @@ func (s *HLL) appendImage(b []byte, compact bool) ([]byte, error) {
 	if compact {
 		flags |= hllFlagCompact
 	}
+	if s.ooo {
+		flags |= hllFlagOOO
+	}
 	le := binary.LittleEndian
 	mode := uint8(s.mode) | s.typ.wire()<<2
 	switch s.mode {
@@ -130,9 +134,6 @@ func (s *HLL) appendImage(b []byte, compact bool) ([]byte, error) {
 			}
 		}
 	default:
-		if s.ooo {
-			flags |= hllFlagOOO
-		}
 		var lgAux uint8
 		auxCount := 0
 		if s.aux != nil {
@@ -256,6 +257,7 @@ func decodeHLLList(b []byte, lgK uint8, t HLLType, flags uint8) (*HLL, error) {
 		return nil, hllCorrupt(0, "LIST image of %d bytes, want %d (count %d, compact %v)", len(b), want, count, compact)
 	}
 	s := newHLLList(lgK, t)
+	s.ooo = flags&hllFlagOOO != 0 // no effect in LIST mode; kept for a faithful re-encoding
 	for i := 0; i < cells; i++ {
 		off := hllHeaderBytes + 4*i
 		c := binary.LittleEndian.Uint32(b[off:])
@@ -308,7 +310,7 @@ func decodeHLLSet(b []byte, lgK uint8, t HLLType, flags uint8) (*HLL, error) {
 		return nil, hllCorrupt(8, "SET coupon count %d, want 1..%d", count64, 3<<maxLg/4)
 	}
 	count := int(count64)
-	s := &HLL{lgK: lgK, typ: t, mode: hllModeSet}
+	s := &HLL{lgK: lgK, typ: t, mode: hllModeSet, ooo: flags&hllFlagOOO != 0}
 	if flags&hllFlagCompact != 0 {
 		if want := hllSetHeaderBytes + 4*count; len(b) != want {
 			return nil, hllCorrupt(0, "compact SET image of %d bytes, want %d for %d coupons", len(b), want, count)
