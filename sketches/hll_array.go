@@ -220,6 +220,10 @@ type hllAux struct {
 	lgK   uint8
 	count int
 	tbl   []uint32
+	// order is the entry order of a decoded compact image, written back by
+	// AppendBinary until the table changes (re-inserting entries may reorder
+	// them). Never mutated, so clones share it.
+	order []uint32
 }
 
 func newHLLAux(lgArr, lgK uint8) *hllAux {
@@ -267,6 +271,7 @@ func (a *hllAux) get(slot uint32) (uint8, bool) {
 // put inserts or replaces the value of slot, growing the table when more than
 // 3/4 full.
 func (a *hllAux) put(slot uint32, v uint8) {
+	a.order = nil
 	p, found, _ := a.find(slot)
 	a.tbl[p] = uint32(v)<<26 | slot
 	if found {

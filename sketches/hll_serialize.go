@@ -63,8 +63,9 @@ func (s *HLL) MarshalBinary() ([]byte, error) {
 // The encoding is canonical for a given update history but not for a given
 // set of inputs (SET and exception tables keep their insertion-dependent order,
 // HIP depends on update order): do not compare images to compare sketches.
-// A SET decoded from a compact image writes its coupons back in the image's
-// order until it changes, so decode→encode reproduces the image.
+// A SET (or HLL_4 exception table) decoded from a compact image writes its
+// entries back in the image's order until it changes, so decode→encode
+// reproduces the image.
 func (s *HLL) AppendBinary(b []byte) ([]byte, error) {
 	return s.appendImage(b, true)
 }
@@ -148,6 +149,10 @@ func (s *HLL) appendImage(b []byte, compact bool) ([]byte, error) {
 		b = append(b, s.regs...)
 		if s.typ == HLL4 {
 			switch {
+			case s.aux != nil && compact && s.aux.order != nil:
+				for _, e := range s.aux.order {
+					b = le.AppendUint32(b, e)
+				}
 			case s.aux != nil:
 				for _, e := range s.aux.tbl {
 					if e != 0 || !compact {
@@ -507,6 +512,10 @@ func decodeHLL4Aux(s *HLL, b, regs []byte, auxCount uint64, flags uint8) error {
 				return hllCorrupt(off, "duplicate HLL_4 exception for slot %d", slot)
 			}
 			a.put(slot, uint8(e>>26))
+		}
+		a.order = make([]uint32, auxCount)
+		for i := range a.order {
+			a.order[i] = le.Uint32(b[start+4*i:])
 		}
 		s.aux = a
 		return nil
