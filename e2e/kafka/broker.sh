@@ -160,7 +160,9 @@ java_cmd() {
     jsa=$(cds_archive)
     if [ -f "$jsa" ]; then
       extra+=("-XX:SharedArchiveFile=$jsa")
-    elif [ "${2:-}" = dump ]; then
+    elif [ "${2:-}" = dump ] && [ "${CI:-}" != true ]; then
+      # Not in CI: CI works on a fresh clone, so the archive would be written (slowing
+      # the final stop) and never read.
       rm -f "$d/cds.partial"
       extra+=("-XX:ArchiveClassesAtExit=$d/cds.partial")
     fi
