@@ -8,8 +8,9 @@
 #                                            writes DIR/env (E2E_KAFKA_BOOTSTRAP=..., E2E_KAFKA_DIR=...)
 #   broker.sh stop [-d DIR]                  stop every node of DIR (SIGTERM, then SIGKILL)
 #   broker.sh stop-node I [-d DIR]           stop node I only (for broker-restart scenarios)
-#   broker.sh start-node I [-d DIR]          start node I again on its old ports and data
-#   broker.sh status [-d DIR]                probe the cluster once
+#   broker.sh start-node I [-d DIR]          start node I again on its old ports and data, and
+#                                            wait until the cluster lists all its brokers
+#   broker.sh status [-d DIR]                probe the cluster once (exit 0: all brokers listed)
 #   broker.sh run [-n N] [-d DIR] -- CMD...  start, run CMD with E2E_KAFKA_BOOTSTRAP set, stop
 #
 # Environment: E2E_KAFKA_VERSION (default 4.4.0), E2E_CACHE (default e2e/.cache),
@@ -53,7 +54,7 @@ kafka_fetch() {
   local args=(-B -q -f "$pom" "-Dkafka.version=$KAFKA_VERSION" dependency:copy-dependencies "-DoutputDirectory=$tmp")
   [ -n "${E2E_M2_REPO:-}" ] && args=("-Dmaven.repo.local=$E2E_M2_REPO" "${args[@]}")
   if ! timeout 900 mvn "${args[@]}" >"$log" 2>&1; then
-    tail -n 40 "$log" >&2 || true
+    tail -n 40 "$log" | sed "s/\x1b\[[0-9;]*m//g" >&2 || true
     rm -rf "$tmp"
     e2e_die "Maven could not resolve org.apache.kafka:kafka_2.13:$KAFKA_VERSION and its dependencies (see above)"
   fi
@@ -321,7 +322,7 @@ cmd_stop() {
   e2e_log "kafka stopped ($n node(s), $STATE_DIR)"
 }
 
-usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
 main() {
   [ $# -ge 1 ] || usage
@@ -349,8 +350,8 @@ main() {
     start) cmd_start "$n" ;;
     stop) cmd_stop ;;
     stop-node) node_stop "$node"; e2e_log "kafka node $node stopped" ;;
-    start-node) e2e_java; e2e_ktool; node_launch "$node" ;;
-    status) e2e_ktool; "$E2E_KTOOL" probe -bootstrap "$(bootstrap)" -brokers 1 ;;
+    start-node) e2e_java; e2e_ktool; kafka_fetch; node_launch "$node"; wait_ready ;;
+    status) e2e_ktool; "$E2E_KTOOL" probe -bootstrap "$(bootstrap)" -brokers "$(nodes)" ;;
     run)
       [ $# -ge 1 ] || usage
       trap 'cmd_stop' EXIT
