@@ -235,7 +235,8 @@ dump_logs() {
   done
 }
 
-# wait_ready: poll metadata until every node is listed, failing fast if a JVM exits.
+# wait_ready: poll metadata until every node is listed; returns 1 (after printing the logs)
+# as soon as a JVM exits or after START_TIMEOUT seconds.
 wait_ready() {
   local n i t0 b last=""
   n=$(nodes)
@@ -245,7 +246,8 @@ wait_ready() {
     for ((i = 1; i <= n; i++)); do
       if ! node_running "$i"; then
         dump_logs
-        e2e_die "kafka node $i exited during start-up (log above)"
+        e2e_log "kafka node $i exited during start-up (log above)"
+        return 1
       fi
     done
     if last=$("$E2E_KTOOL" probe -bootstrap "$b" -brokers "$n" -timeout 3s 2>&1); then
@@ -254,14 +256,17 @@ wait_ready() {
     fi
     if awk -v a="$(e2e_since "$t0")" -v m="$START_TIMEOUT" 'BEGIN { exit !(a > m) }'; then
       dump_logs
-      e2e_die "kafka did not answer metadata for $n broker(s) at $b within ${START_TIMEOUT}s; last probe: $last"
+      e2e_log "kafka did not answer metadata for $n broker(s) at $b within ${START_TIMEOUT}s; last probe: $last"
+      return 1
     fi
     sleep 0.5
   done
 }
 
+# cmd_start N: start an N-node cluster. A failed attempt (a free port taken by someone else
+# before the broker bound it, a JVM that died) is stopped and retried once on new ports.
 cmd_start() {
-  local n=$1 i ports cid pids=() fail=0
+  local n=$1 i attempt
   [[ "$n" =~ ^[1-9]$ ]] || e2e_die "node count must be 1..9, got '$n'"
   if [ -f "$STATE_DIR/cluster" ]; then
     for ((i = 1; i <= $(nodes); i++)); do
@@ -271,6 +276,19 @@ cmd_start() {
   e2e_java
   e2e_ktool
   kafka_fetch
+  for attempt in 1 2; do
+    if start_attempt "$n"; then
+      bootstrap
+      return 0
+    fi
+    cmd_stop
+    [ "$attempt" = 1 ] && e2e_log "kafka start failed; retrying once with new ports"
+  done
+  e2e_die "kafka ($n node(s)) did not start in $STATE_DIR (logs above)"
+}
+
+start_attempt() {
+  local n=$1 i ports cid pids=() fail=0
   rm -rf "$STATE_DIR"
   mkdir -p "$STATE_DIR"
   read -r -a ports <<<"$("$E2E_KTOOL" freeports $((2 * n)))"
@@ -298,7 +316,7 @@ cmd_start() {
       fail=1
     fi
   done
-  [ "$fail" = 0 ] || e2e_die "formatting kafka storage failed"
+  [ "$fail" = 0 ] || { e2e_log "formatting kafka storage failed"; return 1; }
   for ((i = 1; i <= n; i++)); do node_launch "$i"; done
   {
     echo "E2E_KAFKA_BOOTSTRAP=$(bootstrap)"
@@ -306,7 +324,6 @@ cmd_start() {
     echo "E2E_KAFKA_NODES=$n"
   } >"$STATE_DIR/env"
   wait_ready
-  bootstrap
 }
 
 cmd_stop() {
@@ -350,7 +367,7 @@ main() {
     start) cmd_start "$n" ;;
     stop) cmd_stop ;;
     stop-node) node_stop "$node"; e2e_log "kafka node $node stopped" ;;
-    start-node) e2e_java; e2e_ktool; kafka_fetch; node_launch "$node"; wait_ready ;;
+    start-node) e2e_java; e2e_ktool; kafka_fetch; node_launch "$node"; wait_ready || e2e_die "node $node did not come back" ;;
     status) e2e_ktool; "$E2E_KTOOL" probe -bootstrap "$(bootstrap)" -brokers "$(nodes)" ;;
     run)
       [ $# -ge 1 ] || usage
