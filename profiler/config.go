@@ -89,12 +89,17 @@ type Config struct {
 	// fixes the type at the first value even when it is None, which leaves the
 	// column with counts and types only.
 	NullDefersType bool
+	// RowPathNaN routes NaN as whylogs' row path (why.log(row=…)) does instead
+	// of its DataFrame path: NaN then also counts as fractional, is hashed into
+	// the HLL, becomes the frequent item "nan", and turns distribution/mean
+	// and m2 into NaN (the KLL ignores it). Off by default (see DEVIATIONS.md).
+	RowPathNaN bool
 }
 
 // settings is the validated Config shared by all columns of a profile.
 type settings struct {
 	kllK, hllLgK, fiLgMaxK, maxItemSize int
-	disableFI, nullDefersType           bool
+	disableFI, nullDefersType, rowNaN   bool
 	seed                                uint64
 	types                               map[string]ColumnType
 }
@@ -103,6 +108,7 @@ func (c Config) settings() (*settings, error) {
 	s := &settings{
 		kllK: c.KLLK, hllLgK: c.HLLLgK, fiLgMaxK: c.FrequentItemsLgMaxK, maxItemSize: c.MaxFrequentItemSize,
 		disableFI: c.DisableFrequentItems, nullDefersType: c.NullDefersType, seed: c.Seed,
+		rowNaN: c.RowPathNaN,
 	}
 	if s.kllK == 0 {
 		s.kllK = DefaultKLLK

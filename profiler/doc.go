@@ -50,7 +50,7 @@
 // small cache (the frequent-items sketch must own one string per tracked
 // item). Column.Update(any) and DatasetProfile.Track(map) route arbitrary
 // values through the same rules. NaN follows whylogs' DataFrame path (null and
-// nan only), not its row path; see DEVIATIONS.md.
+// nan only) unless Config.RowPathNaN selects its row path; see DEVIATIONS.md.
 //
 // The sketch parameters are whylogs': KLL doubles with k = 1024, HLL lg_k 12
 // written as HLL_4, frequent strings with lg_max_map_size 10. mean and m2 are

@@ -146,11 +146,12 @@ type metricSet struct {
 	card   *sketches.HLL
 	fi     frequentItemsMetric
 	seed   uint64 // KLL bit-source seed
+	rowNaN bool   // Config.RowPathNaN
 }
 
 // newMetricSet creates the metrics named by has, with the parameters in s.
 func newMetricSet(has uint8, s *settings, seed uint64) metricSet {
-	m := metricSet{has: has, seed: seed}
+	m := metricSet{has: has, seed: seed, rowNaN: s.rowNaN}
 	if has&hasDist != 0 {
 		m.dist.kll = newKLL(s.kllK, seed)
 	}
@@ -234,6 +235,9 @@ func (m *metricSet) updateFloat64(v float64) {
 		// whylogs' DataFrame path: NaN is null (and nan), nothing else.
 		m.counts.null++
 		m.counts.nan++
+		if m.rowNaN {
+			m.rowPathNaN(v)
+		}
 		return
 	}
 	if math.IsInf(v, 0) {
@@ -242,6 +246,23 @@ func (m *metricSet) updateFloat64(v float64) {
 	m.types.fractional++
 	if m.has&hasDist != 0 {
 		m.dist.add(v)
+	}
+	if m.card != nil {
+		m.card.UpdateFloat64(v)
+	}
+	if m.fi.fs != nil {
+		m.fi.fs.Update(formatCDouble(v))
+	}
+}
+
+// rowPathNaN applies the rest of whylogs' row-path handling of a NaN: it is a
+// fractional value that the KLL ignores but the Welford step does not (so mean
+// and m2 become NaN), that the HLL hashes, and that reaches the frequent items
+// as C++ formats it.
+func (m *metricSet) rowPathNaN(v float64) {
+	m.types.fractional++
+	if m.has&hasDist != 0 {
+		m.dist.mean, m.dist.m2 = math.NaN(), math.NaN()
 	}
 	if m.card != nil {
 		m.card.UpdateFloat64(v)

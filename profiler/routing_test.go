@@ -372,3 +372,25 @@ func TestTrackRow(t *testing.T) {
 		t.Errorf("a counts/n = %d, want 2", n)
 	}
 }
+
+// TestRowPathNaN: with Config.RowPathNaN a NaN is handled as whylogs' row
+// path handles it (ref-whylogs-format §2.4, row table).
+func TestRowPathNaN(t *testing.T) {
+	p := newProfile(t, profiler.Config{RowPathNaN: true, Types: map[string]profiler.ColumnType{"c": profiler.TypeIntegral}})
+	c := p.Column("c")
+	c.UpdateFloat64(1)
+	c.UpdateFloat64(math.NaN())
+	c.UpdateFloat64(3)
+	s := c.Summary()
+	if getInt(t, s, "counts/null") != 1 || getInt(t, s, "counts/nan") != 1 || getInt(t, s, "types/fractional") != 3 ||
+		getInt(t, s, "distribution/n") != 2 || !math.IsNaN(getFloat(t, s, "distribution/mean")) ||
+		!math.IsNaN(getFloat(t, s, "distribution/stddev")) || getFloat(t, s, "distribution/median") != 3 {
+		t.Errorf("row-path NaN: %v", s.Entries)
+	}
+	if est := getFloat(t, s, "cardinality/est"); math.Abs(est-3) > 1e-6 {
+		t.Errorf("cardinality/est = %v, want 3 (NaN hashed)", est)
+	}
+	if got := itemValues(t, s); !slices.Equal(got, []string{"1.000000", "3.000000", "nan"}) {
+		t.Errorf("items = %q", got)
+	}
+}
