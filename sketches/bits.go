@@ -19,7 +19,8 @@ type bitCloner interface {
 
 // NewSeededBits returns a deterministic pseudo-random bit source: the bits of
 // a splitmix64 sequence started at seed, lowest bit first. The same seed always
-// yields the same sequence, on every platform.
+// yields the same sequence, on every platform. The source is not safe for
+// concurrent use.
 func NewSeededBits(seed uint64) BitSource {
 	return &seededBits{state: seed}
 }
@@ -55,7 +56,8 @@ func (b *seededBits) cloneBits() BitSource {
 // validation mode (C++ KLL_VALIDATION): 0, 1, 0, 1, … starting at 0, one value
 // per halving. Upstream keeps a single global toggle, so sketches whose
 // combined history must be reproduced (for example a series of merges) have to
-// share one value returned by NewAlternatingBits.
+// share one value returned by NewAlternatingBits. The source is not safe for
+// concurrent use.
 func NewAlternatingBits() BitSource {
 	return &alternatingBits{}
 }

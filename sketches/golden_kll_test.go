@@ -231,11 +231,8 @@ func TestKLLGoldenReencode(t *testing.T) {
 // (NewAlternatingBits, fresh per sketch) and compares the bytes.
 func TestKLLRebuildJavaDoubles(t *testing.T) {
 	for _, n := range []int{0, 1, 10, 100, 1000, 10000, 100000, 1000000} {
-		path := filepath.Join(goldenDir(), "java", "kll_double_n"+itoa(n)+"_java.sk")
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		path := "java/kll_double_n" + itoa(n) + "_java.sk"
+		want := readGoldenFile(t, path)
 		s, _ := NewKLLDoubles(200)
 		s.SetBitSource(NewAlternatingBits())
 		for i := 1; i <= n; i++ {
@@ -273,11 +270,7 @@ func TestKLLRebuildMerges(t *testing.T) {
 	}
 	check := func(name string, s *KLLDoubles) {
 		t.Helper()
-		path := filepath.Join(goldenDir(), "generated-locally", "kll_double_merge_"+name+".sk")
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		want := readGoldenFile(t, "generated-locally/kll_double_merge_"+name+".sk")
 		got, _ := s.MarshalBinary()
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s: merge result differs (%d vs %d bytes, first difference at %d)", name, len(got), len(want), firstDiff(got, want))
@@ -359,9 +352,15 @@ func itoa(n int) string {
 	return string(b)
 }
 
+// readGoldenFile reads an image by path relative to the golden folder; a
+// missing file skips the test (an alternative SKETCHES_TESTDATA may hold
+// fewer images).
 func readGoldenFile(t *testing.T, rel string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(goldenDir(), rel))
+	if os.IsNotExist(err) {
+		t.Skipf("%s not present", rel)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,6 +79,7 @@ const (
 	hllModeHLL  hllMode = 2
 )
 
+// String returns the DataSketches name of the mode.
 func (m hllMode) String() string {
 	switch m {
 	case hllModeList:
@@ -94,8 +95,9 @@ func (m hllMode) String() string {
 //
 // A sketch starts in LIST mode (up to 7 distinct 32-bit coupons, exact), moves to
 // SET mode (an open-addressing coupon table, still nearly exact) when the list
-// fills, and to HLL mode (the register array) when the table reaches 3/4 of
-// 2^(lgK-3) slots; sketches with lgK < 8 go from LIST straight to HLL. In HLL mode
+// fills, and to HLL mode (the register array) when more than 3/4 of its largest
+// size, 2^(lgK-3) cells, is used; sketches with lgK < 8 go from LIST straight
+// to HLL. In HLL mode
 // the estimate is the HIP (historic inverse probability) estimator while the
 // sketch has only seen in-order updates, and the composite estimator after a
 // union made it "out of order".
@@ -131,7 +133,7 @@ type HLL struct {
 	numAtCurMin int
 	hip         float64
 	kxq0, kxq1  float64
-	ooo         bool
+	ooo         bool    // out of order: HIP invalid (a union result); only read in HLL mode
 	aux         *hllAux // HLL_4 exceptions; nil when there are none
 }
 
@@ -194,7 +196,31 @@ func (s *HLL) updateHash(h1, h2 uint64) {
 	}
 	v++
 	if s.mode == hllModeHLL {
-		s.hllUpdate(uint32(h1)&(1<<s.lgK-1), uint8(v))
+		slot := uint32(h1) & (1<<s.lgK - 1)
+		// Quick reject (the common case once the sketch has filled up),
+		// without the call into hllUpdate.
+		switch s.typ {
+		case HLL8:
+			if int(slot) < len(s.regs) && uint8(v) <= s.regs[slot] {
+				return
+			}
+		case HLL6:
+			bit := slot * 6
+			if b := int(bit >> 3); b+1 < len(s.regs) {
+				w := uint16(s.regs[b]) | uint16(s.regs[b+1])<<8
+				if uint8(v) <= uint8(w>>(bit&7))&63 {
+					return
+				}
+			}
+		case HLL4:
+			if b := int(slot >> 1); b < len(s.regs) {
+				n := s.regs[b] >> (4 * (slot & 1)) & 15
+				if n != hllAuxToken && uint8(v) <= n+s.curMin {
+					return
+				}
+			}
+		}
+		s.hllUpdate(slot, uint8(v))
 		return
 	}
 	s.couponUpdate(uint32(v)<<26 | uint32(h1)&hllKeyMask26)

@@ -120,3 +120,47 @@ func TestHLLBoundsCoverage(t *testing.T) {
 		t.Logf("%d sigma: HIP coverage %.1f%%, out-of-order coverage %.1f%%", sd, 100*float64(hip[sd])/trials, 100*float64(ooo[sd])/trials)
 	}
 }
+
+// TestHLLSmallLgKAccuracy covers the small-K corners of the estimators (lgK
+// 4..7 have their own composite constants; large n pushes the raw estimate past
+// the end of the composite table; curMin > 0 makes linear counting use
+// ln(2K)). HIP and composite estimates must stay within 3 RSE of the truth
+// (HIP: 0.8325546/√K, composite: 1.03896/√K) at ~20 stream lengths up to 10^6,
+// and the bounds must bracket their estimate.
+func TestHLLSmallLgKAccuracy(t *testing.T) {
+	maxN := 1_000_000
+	if hllRaceEnabled || testing.Short() {
+		maxN = 200_000
+	}
+	points := hllCheckpoints(maxN, 3)
+	for lgK := 4; lgK <= 7; lgK++ {
+		k := float64(int(1) << lgK)
+		s := hllMustNew(t, lgK, HLL4)
+		base := int64(lgK) << 40
+		next := 0
+		worstHIP, worstComp := 0.0, 0.0
+		for i := 1; i <= maxN; i++ {
+			s.UpdateInt64(base + int64(i))
+			if i != points[next] {
+				continue
+			}
+			next++
+			n := float64(i)
+			if s.Mode() != "HLL" {
+				continue
+			}
+			eh := math.Abs(s.Estimate()-n) / (hllHIPRSEFactor / math.Sqrt(k) * n)
+			ec := math.Abs(s.CompositeEstimate()-n) / (hllNonHIPFactor / math.Sqrt(k) * n)
+			worstHIP, worstComp = max(worstHIP, eh), max(worstComp, ec)
+			if eh > 3 || ec > 3 {
+				t.Errorf("lgK %d n %d: HIP %.1f (%.2f RSE), composite %.1f (%.2f RSE)", lgK, i, s.Estimate(), eh, s.CompositeEstimate(), ec)
+			}
+			for sd := 1; sd <= 3; sd++ {
+				if !(s.LowerBound(sd) <= s.Estimate() && s.Estimate() <= s.UpperBound(sd)) {
+					t.Errorf("lgK %d n %d: bounds(%d) [%v, %v] exclude the estimate %v", lgK, i, sd, s.LowerBound(sd), s.UpperBound(sd), s.Estimate())
+				}
+			}
+		}
+		t.Logf("lgK %d: worst HIP %.2f RSE, composite %.2f RSE, final curMin %d", lgK, worstHIP, worstComp, s.curMin)
+	}
+}

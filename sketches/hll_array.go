@@ -220,6 +220,10 @@ type hllAux struct {
 	lgK   uint8
 	count int
 	tbl   []uint32
+	// order is the entry order of a decoded compact image, written back by
+	// AppendBinary until the table changes (re-inserting entries may reorder
+	// them). Never mutated, so clones share it.
+	order []uint32
 }
 
 func newHLLAux(lgArr, lgK uint8) *hllAux {
@@ -267,6 +271,7 @@ func (a *hllAux) get(slot uint32) (uint8, bool) {
 // put inserts or replaces the value of slot, growing the table when more than
 // 3/4 full.
 func (a *hllAux) put(slot uint32, v uint8) {
+	a.order = nil
 	p, found, _ := a.find(slot)
 	a.tbl[p] = uint32(v)<<26 | slot
 	if found {
@@ -324,17 +329,62 @@ func (s *HLL) absRegs(dst []byte) {
 // hllRebuild8 recomputes, for an HLL_8 array, curMin (0), numAtCurMin (the
 // number of zero registers) and the exact KxQ sums.
 func (s *HLL) hllRebuild8() {
-	var kxq0, kxq1 float64
-	zeros := 0
-	for _, v := range s.regs {
-		if v == 0 {
-			zeros++
-		}
+	s.curMin = 0
+	s.numAtCurMin, s.kxq0, s.kxq1 = s.regStats()
+}
+
+// regStats returns what the registers imply: the number of registers at
+// curMin and the KxQ sums Σ2^−v split at v = 32. Every term is a power of two
+// and the split keeps both sums exact, so the order of summation is irrelevant.
+func (s *HLL) regStats() (atCurMin int, kxq0, kxq1 float64) {
+	add := func(v uint8) {
 		if v < 32 {
 			kxq0 += hllInvPow2[v]
 		} else {
 			kxq1 += hllInvPow2[v]
 		}
 	}
-	s.curMin, s.numAtCurMin, s.kxq0, s.kxq1 = 0, zeros, kxq0, kxq1
+	switch s.typ {
+	case HLL8:
+		for _, v := range s.regs {
+			if v == 0 {
+				atCurMin++
+			}
+			add(v)
+		}
+	case HLL6:
+		// Three bytes hold four registers.
+		r := s.regs
+		for g := 0; g+3 <= len(r)-1; g += 3 {
+			w := uint32(r[g]) | uint32(r[g+1])<<8 | uint32(r[g+2])<<16
+			for j := 0; j < 24; j += 6 {
+				v := uint8(w>>j) & 63
+				if v == 0 {
+					atCurMin++
+				}
+				add(v)
+			}
+		}
+	default:
+		cm := s.curMin
+		for _, b := range s.regs {
+			for _, n := range [2]uint8{b & 15, b >> 4} {
+				switch n {
+				case 0:
+					atCurMin++
+				case hllAuxToken:
+					continue // value is in the exception table
+				}
+				add(n + cm)
+			}
+		}
+		if s.aux != nil {
+			for _, e := range s.aux.tbl {
+				if e != 0 {
+					add(uint8(e >> 26))
+				}
+			}
+		}
+	}
+	return atCurMin, kxq0, kxq1
 }

@@ -223,6 +223,18 @@ func TestHLLDecodeTolerant(t *testing.T) {
 		t.Errorf("REBUILD image: state not rebuilt from the registers")
 	}
 
+	// Out-of-order flag on coupon-mode images: no effect, but kept.
+	for _, name := range []string{"list", "set"} {
+		img := hllByte(imgs[name], 5, imgs[name][5]|hllFlagOOO)
+		var s HLL
+		if err := s.UnmarshalBinary(img); err != nil {
+			t.Fatalf("%s with OUT_OF_ORDER: %v", name, err)
+		}
+		if out := hllMustMarshal(t, &s); !bytes.Equal(out, img) {
+			t.Errorf("%s with OUT_OF_ORDER: re-encoding differs at byte %d", name, firstDiff(out, img))
+		}
+	}
+
 	for name, img := range map[string][]byte{
 		"read-only":          hllByte(h8, 5, h8[5]|hllFlagReadOnly),
 		"empty not compact":  {2, 1, 7, 12, 3, 4, 0, 8},

@@ -34,7 +34,7 @@ func hllCorrupt(off int, format string, args ...any) error {
 // Java before PR #761 leaves the COMPACT flag clear for HLL_6/HLL_8 in HLL mode).
 // See AppendBinary for the layout. It fails only for a zero-value HLL.
 func (s *HLL) MarshalBinary() ([]byte, error) {
-	return s.AppendBinary(make([]byte, 0, s.imageSize(true)))
+	return s.AppendBinary(make([]byte, 0, s.compactSize()))
 }
 
 // AppendBinary appends the compact image of the sketch to b. Layout
@@ -47,7 +47,8 @@ func (s *HLL) MarshalBinary() ([]byte, error) {
 //	byte 4   LIST: 3; SET: log2 of the coupon table size; HLL: log2 of the HLL_4
 //	         exception table size, or 0 when there are no exceptions
 //	byte 5   flags: 0x04 EMPTY (LIST with no coupons), 0x08 COMPACT (always set
-//	         here), 0x10 OUT_OF_ORDER (a union result; estimate is composite)
+//	         here), 0x10 OUT_OF_ORDER (HLL mode: a union result, the estimate is
+//	         the composite one; LIST/SET: carried over from a decoded image)
 //	byte 6   LIST: coupon count; SET: 0; HLL: curMin
 //	byte 7   current mode (0 LIST, 1 SET, 2 HLL) | type << 2 (0 HLL_4, 1 HLL_6, 2 HLL_8)
 //	LIST:    8: count uint32 coupons (value<<26 | 26 slot bits), insertion order
@@ -62,8 +63,9 @@ func (s *HLL) MarshalBinary() ([]byte, error) {
 // The encoding is canonical for a given update history but not for a given
 // set of inputs (SET and exception tables keep their insertion-dependent order,
 // HIP depends on update order): do not compare images to compare sketches.
-// A SET decoded from a compact image writes its coupons back in the image's
-// order until it changes, so decode→encode reproduces the image.
+// A SET (or HLL_4 exception table) decoded from a compact image writes its
+// entries back in the image's order until it changes, so decode→encode
+// reproduces the image.
 func (s *HLL) AppendBinary(b []byte) ([]byte, error) {
 	return s.appendImage(b, true)
 }
@@ -80,29 +82,17 @@ func (s *HLL) AppendUpdatableBinary(b []byte) ([]byte, error) {
 	return s.appendImage(b, false)
 }
 
-func (s *HLL) imageSize(compact bool) int {
+// compactSize is the length of the compact image.
+func (s *HLL) compactSize() int {
 	switch s.mode {
 	case hllModeList:
-		if compact {
-			return hllHeaderBytes + 4*s.count
-		}
-		return hllHeaderBytes + 4*len(s.coupons)
+		return hllHeaderBytes + 4*s.count
 	case hllModeSet:
-		if compact {
-			return hllSetHeaderBytes + 4*s.count
-		}
-		return hllSetHeaderBytes + 4*len(s.coupons)
+		return hllSetHeaderBytes + 4*s.count
 	}
 	n := hllArrHeaderBytes + len(s.regs)
-	if s.typ == HLL4 {
-		switch {
-		case compact && s.aux != nil:
-			n += 4 * s.aux.count
-		case !compact && s.aux != nil:
-			n += 4 * len(s.aux.tbl)
-		case !compact:
-			n += 4 << hllLgAuxArrInts[s.lgK]
-		}
+	if s.aux != nil {
+		n += 4 * s.aux.count
 	}
 	return n
 }
@@ -114,6 +104,9 @@ func (s *HLL) appendImage(b []byte, compact bool) ([]byte, error) {
 	var flags uint8
 	if compact {
 		flags |= hllFlagCompact
+	}
+	if s.ooo {
+		flags |= hllFlagOOO
 	}
 	le := binary.LittleEndian
 	mode := uint8(s.mode) | s.typ.wire()<<2
@@ -142,9 +135,6 @@ func (s *HLL) appendImage(b []byte, compact bool) ([]byte, error) {
 			}
 		}
 	default:
-		if s.ooo {
-			flags |= hllFlagOOO
-		}
 		var lgAux uint8
 		auxCount := 0
 		if s.aux != nil {
@@ -159,6 +149,10 @@ func (s *HLL) appendImage(b []byte, compact bool) ([]byte, error) {
 		b = append(b, s.regs...)
 		if s.typ == HLL4 {
 			switch {
+			case s.aux != nil && compact && s.aux.order != nil:
+				for _, e := range s.aux.order {
+					b = le.AppendUint32(b, e)
+				}
 			case s.aux != nil:
 				for _, e := range s.aux.tbl {
 					if e != 0 || !compact {
@@ -268,6 +262,7 @@ func decodeHLLList(b []byte, lgK uint8, t HLLType, flags uint8) (*HLL, error) {
 		return nil, hllCorrupt(0, "LIST image of %d bytes, want %d (count %d, compact %v)", len(b), want, count, compact)
 	}
 	s := newHLLList(lgK, t)
+	s.ooo = flags&hllFlagOOO != 0 // no effect in LIST mode; kept for a faithful re-encoding
 	for i := 0; i < cells; i++ {
 		off := hllHeaderBytes + 4*i
 		c := binary.LittleEndian.Uint32(b[off:])
@@ -320,7 +315,7 @@ func decodeHLLSet(b []byte, lgK uint8, t HLLType, flags uint8) (*HLL, error) {
 		return nil, hllCorrupt(8, "SET coupon count %d, want 1..%d", count64, 3<<maxLg/4)
 	}
 	count := int(count64)
-	s := &HLL{lgK: lgK, typ: t, mode: hllModeSet}
+	s := &HLL{lgK: lgK, typ: t, mode: hllModeSet, ooo: flags&hllFlagOOO != 0}
 	if flags&hllFlagCompact != 0 {
 		if want := hllSetHeaderBytes + 4*count; len(b) != want {
 			return nil, hllCorrupt(0, "compact SET image of %d bytes, want %d for %d coupons", len(b), want, count)
@@ -385,7 +380,6 @@ func decodeHLLSet(b []byte, lgK uint8, t HLLType, flags uint8) (*HLL, error) {
 
 func decodeHLLArray(b []byte, lgK uint8, t HLLType, flags uint8) (*HLL, error) {
 	le := binary.LittleEndian
-	k := 1 << lgK
 	regBytes := hllRegBytes(lgK, t)
 	if len(b) < hllArrHeaderBytes+regBytes {
 		return nil, hllCorrupt(0, "%v HLL image of %d bytes, need at least %d for lgK %d", t, len(b), hllArrHeaderBytes+regBytes, lgK)
@@ -438,19 +432,7 @@ func decodeHLLArray(b []byte, lgK uint8, t HLLType, flags uint8) (*HLL, error) {
 		}
 	}
 	// Recompute what the registers imply.
-	var kxq0, kxq1 float64
-	zeros := 0
-	for i := 0; i < k; i++ {
-		v := s.reg(uint32(i))
-		if v == s.curMin && (t != HLL4 || hll4Nibble(s.regs, uint32(i)) == 0) {
-			zeros++
-		}
-		if v < 32 {
-			kxq0 += hllInvPow2[v]
-		} else {
-			kxq1 += hllInvPow2[v]
-		}
-	}
+	zeros, kxq0, kxq1 := s.regStats()
 	if t == HLL4 && zeros == 0 {
 		return nil, hllCorrupt(6, "HLL_4 curMin %d is below every register", s.curMin)
 	}
@@ -530,6 +512,10 @@ func decodeHLL4Aux(s *HLL, b, regs []byte, auxCount uint64, flags uint8) error {
 				return hllCorrupt(off, "duplicate HLL_4 exception for slot %d", slot)
 			}
 			a.put(slot, uint8(e>>26))
+		}
+		a.order = make([]uint32, auxCount)
+		for i := range a.order {
+			a.order[i] = le.Uint32(b[start+4*i:])
 		}
 		s.aux = a
 		return nil

@@ -123,10 +123,14 @@ func (s *HLL) mergeRegisters(src *HLL) {
 			}
 		}
 	case HLL6:
-		k := 1 << src.lgK
-		for i := 0; i < k; i++ {
-			if v, p := hll6Get(src.regs, uint32(i)), &dst[i&mask]; v > *p {
-				*p = v
+		// Three bytes hold four registers.
+		r := src.regs
+		for g, i := 0, 0; g+3 <= len(r)-1; g += 3 {
+			w := uint32(r[g]) | uint32(r[g+1])<<8 | uint32(r[g+2])<<16
+			for j := 0; j < 24; j, i = j+6, i+1 {
+				if v, p := uint8(w>>j)&63, &dst[i&mask]; v > *p {
+					*p = v
+				}
 			}
 		}
 	default:

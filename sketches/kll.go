@@ -42,13 +42,18 @@ const (
 // the free space lazily (a fresh or decoded sketch holds only what it needs), so
 // the serialized level offsets are the in-memory ones plus the unallocated part.
 //
-// The zero value is not a usable sketch: use NewKLLDoubles or NewKLLFloats, or
-// decode an image into it with UnmarshalBinary.
+// Use NewKLLDoubles or NewKLLFloats to choose k. The zero value is an empty
+// sketch with k = DefaultKLLK, except that Merge into a zero value adopts the
+// other sketch's k and m, and UnmarshalBinary replaces it entirely.
 //
-// Concurrency: a KLL is not safe for concurrent use. Queries (Quantile,
-// Quantiles, Rank, CDF, PMF, WhylogsQuantile) may sort level 0 in place, as
-// upstream does, so they are writes too: no method may run concurrently with
-// any other method on the same sketch. Cloned sketches are independent.
+// Concurrency: a KLL is not safe for concurrent use. Quantile, Quantiles and
+// WhylogsQuantile sort level 0 in place (as upstream does; the image then
+// carries the LEVEL_ZERO_SORTED flag), so they are writes like Update, Merge,
+// SetBitSource and UnmarshalBinary. Only the remaining methods (Rank, CDF, PMF,
+// the accessors, MarshalBinary, AppendBinary, AppendWhylogsBinary, Clone) are
+// reads that may run concurrently with each other. Cloned sketches are
+// independent; a BitSource shared between sketches makes them depend on each
+// other's call order.
 type KLL[T float32 | float64] struct {
 	k, m      int
 	minK      int
@@ -68,6 +73,7 @@ type KLL[T float32 | float64] struct {
 	// scratch space, reused, never serialized.
 	radix []uint64
 	work  []T
+	caps  []uint32 // level capacities for the current numLevels
 }
 
 // KLLDoubles is the KLL sketch of float64 items (Java KllDoublesSketch, C++
@@ -128,7 +134,12 @@ func (s *KLL[T]) bit() uint32 {
 }
 
 // K returns the accuracy parameter k.
-func (s *KLL[T]) K() int { return s.k }
+func (s *KLL[T]) K() int {
+	if s.k == 0 {
+		return DefaultKLLK
+	}
+	return s.k
+}
 
 // N returns the number of items the sketch has seen (NaN excluded).
 func (s *KLL[T]) N() uint64 { return s.n }
@@ -137,14 +148,24 @@ func (s *KLL[T]) N() uint64 { return s.n }
 func (s *KLL[T]) IsEmpty() bool { return s.n == 0 }
 
 // NumRetained returns the number of items the sketch retains.
-func (s *KLL[T]) NumRetained() int { return len(s.items) - int(s.levels[0]) }
+func (s *KLL[T]) NumRetained() int {
+	if len(s.levels) == 0 {
+		return 0
+	}
+	return len(s.items) - int(s.levels[0])
+}
 
 // NumLevels returns the number of levels (1 until the first compaction).
-func (s *KLL[T]) NumLevels() int { return s.numLevels }
+func (s *KLL[T]) NumLevels() int { return max(1, s.numLevels) }
 
 // MinK returns the smallest k of the sketches merged into this one while they
 // were in estimation mode (k itself if none). It governs NormalizedRankError.
-func (s *KLL[T]) MinK() int { return s.minK }
+func (s *KLL[T]) MinK() int {
+	if s.minK == 0 {
+		return DefaultKLLK
+	}
+	return s.minK
+}
 
 // IsEstimationMode reports whether the sketch has compacted, so that queries
 // are approximate (more than one level).
@@ -167,10 +188,14 @@ func (s *KLL[T]) Max() T {
 }
 
 // Update adds x to the sketch. NaN is ignored (not counted in N), as upstream;
-// ±Inf are ordinary items.
+// ±Inf are ordinary items. Update does not allocate once the sketch has
+// reached its full capacity.
 func (s *KLL[T]) Update(x T) {
 	if x != x {
 		return
+	}
+	if len(s.levels) == 0 {
+		s.reset(DefaultKLLK, kllDefaultM) // zero value
 	}
 	if s.n == 0 {
 		s.minV, s.maxV = x, x
@@ -182,7 +207,17 @@ func (s *KLL[T]) Update(x T) {
 			s.maxV = x
 		}
 	}
-	s.insert(x)
+	// the internal update, inlined by hand (insert)
+	i := s.levels[0]
+	if i == 0 {
+		s.makeRoom()
+		i = s.levels[0]
+	}
+	i--
+	s.levels[0] = i
+	s.items[i] = x
+	s.n++
+	s.sorted = false
 }
 
 // insert is the internal update: it makes room if needed and puts x in level 0.
@@ -233,12 +268,14 @@ func (s *KLL[T]) grow() {
 // compressWhileUpdating compacts the lowest level that has reached its
 // capacity. The buffer must be full (levels[0] == 0 and base == 0).
 func (s *KLL[T]) compressWhileUpdating() {
-	h := 0
-	for {
-		pop := s.levels[h+1] - s.levels[h]
-		if int(pop) >= kllLevelCapacity(s.k, s.numLevels, h, s.m) {
-			break
+	if len(s.caps) != s.numLevels {
+		s.caps = s.caps[:0]
+		for h := 0; h < s.numLevels; h++ {
+			s.caps = append(s.caps, uint32(kllLevelCapacity(s.k, s.numLevels, h, s.m)))
 		}
+	}
+	h := 0
+	for s.levels[h+1]-s.levels[h] < s.caps[h] {
 		h++
 	}
 	if h == s.numLevels-1 {
@@ -320,7 +357,9 @@ func kllHalveDown[T float32 | float64](buf []T, beg, pop, offset uint32) {
 // kllMergeInPlace merges the sorted runs a = buf[aBeg:aBeg+aLen] and
 // b = buf[bBeg:bBeg+bLen] into buf[aBeg+aLen:bBeg+bLen], where
 // aBeg+2·aLen ≤ bBeg, so the output never overtakes b. On ties the item of b
-// (the level above) comes first, as upstream.
+// (the level above) comes first, as upstream. (A binary-search variant for
+// |b| ≫ |a| was measured and dropped: during updates the runs average 7+8
+// items for k=200 and 27+47 for k=1024.)
 func kllMergeInPlace[T float32 | float64](buf []T, aBeg, aLen, bBeg, bLen uint32) {
 	a, aLim := int(aBeg), int(aBeg+aLen)
 	b, bLim := int(bBeg), int(bBeg+bLen)
@@ -377,6 +416,9 @@ func (s *KLL[T]) Merge(o *KLL[T]) error {
 	}
 	if o.n == 0 {
 		return nil
+	}
+	if len(s.levels) == 0 {
+		s.reset(o.k, o.m) // zero value adopts o's parameters
 	}
 	if s.m != o.m {
 		return fmt.Errorf("kll: merge of sketches with m=%d and m=%d: %w", s.m, o.m, ErrInvalidArgument)
@@ -534,6 +576,11 @@ func (s *KLL[T]) generalCompress(numLevels int, buf []T, in, out []uint32) (int,
 // own bit sources are copied with their state; a caller-supplied BitSource is
 // shared with the copy.
 func (s *KLL[T]) Clone() *KLL[T] {
+	if len(s.levels) == 0 {
+		c := &KLL[T]{}
+		c.bits = s.cloneBits()
+		return c
+	}
 	c := &KLL[T]{
 		k: s.k, m: s.m, minK: s.minK, n: s.n, numLevels: s.numLevels,
 		minV: s.minV, maxV: s.maxV, sorted: s.sorted,
@@ -545,12 +592,15 @@ func (s *KLL[T]) Clone() *KLL[T] {
 		c.levels[i] = s.levels[i] - lo
 	}
 	c.base = s.base + lo
-	if bc, ok := s.bits.(bitCloner); ok {
-		c.bits = bc.cloneBits()
-	} else {
-		c.bits = s.bits
-	}
+	c.bits = s.cloneBits()
 	return c
+}
+
+func (s *KLL[T]) cloneBits() BitSource {
+	if bc, ok := s.bits.(bitCloner); ok {
+		return bc.cloneBits()
+	}
+	return s.bits
 }
 
 // capacity returns the logical buffer size totalCapacity(k, m, numLevels).
@@ -613,5 +663,5 @@ func KLLNormalizedRankError(k int, pmf bool) float64 {
 // NormalizedRankError returns KLLNormalizedRankError(MinK(), pmf): the rank
 // error bound of this sketch, which depends on the smallest k merged into it.
 func (s *KLL[T]) NormalizedRankError(pmf bool) float64 {
-	return KLLNormalizedRankError(s.minK, pmf)
+	return KLLNormalizedRankError(s.MinK(), pmf)
 }

@@ -116,7 +116,8 @@ func (s *KLL[T]) Quantile(r float64, c SearchCriteria) (T, error) {
 }
 
 // Quantiles returns Quantile(r, c) for every rank in ranks, building the sorted
-// view once. Errors are those of Quantile; no result is returned on error.
+// view once. Errors are those of Quantile; no result is returned on error. Like
+// Quantile it may sort level 0 in place, so it is a write for concurrency.
 func (s *KLL[T]) Quantiles(ranks []float64, c SearchCriteria) ([]T, error) {
 	if err := checkCriteria(c); err != nil {
 		return nil, err
@@ -193,7 +194,8 @@ func checkSplits[T float32 | float64](splits []T) error {
 
 // CDF returns, for split points s_0 < s_1 < … < s_{m-1}, the m+1 values
 // Rank(s_0), …, Rank(s_{m-1}), 1.0. Split points must be strictly increasing
-// and not NaN (else ErrInvalidArgument); ErrEmpty on an empty sketch.
+// and not NaN (else ErrInvalidArgument); ErrEmpty on an empty sketch. CDF does
+// not modify the sketch.
 func (s *KLL[T]) CDF(splits []T, c SearchCriteria) ([]float64, error) {
 	if err := checkCriteria(c); err != nil {
 		return nil, err
@@ -233,7 +235,8 @@ func (s *KLL[T]) PMF(splits []T, c SearchCriteria) ([]float64, error) {
 // otherwise, with w = ⌊r·N⌋, the first item of the sorted view whose
 // exclusive cumulative weight (weight of the items before it) is ≥ w, or the
 // largest item if none is. In exact mode this is sorted[⌊r·N⌋]. ErrEmpty on an
-// empty sketch, ErrInvalidArgument for r outside [0, 1].
+// empty sketch, ErrInvalidArgument for r outside [0, 1]. Like Quantile it may
+// sort level 0 in place, so it is a write for concurrency.
 func (s *KLL[T]) WhylogsQuantile(r float64) (T, error) {
 	if err := checkRank(r); err != nil {
 		return 0, err

@@ -8,24 +8,6 @@ import (
 	"unsafe"
 )
 
-// Image layouts (all little-endian). Every form starts with 8 bytes:
-//
-//	off 0  preInts   2 (empty, single item), 5 (full), 6 (whylogs fork full, doubles)
-//	off 1  serVer    1 (empty or full), 2 (single item), 3 (Java updatable; read only)
-//	off 2  family    15
-//	off 3  flags     bit0 EMPTY, bit1 LEVEL_ZERO_SORTED, bit2 SINGLE_ITEM
-//	off 4  k         uint16
-//	off 6  m         uint8 (8)
-//	off 7  unused    0
-//
-// Empty: those 8 bytes only (02 01 0F 01 kk kk 08 00). Single item: preInts 2,
-// serVer 2, flags SINGLE_ITEM, then the item at offset 8 (12 bytes for floats,
-// 16 for doubles). Full: n uint64 at 8, minK uint16 at 16, numLevels uint8 at
-// 18, one unused byte (the whylogs fork adds 4 more zero bytes, so its data
-// starts at 24 instead of 20), then levels[0..numLevels-1] as uint32 offsets in
-// the full capacity-sized buffer (the last boundary, the capacity, is not
-// stored), then min, max and the retained items: level 0 (reverse insertion
-// order unless LEVEL_ZERO_SORTED), then levels 1, 2, … each ascending.
 const (
 	kllEmptySize     = 8
 	kllDataStart     = 20 // Apache full form
@@ -44,23 +26,60 @@ func kllItemSize[T float32 | float64]() int {
 }
 
 // MarshalBinary returns the Apache DataSketches compact image, the bytes
-// C++ serialize(), Java toByteArray() and Python serialize() write: 8 bytes when
-// empty, the single-item form when N()==1, the full form (preamble 5) otherwise.
+// C++ serialize(), Java toByteArray() and Python serialize() write for the same
+// sketch state. All integers and items are little-endian; items are 4 bytes
+// (floats) or 8 bytes (doubles), and nothing in the image says which.
+//
+// Every form starts with 8 bytes:
+//
+//	off 0  preInts  2 (empty, single item) or 5 (full)
+//	off 1  serVer   1 (empty, full) or 2 (single item)
+//	off 2  family   15 (KLL)
+//	off 3  flags    bit0 EMPTY, bit1 LEVEL_ZERO_SORTED, bit2 SINGLE_ITEM
+//	off 4  k        uint16
+//	off 6  m        uint8, 8
+//	off 7  unused   0
+//
+// Empty (N()==0): those 8 bytes, 02 01 0F 01 kk kk 08 00.
+// Single item (N()==1): preInts 2, serVer 2, flags SINGLE_ITEM (plus
+// LEVEL_ZERO_SORTED if a query sorted it), then the item at offset 8.
+// Full (N()≥2):
+//
+//	off 8   n          uint64
+//	off 16  minK       uint16
+//	off 18  numLevels  uint8
+//	off 19  unused     0
+//	off 20  levels     numLevels × uint32: where each level starts in the
+//	                   capacity-sized buffer (capacity = the implicit last
+//	                   boundary, not stored)
+//	then    min, max   one item each
+//	then    items      the retained items in buffer order: level 0 (reverse
+//	                   insertion order unless LEVEL_ZERO_SORTED), then level 1,
+//	                   2, … each ascending; an item of level h has weight 2^h
+//
+// so a full image is 20 + 4·numLevels + (retained+2)·itemSize bytes.
+// MarshalBinary never fails. It reads but does not modify the sketch, so it may
+// run concurrently with other non-mutating calls (not with queries, which may
+// sort level 0).
 func (s *KLL[T]) MarshalBinary() ([]byte, error) {
 	return s.AppendBinary(nil)
 }
 
-// AppendBinary appends the image MarshalBinary returns to b
-// (encoding.BinaryAppender).
+// AppendBinary appends the image MarshalBinary returns to b and returns the
+// extended slice (encoding.BinaryAppender); it allocates only when b lacks
+// capacity. It never fails.
 func (s *KLL[T]) AppendBinary(b []byte) ([]byte, error) {
 	return s.appendImage(b, kllPreIntsFull), nil
 }
 
-// AppendWhylogsBinary appends the image of the whylogs-sketching fork (the
-// bytes whylogs v1 stores in a DistributionMetric's KllSketchMessage): the same
-// empty and single-item forms, but preamble 6 and a 24-byte header for two or
-// more items. The fork writes this form for doubles only, so on a KLLFloats it
-// returns ErrInvalidArgument.
+// AppendWhylogsBinary appends the image of the whylogs-sketching fork, the
+// bytes whylogs v1 stores in a DistributionMetric's KllSketchMessage. The empty
+// and single-item forms are those of MarshalBinary. With two or more items the
+// header is 24 bytes instead of 20: preInts is 6, and the byte at offset 19 is
+// followed by 4 more zero bytes; n, minK and numLevels keep their offsets (8,
+// 16, 18) and the levels array, min, max and items follow from offset 24 exactly
+// as in MarshalBinary. The fork writes this form for doubles only, so on a
+// KLLFloats it returns ErrInvalidArgument. Concurrency as for MarshalBinary.
 func (s *KLL[T]) AppendWhylogsBinary(b []byte) ([]byte, error) {
 	if kllItemSize[T]() != 8 {
 		return b, fmt.Errorf("kll: the whylogs layout exists for doubles only: %w", ErrInvalidArgument)
@@ -100,7 +119,11 @@ func (s *KLL[T]) appendImage(b []byte, preInts byte) []byte {
 		preInts, serVer = kllPreIntsShort, kllSerVerSingle
 		flags |= kllFlagSingle
 	}
-	b = append(b, preInts, serVer, kllFamily, flags, byte(s.k), byte(s.k>>8), byte(s.m), 0)
+	k, m := s.K(), s.m
+	if m == 0 { // zero value
+		m = kllDefaultM
+	}
+	b = append(b, preInts, serVer, kllFamily, flags, byte(k), byte(k>>8), byte(m), 0)
 	if s.n == 0 {
 		return b
 	}
@@ -146,17 +169,24 @@ func kllCorrupt(format string, args ...any) error {
 	return fmt.Errorf("kll: "+format+": %w", append(args, ErrCorrupt)...)
 }
 
-// UnmarshalBinary replaces s with the sketch encoded in b. It accepts every KLL
-// image of the item type: the Apache compact forms (empty, single item with
-// serial version 2 whether or not the SINGLE_ITEM flag is set, full with
-// preamble 5, including the legacy full-form one-item image), the whylogs fork
-// full form (preamble 6, doubles), and Java's updatable form (serial version 3).
-// It checks the family, k ≥ m with m even in [2, 8], minK in [m, k], the exact
-// length, level offsets non-decreasing and within the capacity, total weight
-// Σ 2^h·|level h| == n, no NaN, every item within [min, max], and levels ≥ 1
-// (and level 0 when flagged sorted) ascending. Any failure wraps ErrCorrupt,
-// names the offset, and leaves s unchanged. s keeps its bit source; the
-// allocation is proportional to len(b).
+// UnmarshalBinary replaces s with the sketch encoded in b, which must be an
+// image of the same item type (the size checks reject most mismatches, but an
+// image carries no type tag). It accepts:
+//   - the Apache compact forms of MarshalBinary, including a serVer-2 single
+//     item whose SINGLE_ITEM flag is not set (older Java) and a serVer-1
+//     single item flagged SINGLE_ITEM;
+//   - the legacy full form of a one-item sketch (preInts 5, n=1);
+//   - the whylogs fork full form (preInts 6, 24-byte header; doubles only);
+//   - Java's updatable form (preInts 5, serVer 3: all numLevels+1 level
+//     boundaries, min, max, then the whole capacity-sized buffer).
+//
+// It checks the family, m even in [2, 8], k ≥ m, minK in [m, k], the exact
+// length, level boundaries non-decreasing and within the capacity, the total
+// weight Σ 2^h·|level h| == n, no NaN, every item within [min, max], and
+// levels ≥ 1 (and level 0 when flagged sorted) ascending. Any failure returns
+// an error wrapping ErrCorrupt that names the offset and what was expected, and
+// leaves s unchanged. s keeps its BitSource. Memory allocated is proportional to
+// len(b): the free part of the buffer is allocated later, on demand.
 func (s *KLL[T]) UnmarshalBinary(b []byte) error {
 	d, err := decodeKLL[T](b)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -695,4 +696,75 @@ func TestKLLInvariantsRandomOps(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestKLLZeroValue(t *testing.T) {
+	var z KLLDoubles
+	if !z.IsEmpty() || z.K() != DefaultKLLK || z.NumRetained() != 0 || z.NumLevels() != 1 || z.MinK() != DefaultKLLK {
+		t.Fatal("zero value is not an empty default sketch")
+	}
+	if _, err := z.Quantile(0.5, Inclusive); !errors.Is(err, ErrEmpty) {
+		t.Fatal(err)
+	}
+	b, _ := z.MarshalBinary()
+	e, _ := NewKLLDoubles(DefaultKLLK)
+	be, _ := e.MarshalBinary()
+	if !bytes.Equal(b, be) {
+		t.Fatalf("zero value image % x, want % x", b, be)
+	}
+	c := z.Clone()
+	c.Update(1)
+	if !z.IsEmpty() || c.N() != 1 || c.K() != DefaultKLLK {
+		t.Fatal("zero value clone")
+	}
+	// Update on a zero value = Update on NewKLLDoubles(200)
+	var u KLLDoubles
+	for i := range 5000 {
+		u.Update(float64(i))
+		e.Update(float64(i))
+	}
+	bu, _ := u.MarshalBinary()
+	be, _ = e.MarshalBinary()
+	if !bytes.Equal(bu, be) {
+		t.Fatal("zero value updates differ from a k=200 sketch")
+	}
+	// Merge into a zero value adopts k
+	big := kllRandomDoubles(1024, 3000, 1)
+	var m KLLDoubles
+	if err := m.Merge(big); err != nil {
+		t.Fatal(err)
+	}
+	if m.K() != 1024 || m.N() != 3000 {
+		t.Fatalf("merge into zero value: k=%d n=%d", m.K(), m.N())
+	}
+	kllCheckInvariants(t, &m)
+	var m2 KLLDoubles
+	if err := m2.Merge(&KLLDoubles{}); err != nil || !m2.IsEmpty() {
+		t.Fatal("zero ← zero")
+	}
+}
+
+// TestKLLConcurrentReads backs the documented read set: under -race, these
+// methods may run concurrently on one sketch.
+func TestKLLConcurrentReads(t *testing.T) {
+	s := kllRandomDoubles(200, 50000, 1)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				x := float64(i-25) / 10
+				_, _ = s.Rank(x, SearchCriteria(g%2))
+				_, _ = s.CDF([]float64{x, x + 1}, Inclusive)
+				_, _ = s.PMF([]float64{x}, Exclusive)
+				_, _ = s.MarshalBinary()
+				_, _ = s.AppendWhylogsBinary(nil)
+				_ = s.Clone()
+				_, _, _, _ = s.N(), s.Min(), s.Max(), s.NumRetained()
+				_ = s.NormalizedRankError(false)
+			}
+		}()
+	}
+	wg.Wait()
 }
