@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -152,6 +153,44 @@ func TestGetOrCreateSessionFromYAML(t *testing.T) {
 	}
 }
 
+func TestDefaultSessionConcurrent(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := writeFile(t, dir, "c.yaml", "project: conc\n")
+	t.Setenv("WHYLOGS_CONFIG", cfgPath)
+	closeDefault(t)
+	t.Cleanup(func() { closeDefault(t) })
+	const G = 8
+	got := make([]*session.Session, G)
+	loggers := make([]*session.Logger, G)
+	var wg sync.WaitGroup
+	for g := range G {
+		wg.Go(func() {
+			s, err := session.GetOrCreateSession(cfgPath)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			got[g] = s
+			l, err := session.GetLogger("d")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			loggers[g] = l
+			l.Log(map[string]any{"x": g})
+		})
+	}
+	wg.Wait()
+	for g := range G {
+		if got[g] != got[0] || loggers[g] != loggers[0] {
+			t.Fatalf("goroutine %d got another session or logger", g)
+		}
+	}
+	if st := loggers[0].Stats(); st.Records != G {
+		t.Errorf("%d records, want %d", st.Records, G)
+	}
+}
+
 func closeDefault(t *testing.T) {
 	if s, err := session.GetSession(); err == nil {
 		if err := s.Close(); err != nil {
@@ -220,6 +259,12 @@ func TestLocalWriterNamesAndEncoder(t *testing.T) {
 	p.SetSegment(long)
 	if path, _ := w.Path(p); len(filepath.Base(path)) > 250 {
 		t.Errorf("file name of %d bytes", len(filepath.Base(path)))
+	}
+	w2, _ := session.NewLocalWriter(session.LocalWriterConfig{Dir: dir, PathTemplate: "x", FilenameTemplate: "f_${name}_$dataset_timestamp"})
+	p.SetName("a b")
+	p.SetSegment(profiler.Segment{})
+	if path, _ := w2.Path(p); filepath.Base(path) != "f_a%20b_1704164645000.2024-01-02_03-04-05.porders%2F3.o42.bin" {
+		t.Errorf("filename template: %s", filepath.Base(path))
 	}
 	for _, tmpl := range []string{"$nope", "${name", "a$", "$1"} {
 		if _, err := session.NewLocalWriter(session.LocalWriterConfig{Dir: dir, PathTemplate: tmpl}); !errors.Is(err, session.ErrInvalidConfig) {
