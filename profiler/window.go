@@ -378,6 +378,28 @@ func (w *WindowSet) OpenProfiles() int {
 	return n
 }
 
+// MinOffset returns the smallest first offset of the profiles held (open
+// windows and late partials), and false when none is held. A partition's
+// commit point must not pass it (invariant 1): the records from there on
+// are not yet in a published profile.
+func (w *WindowSet) MinOffset() (int64, bool) {
+	var m int64
+	found := false
+	for _, ws := range []map[int64]*window{w.open, w.late} {
+		for _, win := range ws {
+			if win.full != nil && (!found || win.full.first < m) {
+				m, found = win.full.first, true
+			}
+			for _, e := range win.segs {
+				if !found || e.first < m {
+					m, found = e.first, true
+				}
+			}
+		}
+	}
+	return m, found
+}
+
 // Add logs one record with event time t and offset (a Kafka offset, or any
 // increasing position) into the profiles of its window and segments, routing
 // each value with Column.Update. Keys absent from the record update nothing.

@@ -185,9 +185,10 @@ func WithConstraints(constraints ...any) LoggerOption {
 
 // WithEventTime names the record field holding the event time that picks
 // each record's window. The field may hold a time.Time, an RFC 3339 string,
-// or a number of units since the Unix epoch (int kinds, floats, json.Number,
-// numeric strings are not accepted); unit 0 means time.Millisecond.
-// Without it, the event time is the dataset timestamp.
+// or a number (int and uint kinds, floats, json.Number) of units since the
+// Unix epoch; a string of digits is not a number here. unit 0 means
+// time.Millisecond; it must divide a second or be whole seconds. Without
+// this option, the event time is the dataset timestamp.
 func WithEventTime(field string, unit time.Duration) LoggerOption {
 	return func(c *loggerConfig) error {
 		if field == "" {
