@@ -424,6 +424,25 @@ func (l *Logger) LogFunc(eventTime time.Time, fields profiler.Fields, update fun
 	return l.write(l.ws.Advance())
 }
 
+// ProfileRecords profiles a batch into one new unsegmented profile with the
+// logger's dataset name, tags, metadata and timestamps, without windows and
+// without writing (whylogs profile_dataframe); the logger's state is not
+// touched.
+func (l *Logger) ProfileRecords(batch []map[string]any) (*profiler.DatasetProfile, error) {
+	p, err := profiler.NewDatasetProfile(l.cfg.datasetTime, l.cfg.sessionTime, withSeed(l.cfg.profile,
+		profiler.Seed(l.cfg.name, strconv.FormatInt(l.cfg.datasetTime.UnixMilli(), 10))))
+	if err != nil {
+		return nil, fmt.Errorf("session: logger %q: %w", l.cfg.name, err)
+	}
+	for k, v := range l.cfg.allMetadata(l.s) {
+		p.SetMetadata(k, v)
+	}
+	for _, r := range batch {
+		p.Track(r)
+	}
+	return p, nil
+}
+
 // Flush writes every open window's profiles now, as partials (for
 // checkpoints); the logger stays open.
 func (l *Logger) Flush() error {
