@@ -430,6 +430,7 @@ func TestWhylogsInterop(t *testing.T) {
 	dir := t.TempDir()
 	var gen struct {
 		Files map[string]string `json:"files"`
+		Names map[string]string `json:"names"`
 		Rows  int               `json:"rows"`
 	}
 	runPython(t, py, &gen, "gen", dir, strconv.Itoa(seed), strconv.Itoa(numRows))
@@ -535,6 +536,20 @@ func TestWhylogsInterop(t *testing.T) {
 			}
 		}
 		t.Logf("Go reading whylogs profiles (plain + 3 segments): %v", st)
+		// whylogs' default file names: equal up to the creation timestamp's
+		// sub-millisecond digits, which the file does not keep.
+		for key, want := range gen.Names {
+			p, _, err := whylogs.ReadFile(gen.Files[key])
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := whylogs.FileName(p)
+			g0, g1, _ := strings.Cut(got, "+00:00")
+			w0, w1, _ := strings.Cut(want, "+00:00")
+			if g1 != w1 || len(g0) < 27 || !strings.HasPrefix(w0, g0[:27]) {
+				t.Errorf("%s: FileName %q, whylogs names it %q", key, got, want)
+			}
+		}
 
 		st = &stats{}
 		compare(t, "Go profile vs whylogs profile of the same data", sums[gen.Files["whole"]].Columns, goWhole.Summary(), sameData, &all, st)
