@@ -79,6 +79,7 @@ const (
 	hllModeHLL  hllMode = 2
 )
 
+// String returns the DataSketches name of the mode.
 func (m hllMode) String() string {
 	switch m {
 	case hllModeList:
