@@ -144,18 +144,6 @@ func sameCoupons(a, b []byte) bool {
 	return true
 }
 
-func firstDiff(a, b []byte) int {
-	for i := range min(len(a), len(b)) {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	if len(a) != len(b) {
-		return min(len(a), len(b))
-	}
-	return -1
-}
-
 var hllStreamFile = regexp.MustCompile(`^(cpp|java)/hll([468])_n(\d+)_(cpp|java)\.sk$`)
 
 // TestHLLGoldenRebuild rebuilds every upstream cpp/ and java/ HLL image from its

@@ -292,15 +292,6 @@ func TestKLLRebuildMerges(t *testing.T) {
 	}
 }
 
-func firstDiff(a, b []byte) int {
-	for i := range min(len(a), len(b)) {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return min(len(a), len(b))
-}
-
 func itoa(n int) string {
 	if n == 0 {
 		return "0"

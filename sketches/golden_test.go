@@ -95,3 +95,17 @@ func (r goldenRow) int(t *testing.T, col string) int64 {
 	}
 	return v
 }
+
+// firstDiff returns the first index where a and b differ (the shorter length
+// when one is a prefix of the other), or -1 when they are equal.
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	if len(a) != len(b) {
+		return min(len(a), len(b))
+	}
+	return -1
+}
