@@ -276,8 +276,13 @@ cmd_start() {
   e2e_java
   e2e_ktool
   kafka_fetch
+  # Interrupted while starting: stop whatever was launched (bash runs the trap after the
+  # current command, so a launched JVM's PID is already recorded).
+  trap 'cmd_stop; exit 143' TERM
+  trap 'cmd_stop; exit 130' INT
   for attempt in 1 2; do
     if start_attempt "$n"; then
+      trap - TERM INT
       bootstrap
       return 0
     fi
@@ -372,9 +377,9 @@ main() {
     run)
       [ $# -ge 1 ] || usage
       trap 'cmd_stop' EXIT
+      cmd_start "$n" >/dev/null
       trap 'exit 130' INT
       trap 'exit 143' TERM
-      cmd_start "$n" >/dev/null
       E2E_KAFKA_BOOTSTRAP=$(bootstrap) E2E_KAFKA_DIR=$STATE_DIR "$@"
       ;;
     *) usage ;;
