@@ -297,8 +297,13 @@ start_attempt() {
   rm -rf "$STATE_DIR"
   mkdir -p "$STATE_DIR"
   read -r -a ports <<<"$("$E2E_KTOOL" freeports $((2 * n)))"
-  # A KRaft cluster id is 16 random bytes in URL-safe base64 without padding.
-  cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  # A KRaft cluster id is 16 random bytes in URL-safe base64 without padding. Like Kafka's
+  # own Uuid.randomUuid, reject ids starting with '-': the storage tool would read one as
+  # an option (seen: "argument --cluster-id/-t: expected one argument").
+  cid=-
+  while [[ "$cid" == -* ]]; do
+    cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  done
   echo "$n $cid" >"$STATE_DIR/cluster"
   for ((i = 1; i <= n; i++)); do
     mkdir -p "$(node_dir "$i")"
