@@ -3,7 +3,7 @@ GO ?= go
 FUZZTIME ?= 30s
 BENCHCOUNT ?= 5
 
-.PHONY: test race bench fuzz e2e vet
+.PHONY: test race bench fuzz e2e interop vet
 
 test:
 	$(GO) test ./...
@@ -27,3 +27,6 @@ fuzz:
 
 e2e:
 	bash e2e/run.sh
+
+interop:
+	bash interop/run.sh
