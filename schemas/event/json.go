@@ -205,7 +205,7 @@ func (d *JSONDecoder) object(i, plen int, emit, incAll bool) (int, *Error) {
 			return j, err
 		}
 		d.path = d.path[:plen]
-		if plen > 0 {
+		if d.depth > 1 { // not the top-level object: join with the separator
 			d.path = append(d.path, d.sep...)
 		}
 		d.path = append(d.path, key...)

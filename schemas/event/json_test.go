@@ -40,6 +40,7 @@ func TestJSONValues(t *testing.T) {
 		{"nested flatten", `{"user":{"id":7,"address":{"city":"Berlin","zip":null}},"ok":true}`,
 			`user.id=int:7 user.address.city=str:"Berlin" user.address.zip=null ok=bool:true`},
 		{"empty nested", `{"a":{},"b":1}`, `b=int:1`},
+		{"empty keys", `{"":{"":{"":true}},"x":{"":1}}`, `..=bool:true x.=int:1`},
 		{"arrays are objects", `{"a":[1,2,{"x":[]}],"b":[],"c":"z"}`, `a=object b=object c=str:"z"`},
 		{"duplicate keys reported twice", `{"a":1,"a":2}`, `a=int:1 a=int:2`},
 		{"invalid utf8 replaced", "{\"a\":\"x\xffy\xc3\"}", `a=str:"x\ufffdy\ufffd"`},
