@@ -578,3 +578,18 @@ func TestOrderSchemaColumns(t *testing.T) {
 		t.Errorf("columns %s", strings.Join(cols, " "))
 	}
 }
+
+func TestAvroSteadyStateAllocs(t *testing.T) {
+	src, _ := NewFixedSchema(OrderSchema)
+	d, _ := NewAvroDecoder(src, AvroOptions{EventTimeField: "ts"})
+	s := mustSchema(t, OrderSchema)
+	b := encode(t, OrderSchema, randNative(rand.New(rand.NewPCG(2, 2)), s.root, 0))
+	ctx := context.Background()
+	v := &nop{}
+	if _, err := d.Decode(ctx, b, v); err != nil {
+		t.Fatal(err)
+	}
+	if a := testing.AllocsPerRun(100, func() { _, _ = d.Decode(ctx, b, v) }); a != 0 {
+		t.Errorf("allocs per record = %v", a)
+	}
+}
