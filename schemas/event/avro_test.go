@@ -537,7 +537,7 @@ func TestAvroMatchesGoavro(t *testing.T) {
 		d, _ := NewAvroDecoder(src, AvroOptions{})
 		r := rand.New(rand.NewPCG(7, 8))
 		enc := specCodec(t, schema)
-		for i := range 3000 {
+		for i := range 1000 {
 			b, err := enc.BinaryFromNative(nil, randNative(r, s.root, 0))
 			if err != nil {
 				t.Fatalf("encode: %v", err)

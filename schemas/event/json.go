@@ -144,24 +144,31 @@ func (d *JSONDecoder) Decode(data []byte, v Visitor) (RawTime, error) {
 	d.raw = RawTime{Field: d.timeField}
 	d.path = d.path[:0]
 	d.depth, d.field = 0, 0
+	err := d.decode()
+	d.data, d.v = nil, nil // do not keep the caller's buffers alive
+	if err != nil {
+		return RawTime{}, err
+	}
+	return d.raw, nil
+}
+
+func (d *JSONDecoder) decode() *Error {
+	data := d.data
 	i := skipWS(data, 0)
 	if i >= len(data) {
-		return RawTime{}, d.err(i, "empty input, want a JSON object")
+		return d.err(i, "empty input, want a JSON object")
 	}
 	if data[i] != '{' {
-		return RawTime{}, d.err(i, "top-level value is not an object")
+		return d.err(i, "top-level value is not an object")
 	}
 	i, err := d.object(i+1, 0, true, false)
 	if err != nil {
-		d.data, d.v = nil, nil
-		return RawTime{}, err
+		return err
 	}
-	i = skipWS(data, i)
-	if i != len(data) {
-		return RawTime{}, d.err(i, "trailing data after the object")
+	if i = skipWS(data, i); i != len(data) {
+		return d.err(i, "trailing data after the object")
 	}
-	d.data, d.v = nil, nil
-	return d.raw, nil
+	return nil
 }
 
 func (d *JSONDecoder) err(off int, msg string) *Error {

@@ -75,7 +75,7 @@ func randJSONString(r *rand.Rand, sb *strings.Builder, maxLen int) {
 func TestJSONMatchesStdlib(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	d, _ := NewJSONDecoder(JSONOptions{})
-	for i := range 20000 {
+	for i := range 5000 {
 		var sb strings.Builder
 		randJSON(r, &sb, 0, true)
 		data := []byte(sb.String())
