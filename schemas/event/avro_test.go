@@ -168,6 +168,14 @@ func TestAvroNullableRecordAndTopLevel(t *testing.T) {
 	if err != nil || got != `value=int:-2` {
 		t.Errorf("top-level union: %q %v", got, err)
 	}
+	// A top-level union of records (several event types in one topic):
+	// each record's fields are top-level columns.
+	const multi = `[{"type":"record","name":"A","fields":[{"name":"a","type":"int"}]},
+	                {"type":"record","name":"B","fields":[{"name":"b","type":"string"},{"name":"x","type":"A"}]}]`
+	got, _, err = avroDecode(t, multi, AvroOptions{}, []byte{2, 2, 'q', 8})
+	if err != nil || got != `b=str:"q" x.a=int:4` {
+		t.Errorf("top-level union of records: %q %v", got, err)
+	}
 }
 
 func TestAvroRecursive(t *testing.T) {
@@ -522,6 +530,16 @@ func referenceLines(t testing.TB, s *AvroSchema, payload []byte) ([]string, erro
 	if s.root.kind != akRecord {
 		col = TopLevelColumn
 	}
+	if s.root.kind == akUnion && native != nil {
+		for k, bv := range native.(map[string]any) {
+			for _, b := range s.root.branches {
+				if branchName(b) == k && b.kind == akRecord {
+					flattenNative(&out, b, bv, "", map[*avroType]bool{})
+					return out, nil
+				}
+			}
+		}
+	}
 	flattenNative(&out, s.root, native, col, map[*avroType]bool{})
 	return out, nil
 }
@@ -531,7 +549,8 @@ const recursiveSchema = `{"type":"record","name":"Node","fields":[
   {"name":"next","type":["null","Node"]},{"name":"kids","type":{"type":"array","items":"Node"}}]}`
 
 func TestAvroMatchesGoavro(t *testing.T) {
-	for _, schema := range []string{richSchema, OrderSchema, OrderFlatSchema, recursiveSchema} {
+	multi := `["null",` + OrderFlatSchema + `,` + recursiveSchema + `]`
+	for _, schema := range []string{richSchema, OrderSchema, OrderFlatSchema, recursiveSchema, multi} {
 		s := mustSchema(t, schema)
 		src := &FixedSchema{schema: s}
 		d, _ := NewAvroDecoder(src, AvroOptions{})
