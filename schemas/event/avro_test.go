@@ -517,6 +517,13 @@ func flattenNative(out *[]string, t *avroType, v any, col string, active map[*av
 	}
 }
 
+func init() {
+	// goavro preallocates arrays from the block count; keep untrusted
+	// (fuzzed) counts from allocating gigabytes in the reference decoder.
+	goavro.MaxBlockCount = 1 << 12
+	goavro.MaxBlockSize = 1 << 20
+}
+
 func referenceLines(t testing.TB, s *AvroSchema, payload []byte) ([]string, error) {
 	native, rest, err := s.Codec().NativeFromBinary(payload)
 	if err != nil {
