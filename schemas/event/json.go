@@ -3,6 +3,7 @@ package event
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
@@ -551,7 +552,10 @@ fast:
 			w := binary.LittleEndian.Uint64(data[j:])
 			q := w ^ (lsb * '"')
 			bs := w ^ (lsb * '\\')
-			if (((q-lsb)&^q)|((bs-lsb)&^bs)|((w-lsb*0x20)&^w)|w)&msb != 0 {
+			// The lowest flagged byte is exact (borrows only flag bytes
+			// above a real match), so jump straight to it.
+			if m := (((q - lsb) &^ q) | ((bs - lsb) &^ bs) | ((w - lsb*0x20) &^ w) | w) & msb; m != 0 {
+				j += bits.TrailingZeros64(m) >> 3
 				break
 			}
 			j += 8
