@@ -58,7 +58,8 @@
 //     length out of range, bytes left after the Avro record… Offset is the
 //     byte offset in the value. Count it, dead-letter it, commit past it.
 //   - ErrUnknownSchema (KindUnknownSchema): the registry does not know the
-//     schema id (HTTP 404) or the schema is not usable Avro. Not retryable:
+//     schema id (HTTP 404 with error code 40403) or the schema is not usable
+//     Avro. Not retryable:
 //     dead-letter. Unknown ids are remembered for RegistryOptions.NegativeTTL.
 //   - ErrRegistryUnavailable (KindRegistryUnavailable): the registry could not
 //     answer (network, timeout, 5xx, auth). Retryable: back off, retry the same

@@ -164,6 +164,13 @@ func TestRegistryUnreachable(t *testing.T) {
 	if !errors.Is(err, ErrRegistryUnavailable) || !IsRetryable(err) {
 		t.Fatalf("got %v", err)
 	}
+	// A bare 404 (wrong base URL, a proxy) is not "unknown schema".
+	srv404 := httptest.NewServer(http.NotFoundHandler())
+	defer srv404.Close()
+	reg = newRegistrySource(t, srv404.URL, RegistryOptions{})
+	if _, err := reg.SchemaByID(context.Background(), 1); !errors.Is(err, ErrRegistryUnavailable) {
+		t.Fatalf("bare 404: %v", err)
+	}
 	// A cancelled context is also "unavailable" (retry later), not poison.
 	f := newFlakyRegistry(t)
 	reg = newRegistrySource(t, f.srv.URL, RegistryOptions{})
