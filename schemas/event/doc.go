@@ -59,8 +59,8 @@
 //     byte offset in the value. Count it, dead-letter it, commit past it.
 //   - ErrUnknownSchema (KindUnknownSchema): the registry does not know the
 //     schema id (HTTP 404 with error code 40403) or the schema is not usable
-//     Avro. Not retryable:
-//     dead-letter. Unknown ids are remembered for RegistryOptions.NegativeTTL.
+//     Avro. Not retryable: dead-letter. Unknown ids are remembered for
+//     RegistryOptions.NegativeTTL.
 //   - ErrRegistryUnavailable (KindRegistryUnavailable): the registry could not
 //     answer (network, timeout, 5xx, auth). Retryable: back off, retry the same
 //     record, and do not commit past it (architecture invariant 6).
@@ -77,6 +77,18 @@
 // Steady-state decoding allocates nothing (see the benchmarks in
 // bench_test.go). Lengths read from Avro input are checked against the
 // remaining bytes before use; nothing is allocated from an untrusted length.
+//
+// # Limitations
+//
+//   - Registry schemas with references, and PROTOBUF/JSON schema types, are
+//     reported as KindUnknownSchema.
+//   - Records are walked with their writer schema (no reader-schema
+//     resolution is needed to profile what was written).
+//   - JSON duplicate keys are reported once per occurrence; the Visitor has no
+//     Uint method (see Float).
+//   - goavro is used to validate schemas and as the reference decoder in
+//     tests only; its default block limits let a 5-byte count preallocate
+//     gigabytes, which is one reason it is not on the decoding path.
 //
 // # Example schemas
 //
