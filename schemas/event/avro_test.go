@@ -619,3 +619,33 @@ func TestAvroSteadyStateAllocs(t *testing.T) {
 		t.Errorf("allocs per record = %v", a)
 	}
 }
+
+func TestAvroEventTimeFields(t *testing.T) {
+	const s = `{"type":"record","name":"R","fields":[
+	  {"name":"s","type":"string"},
+	  {"name":"meta","type":{"type":"record","name":"M","fields":[{"name":"t","type":["null",{"type":"long","logicalType":"timestamp-micros"}]}]}},
+	  {"name":"d","type":"double"}]}`
+	b := encode(t, s, map[string]any{"s": "2026-11-26T07:40:00Z", "meta": map[string]any{"t": goavro.Union("long.timestamp-micros", int64(5))}, "d": 1.5})
+	_, raw, err := avroDecode(t, s, AvroOptions{EventTimeField: "s", Exclude: []string{"s"}}, b)
+	if err != nil || raw.Kind != TimeString || string(raw.Str) != "2026-11-26T07:40:00Z" {
+		t.Errorf("string: %+v %v", raw, err)
+	}
+	got, raw, err := avroDecode(t, s, AvroOptions{EventTimeField: "meta.t", Nesting: NestIgnore}, b)
+	if err != nil || raw.Kind != TimeInt || raw.Int != 5 || raw.Unit != UnitMicros || got != `s=str:"2026-11-26T07:40:00Z" d=float:1.5` {
+		t.Errorf("nested union: %q %+v %v", got, raw, err)
+	}
+	_, raw, err = avroDecode(t, s, AvroOptions{EventTimeField: "d"}, b)
+	if err != nil || raw.Kind != TimeFloat || raw.Float != 1.5 {
+		t.Errorf("double: %+v %v", raw, err)
+	}
+	b = encode(t, s, map[string]any{"s": "x", "meta": map[string]any{"t": nil}, "d": 0.0})
+	if _, raw, _ = avroDecode(t, s, AvroOptions{EventTimeField: "meta.t"}, b); raw.Found() {
+		t.Errorf("null event time found: %+v", raw)
+	}
+	src, _ := NewFixedSchema(s)
+	for _, o := range []AvroOptions{{MaxDepth: -1}, {Nesting: 9}, {InvalidUTF8: 9}, {Exclude: []string{""}}} {
+		if _, err := NewAvroDecoder(src, o); err == nil {
+			t.Errorf("options %+v accepted", o)
+		}
+	}
+}

@@ -102,6 +102,19 @@ func TestRegistryDecode(t *testing.T) {
 		t.Errorf("requests %d→%d stats %+v", before, f.requests.Load(), st)
 	}
 
+	// A second schema: the decoder switches programs per record.
+	f.fake.SeedSchema("other-value", 1, 44, sr.Schema{Schema: `{"type":"record","name":"O","fields":[{"name":"k","type":"string"}]}`})
+	other := wire(44, []byte{2, 'z'})
+	for range 3 {
+		var a, b rec
+		if _, err := dec.Decode(ctx, other, &a); err != nil || strings.Join(a.out, " ") != `k=str:"z"` {
+			t.Fatalf("schema 44: %v %v", a.out, err)
+		}
+		if _, err := dec.Decode(ctx, value, &b); err != nil || len(b.out) != 12 {
+			t.Fatalf("schema 42: %v %v", b.out, err)
+		}
+	}
+
 	// Unknown id: not retryable, negative-cached.
 	_, err = dec.Decode(ctx, wire(99, payload), &nop{})
 	if !errors.Is(err, ErrUnknownSchema) || IsRetryable(err) || !strings.Contains(err.Error(), "schema id 99") {
