@@ -649,3 +649,21 @@ func TestAvroEventTimeFields(t *testing.T) {
 		}
 	}
 }
+
+func TestAvroNamespaces(t *testing.T) {
+	const s = `{"type":"record","name":"R","namespace":"a.b","fields":[
+	  {"name":"x","type":{"type":"record","name":"X","namespace":"c.d","fields":[
+	     {"name":"e","type":{"type":"enum","name":"E","symbols":["P","Q"]}},
+	     {"name":"e2","type":"E"}]}},
+	  {"name":"y","type":"c.d.X"},
+	  {"name":"z","type":{"type":"fixed","name":"F","size":1}},
+	  {"name":"w","type":"a.b.F"},
+	  {"name":"v","type":{"type":"F"}}]}`
+	got, _, err := avroDecode(t, s, AvroOptions{}, []byte{0, 2, 2, 0, 'a', 'b', 'c'})
+	if want := `x.e=str:"P" x.e2=str:"Q" y.e=str:"Q" y.e2=str:"P" z=object w=object v=object`; err != nil || got != want {
+		t.Errorf("got %q %v", got, err)
+	}
+	if _, err := ParseAvroSchema(`{"type":"record","name":"R","fields":[{"name":"a","type":"Nope"}]}`); !errors.Is(err, ErrUnknownSchema) {
+		t.Errorf("unknown name: %v", err)
+	}
+}

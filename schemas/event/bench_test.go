@@ -165,3 +165,40 @@ func BenchmarkParseEventTimeRFC3339(b *testing.B) {
 	}
 	m.stop()
 }
+
+// benchNestedJSON is the full order event: nested customer/address, an array
+// of line items and a map of attributes (17 reported columns).
+const benchNestedJSON = `{"event_id":"2QXkM1b6nE3y0pAhZ7rT9sLwVd4","ts":"2026-11-26T07:40:00.123Z","country":"DE",` +
+	`"device":"mobile","price":19.99,"quantity":2,"discount":null,"coupon":"SPRING","is_gift":false,"express":true,` +
+	`"comment":"Bitte zweimal klingeln \u2013 danke!","customer":{"id":123456,"segment":"gold","age":41,` +
+	`"address":{"city":"München","zip":"80331"}},"items":[{"sku":"A-1","unit_price":9.99},{"sku":"B-2","unit_price":10.0}],` +
+	`"attributes":{"campaign":"bf"}}`
+
+func BenchmarkJSONDecodeNested(b *testing.B) {
+	d, _ := NewJSONDecoder(JSONOptions{EventTimeField: "ts"})
+	data := []byte(benchNestedJSON)
+	v := &nop{}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	m := startCPU(b)
+	for b.Loop() {
+		if _, err := d.Decode(data, v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	m.stop()
+}
+
+func BenchmarkJSONStdlibMapNested(b *testing.B) {
+	data := []byte(benchNestedJSON)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	m := startCPU(b)
+	for b.Loop() {
+		var x map[string]any
+		if err := json.Unmarshal(data, &x); err != nil {
+			b.Fatal(err)
+		}
+	}
+	m.stop()
+}

@@ -111,7 +111,3 @@ func KindOf(err error) Kind {
 // IsRetryable reports whether err is a transient failure (registry
 // unavailable) after which the same record should be decoded again.
 func IsRetryable(err error) bool { return KindOf(err).Retryable() }
-
-func malformed(format string, off int, format2 string, args ...any) *Error {
-	return &Error{Kind: KindMalformed, Format: format, Offset: off, Msg: fmt.Sprintf(format2, args...)}
-}
