@@ -51,7 +51,8 @@
 //
 // # Errors
 //
-// Every failure is an *Error carrying a Kind, and wraps one sentinel:
+// Every decoding failure is an *Error carrying a Kind, and wraps one
+// sentinel (constructors with invalid options return ErrInvalidOption):
 //
 //   - ErrMalformed (KindMalformed): the record is bad — not a JSON object,
 //     truncated, bad escape, trailing data, wrong magic byte, Avro varint or

@@ -2,6 +2,7 @@ package event
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/bits"
 	"strconv"
@@ -177,7 +178,7 @@ func (d *JSONDecoder) err(off int, msg string) *Error {
 }
 
 func errInvalidOption(format, msg string) error {
-	return &Error{Kind: KindMalformed, Format: format, Offset: -1, Msg: "invalid option: " + msg}
+	return fmt.Errorf("event: %s: %s: %w", format, msg, ErrInvalidOption)
 }
 
 func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

@@ -234,7 +234,7 @@ func TestFixedSchema(t *testing.T) {
 	if err != nil || off != 0 || s != fs.Schema() || s.ID() != 0 {
 		t.Fatal(s, off, err)
 	}
-	if _, err := NewAvroDecoder(nil, AvroOptions{}); err == nil {
+	if _, err := NewAvroDecoder(nil, AvroOptions{}); !errors.Is(err, ErrInvalidOption) {
 		t.Error("nil source accepted")
 	}
 }
@@ -259,5 +259,14 @@ func flatOrder() map[string]any {
 		"price": 19.99, "quantity": int32(2), "discount": nil, "coupon": map[string]any{"string": "SPRING"},
 		"is_gift": false, "comment": map[string]any{"string": "please ring twice"},
 		"customer_id": int64(123456), "customer_segment": "gold",
+	}
+}
+
+func TestNewRegistryOptions(t *testing.T) {
+	if _, err := NewRegistry(nil, RegistryOptions{}); !errors.Is(err, ErrInvalidOption) {
+		t.Errorf("nil client: %v", err)
+	}
+	if _, err := NewJSONDecoder(JSONOptions{Nesting: 7}); !errors.Is(err, ErrInvalidOption) {
+		t.Errorf("bad nesting: %v", err)
 	}
 }
