@@ -353,6 +353,16 @@ func checkPinned(image string) error {
 	return nil
 }
 
+// hasHealthcheck reports whether the service defines a healthcheck command
+// (the images used here declare none of their own).
+func (s composeService) hasHealthcheck() bool {
+	if s.Healthcheck["disable"] == true {
+		return false
+	}
+	test := words(s.Healthcheck["test"])
+	return len(test) > 1 || len(test) == 1 && test[0] != "NONE"
+}
+
 // dependencies returns a service's depends_on as name → condition
 // ("service_started" for the short list form).
 func (s composeService) dependencies() (map[string]string, error) {
@@ -946,15 +956,15 @@ func TestComposeDependencies(t *testing.T) {
 			}
 			switch cond {
 			case "service_healthy":
-				if len(d.Healthcheck) == 0 {
-					t.Errorf("service %s waits for %s to be healthy, but %s has no healthcheck", name, dep, dep)
+				if !d.hasHealthcheck() {
+					t.Errorf("service %s waits for %s to be healthy, but %s has no healthcheck test", name, dep, dep)
 				}
 			case "service_completed_successfully":
 				if d.Restart != "no" {
 					t.Errorf("service %s waits for %s to complete, but %s restarts (%q)", name, dep, dep, d.Restart)
 				}
 			case "service_started":
-				if len(d.Healthcheck) > 0 {
+				if d.hasHealthcheck() {
 					t.Errorf("service %s: depends on %s with service_started although it has a healthcheck; use service_healthy", name, dep)
 				}
 			default:
