@@ -460,13 +460,21 @@ func decodeHLL4Aux(s *HLL, b, regs []byte, auxCount uint64, flags uint8) error {
 		return hllCorrupt(6, "HLL_4 curMin %d, want ≤ 63", cm)
 	}
 	tokens := 0
+	maxNib := hllAuxToken - 1
+	if cm > 63-hllAuxToken+1 {
+		maxNib = 63 - int(cm) // larger nibbles would exceed 63
+	}
 	for i, by := range regs {
-		for _, n := range [2]uint8{by & 15, by >> 4} {
-			if n == hllAuxToken {
-				tokens++
-			} else if n+cm > 63 {
-				return hllCorrupt(hllArrHeaderBytes+i, "HLL_4 register value %d+%d exceeds 63", n, cm)
-			}
+		lo, hi := int(by&15), int(by>>4)
+		if lo == hllAuxToken {
+			tokens++
+		} else if lo > maxNib {
+			return hllCorrupt(hllArrHeaderBytes+i, "HLL_4 register value %d+%d exceeds 63", lo, cm)
+		}
+		if hi == hllAuxToken {
+			tokens++
+		} else if hi > maxNib {
+			return hllCorrupt(hllArrHeaderBytes+i, "HLL_4 register value %d+%d exceeds 63", hi, cm)
 		}
 	}
 	if auxCount != uint64(tokens) {
