@@ -136,7 +136,7 @@ const (
 	mode500
 )
 
-func newFakeS3(t *testing.T) *fakeS3 {
+func newFakeS3(t testing.TB) *fakeS3 {
 	f := &fakeS3{backend: s3mem.New(), bucket: "profiles", release: make(chan struct{})}
 	if err := f.backend.CreateBucket(f.bucket); err != nil {
 		t.Fatal(err)
@@ -412,3 +412,11 @@ func TestOpenBlobErrors(t *testing.T) {
 }
 
 func newLocalListener() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
+func TestBlobSchemesRegistered(t *testing.T) {
+	for _, scheme := range []string{"file", "mem", "s3", "gs", "azblob"} {
+		if !blob.DefaultURLMux().ValidBucketScheme(scheme) {
+			t.Errorf("scheme %s:// is not registered", scheme)
+		}
+	}
+}
