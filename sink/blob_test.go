@@ -420,3 +420,30 @@ func TestBlobSchemesRegistered(t *testing.T) {
 		}
 	}
 }
+
+// TestFileBlobSyncPath: with FileRoot set, a confirmed write fsyncs the
+// object's directories under the root; a root that does not hold the
+// bucket makes that step (and so the publish) fail instead of confirming.
+func TestFileBlobSyncPath(t *testing.T) {
+	dir := t.TempDir()
+	b, err := blob.OpenBucket(t.Context(), "file://"+filepath.ToSlash(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	good, err := sink.NewBlob(b, sink.BlobOptions{FileRoot: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := good.Publish(t.Context(), sinktest.Profiles(t, 2, "a")); err != nil {
+		t.Fatalf("Publish with FileRoot: %v", err)
+	}
+	bad, err := sink.NewBlob(b, sink.BlobOptions{FileRoot: filepath.Join(dir, "not-the-root"), Retry: &sink.RetryPolicy{MaxAttempts: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = bad.Publish(t.Context(), sinktest.Profiles(t, 1, "b"))
+	if err == nil || !strings.Contains(err.Error(), "fsync directories") {
+		t.Fatalf("Publish with a wrong FileRoot = %v, want an fsync error", err)
+	}
+}

@@ -110,9 +110,11 @@ func (k *Kafka) Name() string { return k.name }
 func (k *Kafka) Topic() string { return k.topic }
 
 // Publish produces every profile and waits until the broker acknowledged
-// each (acks=all: written to all in-sync replicas). When ctx ends first it
-// returns at once with an error; records already sent may still be written
-// (see the package documentation for the duplicate bound).
+// each (acks=all: written to all in-sync replicas). It has ProduceSync's
+// semantics but waits on the promises itself, so that when ctx ends first it
+// returns at once with an error instead of waiting for in-flight requests
+// (an idempotent producer cannot cancel those); records already sent may
+// still be written (see the package documentation for the duplicate bound).
 func (k *Kafka) Publish(ctx context.Context, profiles []Profile) error {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
