@@ -74,9 +74,12 @@
 //
 // Decoding never panics. Errors from the file layer keep profilefile's
 // sentinels and byte offsets; errors about a component name the column and
-// the metric path and wrap profilefile.ErrCorrupt (undecodable value),
+// the metric path and wrap profilefile.ErrCorrupt (undecodable value, or a
+// v0 histogram that is neither a KLL floats nor a KLL doubles image),
 // ErrUnsupported (a component kind the profiler cannot hold) or
-// profiler.ErrComponent. ReadFile prefixes the file name. Encode fails with
+// profiler.ErrComponent; no other error comes out of Read (FuzzRead checks
+// this, and that whatever Read accepts summarises, merges with itself and
+// writes out again byte-stably). ReadFile prefixes the file name. Encode fails with
 // ErrInvalidProfile (timestamps before 1970, which whylogs' uint64 fields
 // cannot hold) or the profiler's serialisation errors.
 //

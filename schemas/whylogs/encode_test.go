@@ -379,7 +379,15 @@ func TestDecodeV0Fallbacks(t *testing.T) {
 		t.Errorf("doubles histogram: %v", sum)
 	}
 	m.Columns["c"].Numbers.Histogram = []byte{5, 1, 15, 0, 1}
-	if _, err := DecodeV0(m); err == nil || !strings.Contains(err.Error(), `"c"`) || !strings.Contains(err.Error(), "distribution/kll") {
-		t.Errorf("bad histogram: %v", err)
+	if _, err := DecodeV0(m); err == nil || !strings.Contains(err.Error(), `"c"`) || !strings.Contains(err.Error(), "distribution/kll") ||
+		!errors.Is(err, profilefile.ErrCorrupt) {
+		t.Errorf("bad histogram: %v, want a named error wrapping profilefile.ErrCorrupt", err)
+	}
+	// The one instant Go cannot tell from an unset time is corrupt input,
+	// not an invalid argument.
+	m.Columns["c"].Numbers.Histogram = nil
+	m.Properties.DataTimestamp = time.Time{}.UnixMilli()
+	if _, err := DecodeV0(m); !errors.Is(err, profilefile.ErrCorrupt) {
+		t.Errorf("zero-time data_timestamp: %v, want ErrCorrupt", err)
 	}
 }

@@ -1,11 +1,14 @@
 package whylogs
 
 import (
+	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 
+	"github.com/kprofiler/kprofiler/profiler"
 	"github.com/kprofiler/kprofiler/schemas/profilefile"
 	"github.com/kprofiler/kprofiler/schemas/whylogsv0pb"
 	"github.com/kprofiler/kprofiler/sketches"
@@ -54,14 +57,46 @@ func FuzzRead(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, _, err := Read(data)
 		if err != nil {
+			if !readErrorDocumented(err) {
+				t.Fatalf("undocumented error: %v", err)
+			}
 			return
+		}
+		// A decoded profile is usable: it summarises and merges with itself
+		// without panicking (the sketches it holds came from the input).
+		_ = p.Summary()
+		twice := p.Clone()
+		if err := twice.Merge(p, profiler.MergeOptions{}); err != nil && !errors.Is(err, profiler.ErrComponent) && !errors.Is(err, sketches.ErrInvalidArgument) {
+			t.Fatalf("merging a decoded profile with itself: %v", err)
+		} else if err == nil {
+			_ = twice.Summary()
 		}
 		b, err := MarshalV1(p)
 		if err != nil {
+			if !errors.Is(err, ErrInvalidProfile) && !errors.Is(err, profilefile.ErrInvalidFile) {
+				t.Fatalf("undocumented write error: %v", err)
+			}
 			return // e.g. timestamps a v0 file allows but v1 cannot hold
 		}
-		if _, _, err := Read(b); err != nil {
+		q, _, err := Read(b)
+		if err != nil {
 			t.Fatalf("written profile does not read back: %v", err)
 		}
+		b2, err := MarshalV1(q)
+		if err != nil || !bytes.Equal(b, b2) {
+			t.Fatalf("read → write → read → write changed the bytes (%v)", err)
+		}
 	})
+}
+
+// readErrorDocumented reports whether err wraps one of the errors Read and
+// the decoders document.
+func readErrorDocumented(err error) bool {
+	for _, e := range []error{profilefile.ErrNotProfile, profilefile.ErrUnsupportedVersion, profilefile.ErrCorrupt,
+		ErrUnsupported, profiler.ErrComponent} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }

@@ -45,6 +45,10 @@ func DecodeV0Config(m *whylogsv0pb.DatasetProfileMessage, cfg profiler.Config) (
 	}
 	props := m.GetProperties()
 	ds, cs := props.GetDataTimestamp(), props.GetSessionTimestamp()
+	if time.UnixMilli(ds).IsZero() || time.UnixMilli(cs).IsZero() {
+		// The one instant Go's time.Time cannot tell from "unset".
+		return nil, fmt.Errorf("whylogs: v0 data_timestamp %d ms or session_timestamp %d ms is 0001-01-01T00:00:00Z: %w", ds, cs, profilefile.ErrCorrupt)
+	}
 	p, err := profiler.NewDatasetProfile(time.UnixMilli(ds), time.UnixMilli(cs), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("whylogs: %w", err)
@@ -146,7 +150,7 @@ func v0KLL(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	if err := d.UnmarshalBinary(src); err != nil {
-		return nil, fmt.Errorf("neither a KLL floats nor a KLL doubles sketch: %w", err)
+		return nil, fmt.Errorf("neither a KLL floats nor a KLL doubles sketch: %w (%w)", profilefile.ErrCorrupt, err)
 	}
 	return d.AppendWhylogsBinary(nil)
 }
