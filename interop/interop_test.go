@@ -291,6 +291,16 @@ func compare(t *testing.T, label string, py map[string]map[string]any, got []pro
 			t.Errorf("%s: whylogs has no column %q", label, cs.Column)
 			continue
 		}
+		// Every key whylogs reports a value for must be in our summary too
+		// (to_pandas() fills the keys of metrics a column lacks with NaN).
+		for key, pv := range pc {
+			if pv == nil || pv == "NaN" {
+				continue
+			}
+			if _, ok := cs.Lookup(key); !ok {
+				t.Errorf("%s %s: whylogs has %s = %v, Go has no such key", label, cs.Column, key, pv)
+			}
+		}
 		for _, e := range cs.Entries {
 			key := e.Key
 			pv, ok := pc[key]
