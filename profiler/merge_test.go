@@ -209,6 +209,26 @@ func TestMergeEmptyAndTimestamps(t *testing.T) {
 	if !p.DatasetTimestamp().Equal(tDataset.Add(-time.Hour)) || !p.CreationTimestamp().Equal(tCreation.Add(-time.Minute)) {
 		t.Errorf("timestamps = %v, %v; want the earlier ones", p.DatasetTimestamp(), p.CreationTimestamp())
 	}
+	// The earlier timestamps win whichever side holds them: a later
+	// argument leaves the receiver's (earlier) timestamps alone.
+	late, err := profiler.NewDatasetProfile(tDataset.Add(time.Hour), tCreation.Add(time.Hour), profiler.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	late.Column("i").UpdateInt64(1)
+	if err := p.Merge(late, profiler.MergeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !p.DatasetTimestamp().Equal(tDataset.Add(-time.Hour)) || !p.CreationTimestamp().Equal(tCreation.Add(-time.Minute)) {
+		t.Errorf("after merging a later profile: timestamps = %v, %v; want the receiver's earlier ones", p.DatasetTimestamp(), p.CreationTimestamp())
+	}
+	if err := late.Merge(p, profiler.MergeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !late.DatasetTimestamp().Equal(tDataset.Add(-time.Hour)) || !late.CreationTimestamp().Equal(tCreation.Add(-time.Minute)) {
+		t.Errorf("later.Merge(earlier): timestamps = %v, %v; want the argument's earlier ones", late.DatasetTimestamp(), late.CreationTimestamp())
+	}
+	after = p.Summary()
 	md := p.Metadata()
 	if md["k"] != "right" || md["only-left"] != "1" {
 		t.Errorf("metadata = %v, want k=right (argument wins) and only-left kept", md)

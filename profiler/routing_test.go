@@ -1,6 +1,7 @@
 package profiler_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"math/big"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kprofiler/kprofiler/profiler"
+	"github.com/kprofiler/kprofiler/sketches"
 )
 
 type myInt int
@@ -244,6 +246,40 @@ func TestCardinalityHashing(t *testing.T) {
 	c.UpdateInt64(1)
 	if got := getFloat(t, summary(t, p, "c"), "cardinality/est"); math.Abs(got-4) > 1e-6 {
 		t.Errorf("cardinality/est = %v, want 4 (7, 7.0, 0, 1)", got)
+	}
+	// Each rule on its own (so that two wrong rules cannot cancel out), and
+	// the HLL image byte for byte against a sketch fed the whylogs way.
+	for _, tc := range []struct {
+		name string
+		log  func(c *profiler.Column)
+		feed func(h *sketches.HLL)
+		want float64
+	}{
+		{"int and double hash differently (≥ 1.1.34)", func(c *profiler.Column) { c.UpdateInt64(7); c.UpdateFloat64(7) },
+			func(h *sketches.HLL) { h.UpdateInt64(7); h.UpdateFloat64(7) }, 2},
+		{"bool is the int 1/0", func(c *profiler.Column) { c.UpdateBool(true); c.UpdateInt64(1); c.UpdateBool(false); c.UpdateInt64(0) },
+			func(h *sketches.HLL) { h.UpdateInt64(1); h.UpdateInt64(0) }, 2},
+		{"large ints as int64", func(c *profiler.Column) { c.UpdateInt64(1 << 53); c.UpdateInt64(1<<53 + 1); c.UpdateInt64(-12345) },
+			func(h *sketches.HLL) { h.UpdateInt64(1 << 53); h.UpdateInt64(1<<53 + 1); h.UpdateInt64(-12345) }, 3},
+	} {
+		q := newProfile(t, profiler.Config{})
+		tc.log(q.Column("c"))
+		if got := getFloat(t, summary(t, q, "c"), "cardinality/est"); math.Abs(got-tc.want) > 1e-6 {
+			t.Errorf("%s: cardinality/est = %v, want %v", tc.name, got, tc.want)
+		}
+		h, _ := sketches.NewHLL(profiler.DefaultHLLLgK, sketches.HLL4)
+		tc.feed(h)
+		want, _ := h.MarshalBinary()
+		qc, _ := q.Lookup("c")
+		comps, err := qc.Components()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cc := profiler.ColumnComponents{Name: "c", Components: comps}
+		got, ok := cc.Lookup("cardinality/hll")
+		if !ok || !bytes.Equal(got.Sketch, want) {
+			t.Errorf("%s: cardinality/hll image\n got %x\nwant %x", tc.name, got.Sketch, want)
+		}
 	}
 	q := newProfile(t, profiler.Config{})
 	long := strings.Repeat("é", 128)
