@@ -32,7 +32,15 @@
 //     `consumer profile merge`);
 //  4. `consumer profile inspect --json` of whylogs' own files prints exactly
 //     whylogs' to_pandas() values, and FileName gives whylogs' default file
-//     names (up to the sub-millisecond digits a file does not keep).
+//     names (up to the sub-millisecond digits a file does not keep);
+//  5. the library path (SessionFromConfig with a local writer, a Logger
+//     segmented on "region" that keeps the full dataset, LogRecords of
+//     map[string]any records, Close) writes 4 files that whylogs reads with
+//     our summaries exactly and whylogs' segment metadata, and that agree
+//     with whylogs' own profiles of the same rows as in (2).
+//
+// In every comparison, each summary key whylogs reports a value for must
+// also be in ours (and the reverse).
 //
 // The test logs how many values it compared and the largest differences.
 package interop

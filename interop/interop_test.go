@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/kprofiler/kprofiler/profiler"
+	"github.com/kprofiler/kprofiler/profiler/session"
 	"github.com/kprofiler/kprofiler/schemas/whylogs"
 	"github.com/kprofiler/kprofiler/sketches"
 )
@@ -135,14 +136,7 @@ func readCSV(t *testing.T, path string) []row {
 // dtypes (declared up front: the Go types of the first value would make the
 // category column, whose first value may be None, an Any column).
 func profileRows(t *testing.T, rows []row, seg *profiler.Segment, created time.Time) *profiler.DatasetProfile {
-	cfg := profiler.Config{
-		Seed: profiler.Seed(name, "interop-test"),
-		Types: map[string]profiler.ColumnType{
-			"id": profiler.TypeIntegral, "age": profiler.TypeIntegral, "flag": profiler.TypeIntegral,
-			"score": profiler.TypeFractional, "ratio": profiler.TypeFractional, "price": profiler.TypeFractional,
-			"category": profiler.TypeString, "region": profiler.TypeString, "user": profiler.TypeString,
-		},
-	}
+	cfg := profiler.Config{Seed: profiler.Seed(name, "interop-test"), Types: frameTypes}
 	p, err := profiler.NewDatasetProfile(datasetTS, created, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -168,6 +162,24 @@ func profileRows(t *testing.T, rows []row, seg *profiler.Segment, created time.T
 		c("user").UpdateString(r.user)
 	}
 	return p
+}
+
+// frameTypes are the column types whylogs takes from the DataFrame's dtypes.
+var frameTypes = map[string]profiler.ColumnType{
+	"id": profiler.TypeIntegral, "age": profiler.TypeIntegral, "flag": profiler.TypeIntegral,
+	"score": profiler.TypeFractional, "ratio": profiler.TypeFractional, "price": profiler.TypeFractional,
+	"category": profiler.TypeString, "region": profiler.TypeString, "user": profiler.TypeString,
+}
+
+// record is a row as the Session/Logger API takes it (Go values routed by
+// Column.Update).
+func (r row) record() map[string]any {
+	m := map[string]any{"id": r.id, "age": r.age, "score": r.score, "ratio": r.ratio, "price": r.price,
+		"category": nil, "region": r.region, "flag": r.flag, "user": r.user}
+	if r.category != nil {
+		m["category"] = *r.category
+	}
+	return m
 }
 
 // truth holds the exact per-column facts of a set of rows.
@@ -657,6 +669,70 @@ func TestWhylogsInterop(t *testing.T) {
 			{"id", "cardinality/est"}, {"user", "cardinality/est"}} {
 			t.Logf("  %-8s %-20s Go %-22v whylogs %v", k[0], k[1], lookup(summaryOf(goWhole, k[0]), k[1]), ws[k[0]][k[1]])
 		}
+	})
+
+	t.Run("whylogs reads Session/Logger files", func(t *testing.T) {
+		// The library path: SessionFromConfig with a local writer, a logger
+		// segmented on region that keeps the full dataset, LogRecords of
+		// map[string]any records, Close. whylogs must read every file it
+		// wrote, and agree with whylogs' own profiles of the same rows.
+		out := filepath.Join(dir, "logger")
+		s, err := session.SessionFromConfig(session.Config{Project: "interop-project",
+			Writers: []session.WriterConfig{{Type: "local", OutputPath: out}}},
+			session.WithClock(func() time.Time { return created }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := s.Logger(name, session.WithDatasetTimestamp(datasetTS), session.WithSessionTimestamp(created),
+			session.WithSegmentColumns("region"), session.WithFullDataset(true),
+			session.WithProfileConfig(profiler.Config{Types: frameTypes}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch := make([]map[string]any, len(rows))
+		for i, r := range rows {
+			batch[i] = r.record()
+		}
+		if err := l.LogRecords(batch); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		written, err := filepath.Glob(filepath.Join(out, name, "protobuf", "*.bin"))
+		if err != nil || len(written) != 1+len(regions) {
+			t.Fatalf("logger wrote %v (%v), want %d files", written, err, 1+len(regions))
+		}
+		var lsums map[string]pySummary
+		runPython(t, py, &lsums, append([]string{"summarize"}, written...)...)
+		st, st2 := &stats{}, &stats{}
+		for _, path := range written {
+			p, _, err := whylogs.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ps := lsums[path]
+			compare(t, "logger file "+filepath.Base(path), ps.Columns, p.Summary(), sameSketch, nil, st)
+			tr, pyFile := all, gen.Files["whole"]
+			if seg := p.Segment(); !seg.IsZero() {
+				reg := seg.Tags[0].Value
+				tr, pyFile = truthOf(segRows[reg]), gen.Files["seg_"+reg]
+				if !seg.Equal(goSeg[reg].Segment()) {
+					t.Errorf("%s: segment %+v, want %+v", path, seg, goSeg[reg].Segment())
+				}
+				for _, k := range []string{"whylogs.tag.region", "segp_id", "segp_name", "segp_col"} {
+					if ps.Metadata[k] == "" || ps.Metadata[k] != sums[pyFile].Metadata[k] {
+						t.Errorf("%s: metadata %s = %q as whylogs reads it, %q in whylogs' own file", path, k, ps.Metadata[k], sums[pyFile].Metadata[k])
+					}
+				}
+			}
+			compare(t, "logger file "+filepath.Base(path)+" vs whylogs' profile of the same rows", sums[pyFile].Columns, p.Summary(), sameData, &tr, st2)
+			if ps.Metadata["name"] != name || ps.DatasetTimestamp != datasetTS.UnixMilli() || ps.CreationTimestamp != created.UnixMilli() {
+				t.Errorf("%s: properties as whylogs reads them: %v %d %d", path, ps.Metadata, ps.DatasetTimestamp, ps.CreationTimestamp)
+			}
+		}
+		t.Logf("whylogs reading the %d files of Session/Logger (LogRecords, segmented + full): %v", len(written), st)
+		t.Logf("  the same files vs whylogs' own profiles of the same rows: %v", st2)
 	})
 
 	t.Run("Go+whylogs merge read by whylogs", func(t *testing.T) {
