@@ -10,7 +10,8 @@ import (
 )
 
 // FuzzFrequentStringsUnmarshal feeds arbitrary bytes to UnmarshalBinary. It
-// must never panic; on success the sketch re-encodes to an image that decodes
+// must never panic nor allocate more than decodeAllocSlack +
+// fiAllocPerByte·len(data) bytes; on success the sketch re-encodes to an image that decodes
 // to the same state (and, being our own slot-ordered image, re-encodes to the
 // same bytes); on failure the error wraps ErrCorrupt and the receiver is
 // unchanged. Seeds: every frequent-strings golden image plus a few synthetic
@@ -42,6 +43,10 @@ func FuzzFrequentStringsUnmarshal(f *testing.F) {
 		5, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 'x'})
 
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkDecodeAlloc(t, "frequent", len(data), fiAllocPerByte, func() {
+			var d FrequentStrings
+			_ = d.UnmarshalBinary(data)
+		})
 		s, _ := NewFrequentStrings(5)
 		s.Update("before")
 		before, _ := s.MarshalBinary()

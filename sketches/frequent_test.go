@@ -993,3 +993,73 @@ var (
 	_ encoding.BinaryAppender    = (*FrequentStrings)(nil)
 	_ encoding.BinaryUnmarshaler = (*FrequentStrings)(nil)
 )
+
+// TestFrequentMergeRandomParts is the merge law with random splits: every
+// update of a stream goes to one of k parts chosen at random (k = 2…9, parts
+// of random lgMaxMapSize, so some purge and some do not), the parts are
+// merged in two different random orders, and each result must have the whole
+// stream's length, keep every deterministic bound against the exact counts,
+// and agree with a sketch of the whole stream within both error bounds.
+// Merging an empty sketch into each result changes no byte.
+func TestFrequentMergeRandomParts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	trials := 12
+	if hllRaceEnabled || testing.Short() {
+		trials = 4
+	}
+	for trial := range trials {
+		st := zipfStream(uint64(100+trial), 15000+rng.IntN(15000), 1.05+0.1*rng.Float64(), 20000, trial%3 == 0)
+		truth := st.truth()
+		whole := mustFI(t, 7)
+		st.feed(t, whole)
+		k := 2 + rng.IntN(8)
+		parts := make([]*FrequentStrings, k)
+		for p := range parts {
+			parts[p] = mustFI(t, 5+rng.IntN(4))
+		}
+		for i, item := range st.items {
+			if err := parts[rng.IntN(k)].UpdateWeighted(item, st.weights[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var lengths []int64
+		for range 2 {
+			m := mustFI(t, 7)
+			for _, p := range rng.Perm(k) {
+				if err := m.Merge(parts[p]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			checkMapInvariants(t, m)
+			if m.StreamLength() != whole.StreamLength() {
+				t.Fatalf("trial %d: merged stream length %d, whole %d", trial, m.StreamLength(), whole.StreamLength())
+			}
+			lengths = append(lengths, m.StreamLength())
+			off := m.MaximumError()
+			for item, tc := range truth {
+				lb, ub := m.LowerBound(item), m.UpperBound(item)
+				if lb > tc || tc > ub || ub-lb != off {
+					t.Fatalf("trial %d: %q true %d outside merged [%d, %d] (error %d)", trial, item, tc, lb, ub, off)
+				}
+				if wl, wu := whole.LowerBound(item), whole.UpperBound(item); lb > wu || wl > ub {
+					t.Fatalf("trial %d: %q merged [%d, %d] and whole [%d, %d] disjoint", trial, item, lb, ub, wl, wu)
+				}
+			}
+			for _, it := range m.FrequentItems(NoFalsePositives) {
+				if truth[it.Item] <= m.MaximumError() {
+					t.Fatalf("trial %d: NoFalsePositives reports %q (true %d ≤ threshold %d)", trial, it.Item, truth[it.Item], m.MaximumError())
+				}
+			}
+			before := mustMarshalFI(t, m)
+			if err := m.Merge(mustFI(t, 4)); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(before, mustMarshalFI(t, m)) {
+				t.Fatalf("trial %d: merging an empty sketch changed the result", trial)
+			}
+		}
+		if lengths[0] != lengths[1] {
+			t.Fatalf("trial %d: merge order changed the stream length", trial)
+		}
+	}
+}

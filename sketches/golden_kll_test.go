@@ -70,7 +70,7 @@ func kllDecodeGolden(t *testing.T, file string, img []byte) (kllGoldenQueries, e
 		if err := s.UnmarshalBinary(img); err != nil {
 			return kllGoldenQueries{}, err
 		}
-		enc, _ := s.MarshalBinary() // before queries: queries may set the sorted flag
+		enc, _ := s.MarshalBinary() // before the queries (which must not change the image anyway)
 		g := kllQueryAll(t, &s)
 		g.reencoded = enc
 		return g, nil

@@ -11,7 +11,8 @@ import (
 
 // FuzzHLLUnmarshal decodes arbitrary bytes into a non-empty sketch. It is
 // seeded with every HLL golden image plus compact and updatable images in every
-// mode and type. Properties: no panic; a failure wraps ErrCorrupt and leaves the
+// mode and type. Properties: no panic; decoding allocates at most
+// decodeAllocSlack + hllAllocPerByte·len(data) bytes; a failure wraps ErrCorrupt and leaves the
 // receiver unchanged; a success re-encodes stably (compact and updatable), and
 // the decoded sketch keeps working (updates, union, conversions, estimates).
 func FuzzHLLUnmarshal(f *testing.F) {
@@ -29,6 +30,10 @@ func FuzzHLLUnmarshal(f *testing.F) {
 	prior := hllStream(f, 9, HLL6, seq(700))
 	priorImg := hllMustMarshal(f, prior)
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkDecodeAlloc(t, "hll", len(data), hllAllocPerByte, func() {
+			var d HLL
+			_ = d.UnmarshalBinary(data)
+		})
 		s := prior.Clone()
 		err := s.UnmarshalBinary(data)
 		if err != nil {

@@ -31,8 +31,15 @@ func kllFuzzSeeds(f *testing.F) {
 	}
 }
 
-// kllFuzzBody checks one input against a receiver holding a known sketch.
+// kllFuzzBody checks one input: decoding allocates no more than the input
+// justifies; a failure wraps ErrCorrupt, names an offset and leaves the
+// receiver (holding a known sketch) unchanged; a success satisfies the
+// structural invariants, re-encodes stably and stays usable.
 func kllFuzzBody[T float32 | float64](t *testing.T, data []byte, fresh func() *KLL[T]) {
+	checkDecodeAlloc(t, "kll", len(data), kllAllocPerByte, func() {
+		var d KLL[T]
+		_ = d.UnmarshalBinary(data)
+	})
 	s := fresh()
 	before, _ := s.MarshalBinary()
 	err := s.UnmarshalBinary(data)

@@ -59,8 +59,8 @@ func kllItemSize[T float32 | float64]() int {
 //
 // so a full image is 20 + 4·numLevels + (retained+2)·itemSize bytes.
 // MarshalBinary never fails. It reads but does not modify the sketch, so it may
-// run concurrently with other non-mutating calls (not with queries, which may
-// sort level 0).
+// run concurrently with queries and other non-mutating calls (queries sort a
+// copy of level 0, never the sketch).
 func (s *KLL[T]) MarshalBinary() ([]byte, error) {
 	return s.AppendBinary(nil)
 }

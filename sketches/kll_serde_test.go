@@ -2,6 +2,7 @@ package sketches
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/binary"
 	"errors"
 	"math"
@@ -312,3 +313,13 @@ func TestKLLDecodeAllocation(t *testing.T) {
 	}
 	kllCheckInvariants(t, &d)
 }
+
+// Both KLL instantiations implement the standard binary encoding interfaces.
+var (
+	_ encoding.BinaryMarshaler   = (*KLLDoubles)(nil)
+	_ encoding.BinaryAppender    = (*KLLDoubles)(nil)
+	_ encoding.BinaryUnmarshaler = (*KLLDoubles)(nil)
+	_ encoding.BinaryMarshaler   = (*KLLFloats)(nil)
+	_ encoding.BinaryAppender    = (*KLLFloats)(nil)
+	_ encoding.BinaryUnmarshaler = (*KLLFloats)(nil)
+)
