@@ -291,6 +291,41 @@ func TestLoggerNoRotation(t *testing.T) {
 	}
 }
 
+// TestRotationWithoutEventTime: a rotating logger without an event-time field
+// takes every record's event time from its dataset timestamp, never from the
+// clock: one window (the one holding the dataset timestamp), written at Close.
+func TestRotationWithoutEventTime(t *testing.T) {
+	var got []*profiler.DatasetProfile
+	w := writerFunc(func(_ context.Context, p *profiler.DatasetProfile) error { got = append(got, p); return nil })
+	s, err := session.New("proj", "", session.WithWriters(w), session.WithClock(fixedClock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dt := time.Date(2021, 7, 8, 9, 10, 11, 0, time.UTC) // far from the clock (tClock)
+	l, err := s.Logger("r", session.WithDatasetTimestamp(dt), session.WithRotationTime("1h"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.LogRecords(events(30)); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 0 {
+		t.Fatalf("%d profiles written before Close", len(got))
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d profiles, want 1", len(got))
+	}
+	if want := time.Date(2021, 7, 8, 9, 0, 0, 0, time.UTC); !got[0].DatasetTimestamp().Equal(want) {
+		t.Errorf("dataset timestamp %v, want the window start %v of the dataset timestamp", got[0].DatasetTimestamp(), want)
+	}
+	if !got[0].CreationTimestamp().Equal(tClock) {
+		t.Errorf("creation timestamp %v, want the session timestamp %v", got[0].CreationTimestamp(), tClock)
+	}
+}
+
 func TestLoggerRegistryAndOptions(t *testing.T) {
 	s, err := session.New("p", "", session.WithClock(fixedClock))
 	if err != nil {
