@@ -37,7 +37,10 @@
 //     segmented on "region" that keeps the full dataset, LogRecords of
 //     map[string]any records, Close) writes 4 files that whylogs reads with
 //     our summaries exactly and whylogs' segment metadata, and that agree
-//     with whylogs' own profiles of the same rows as in (2).
+//     with whylogs' own profiles of the same rows as in (2);
+//  6. the two v0 golden files (schemas/testdata) converted by our reader
+//     give exactly the summaries, metadata and timestamps of whylogs'
+//     read_v0_to_view.
 //
 // In every comparison, each summary key whylogs reports a value for must
 // also be in ours (and the reverse).

@@ -735,6 +735,32 @@ func TestWhylogsInterop(t *testing.T) {
 		t.Logf("  the same files vs whylogs' own profiles of the same rows: %v", st2)
 	})
 
+	t.Run("Go converts v0 profiles as whylogs does", func(t *testing.T) {
+		// The v0 golden files, converted by whylogs' read_v0_to_view and by
+		// our reader: the same summaries, exactly (same sketches).
+		v0files, err := filepath.Glob("../schemas/testdata/v0-*.bin")
+		if err != nil || len(v0files) != 2 {
+			t.Fatalf("v0 golden files: %v %v", v0files, err)
+		}
+		var vsums map[string]pySummary
+		runPython(t, py, &vsums, append([]string{"summarize-v0"}, v0files...)...)
+		st := &stats{}
+		for _, path := range v0files {
+			p, format, err := whylogs.ReadFile(path)
+			if err != nil || format.String() != "v0" {
+				t.Fatalf("%s: %v %v", path, format, err)
+			}
+			ps := vsums[path]
+			compare(t, "v0 "+filepath.Base(path), ps.Columns, p.Summary(), sameSketch, nil, st)
+			if !maps.Equal(ps.Metadata, p.Metadata()) || ps.DatasetTimestamp != p.DatasetTimestamp().UnixMilli() ||
+				ps.CreationTimestamp != p.CreationTimestamp().UnixMilli() {
+				t.Errorf("%s: whylogs converts to metadata %v, timestamps %d %d; we to %v, %d %d", path, ps.Metadata,
+					ps.DatasetTimestamp, ps.CreationTimestamp, p.Metadata(), p.DatasetTimestamp().UnixMilli(), p.CreationTimestamp().UnixMilli())
+			}
+		}
+		t.Logf("v0 conversion (%d golden files) vs whylogs' read_v0_to_view: %v", len(v0files), st)
+	})
+
 	t.Run("Go+whylogs merge read by whylogs", func(t *testing.T) {
 		st := &stats{}
 		s := sums[mergedFile]

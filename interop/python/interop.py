@@ -11,6 +11,10 @@ Subcommands (all output is JSON on stdout):
       Prints {"files": {...}, "names": {...}, "rows": ROWS}; names are
       whylogs' default file names of the whole and segment profiles.
 
+  summarize-v0 FILE...
+      Like summarize, for v0 profiles, converted with whylogs'
+      migration.converters.read_v0_to_view (whylogs.read does not read v0).
+
   summarize FILE...
       Reads each profile with whylogs.read(path).view() and prints
       {path: {"columns": {column: {summary key: value}}, "metadata": {...},
@@ -137,10 +141,15 @@ def jsonable(v):
     return str(v)
 
 
-def summarize(paths) -> dict:
+def summarize(paths, v0=False) -> dict:
     out = {}
     for path in paths:
-        view = why.read(path).view()
+        if v0:
+            from whylogs.migration.converters import read_v0_to_view
+
+            view = read_v0_to_view(path)
+        else:
+            view = why.read(path).view()
         df = view.to_pandas()
         cols = {}
         for col, row in df.iterrows():
@@ -159,6 +168,8 @@ def main(argv) -> int:
         res = gen(argv[1], int(argv[2]), int(argv[3]))
     elif len(argv) >= 2 and argv[0] == "summarize":
         res = summarize(argv[1:])
+    elif len(argv) >= 2 and argv[0] == "summarize-v0":
+        res = summarize(argv[1:], v0=True)
     else:
         print(__doc__, file=sys.stderr)
         return 2
