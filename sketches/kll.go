@@ -192,6 +192,32 @@ func (s *KLL[T]) Max() T {
 // ±Inf are ordinary items. Update does not allocate once the sketch has
 // reached its full capacity.
 func (s *KLL[T]) Update(x T) {
+	// Fast path, small enough to be inlined: a non-empty sketch with free
+	// space below level 0 (every update but the first and those that
+	// compact). Min and max keep the first of equal items (−0 vs +0), as
+	// upstream, hence the comparisons rather than the min/max builtins.
+	if s.n != 0 && x == x {
+		if i := s.levels[0]; i != 0 {
+			if x < s.minV {
+				s.minV = x
+			}
+			if x > s.maxV {
+				s.maxV = x
+			}
+			i--
+			s.levels[0] = i
+			s.items[i] = x
+			s.n++
+			s.sorted = false
+			return
+		}
+	}
+	s.updateSlow(x)
+}
+
+// updateSlow is Update for the first item, NaN, the zero value, and updates
+// that need room (growing the buffer or compacting).
+func (s *KLL[T]) updateSlow(x T) {
 	if x != x {
 		return
 	}
