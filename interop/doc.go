@@ -40,7 +40,10 @@
 //     with whylogs' own profiles of the same rows as in (2);
 //  6. the two v0 golden files (schemas/testdata) converted by our reader
 //     give exactly the summaries, metadata and timestamps of whylogs'
-//     read_v0_to_view.
+//     read_v0_to_view;
+//  7. whylogs reads the three v1 golden files whylogs ≥ 1.0.7 wrote with our
+//     summaries, and our rewrite of the three older ones, whose preamble-5
+//     KLL images whylogs 1.6.4 itself refuses to read.
 //
 // In every comparison, each summary key whylogs reports a value for must
 // also be in ours (and the reverse).

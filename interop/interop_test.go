@@ -735,6 +735,45 @@ func TestWhylogsInterop(t *testing.T) {
 		t.Logf("  the same files vs whylogs' own profiles of the same rows: %v", st2)
 	})
 
+	t.Run("v1 golden files", func(t *testing.T) {
+		// whylogs reads the golden files written by whylogs ≥ 1.0.7 and gets
+		// our summaries. The three older files hold preamble-5 KLL doubles
+		// images that whylogs-sketching now rejects ("preamble ints … expected
+		// to be 6"); we read them, and whylogs reads our rewrite of them (in
+		// the current preamble-6 layout) with our summaries.
+		old := map[string]bool{"v1-lendingclub.bin": true, "v1-toydata.bin": true, "v1-whylogs-example-2022-05.bin": true}
+		v1files, err := filepath.Glob("../schemas/testdata/v1-*.bin")
+		if err != nil || len(v1files) != 6 {
+			t.Fatalf("v1 golden files: %v %v", v1files, err)
+		}
+		var toRead []string
+		ours := map[string]*profiler.DatasetProfile{}
+		for _, path := range v1files {
+			p, _, err := whylogs.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if old[filepath.Base(path)] {
+				path = write("rewritten_"+filepath.Base(path), p)
+			}
+			toRead = append(toRead, path)
+			ours[path] = p
+		}
+		var gsums map[string]pySummary
+		runPython(t, py, &gsums, append([]string{"summarize"}, toRead...)...)
+		st := &stats{}
+		for _, path := range toRead {
+			p := ours[path]
+			ps := gsums[path]
+			compare(t, "golden "+filepath.Base(path), ps.Columns, p.Summary(), sameSketch, nil, st)
+			if ps.DatasetTimestamp != p.DatasetTimestamp().UnixMilli() || ps.CreationTimestamp != p.CreationTimestamp().UnixMilli() {
+				t.Errorf("%s: timestamps %d %d as whylogs reads them, ours %d %d", path, ps.DatasetTimestamp, ps.CreationTimestamp,
+					p.DatasetTimestamp().UnixMilli(), p.CreationTimestamp().UnixMilli())
+			}
+		}
+		t.Logf("v1 golden files (3 as whylogs wrote them, 3 rewritten by us) read by whylogs vs our reading: %v", st)
+	})
+
 	t.Run("Go converts v0 profiles as whylogs does", func(t *testing.T) {
 		// The v0 golden files, converted by whylogs' read_v0_to_view and by
 		// our reader: the same summaries, exactly (same sketches).

@@ -109,7 +109,9 @@
 // keeps the earliest timestamps, lets the other side's metadata win, and
 // refuses profiles of different datasets (metadata "name") or segments with an
 // error wrapping ErrMismatch unless MergeOptions say otherwise. Summary returns
-// whylogs' to_summary_dict keys and values per column, in sorted order.
+// whylogs' to_summary_dict keys and values per column, in sorted order, for
+// the columns whylogs' to_pandas() lists (not the flat copies of compound
+// metrics; see DatasetProfile.SummaryWith).
 //
 // Deliberate deviations from whylogs are listed in DEVIATIONS.md.
 //

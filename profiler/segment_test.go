@@ -299,3 +299,39 @@ func TestSegmentValue(t *testing.T) {
 		}
 	}
 }
+
+// TestSummarySkipsUncompoundedColumns: DatasetProfile.Summary leaves out the
+// columns whylogs' to_pandas() leaves out (DatasetProfileView._is_uncompounded):
+// "<c>.<rest>" when column <c> has a component whose path up to the first ':',
+// with '/' read as '.', is that name.
+func TestSummarySkipsUncompoundedColumns(t *testing.T) {
+	p := newProfile(t, profiler.Config{})
+	n := func(path string, v int64) profiler.Component {
+		return profiler.Component{Path: path, Kind: profiler.KindN, N: v}
+	}
+	for name, comps := range map[string][]profiler.Component{
+		"image":                 {n("image/Brightness.mean:counts/n", 2), n("image/Brightness.mean:counts/null", 0)},
+		"image.Brightness.mean": {n("counts/n", 2), n("counts/null", 0)}, // the flat copy: hidden
+		"image.Hue.mean":        {n("counts/n", 2), n("counts/null", 0)}, // no such compound metric: shown
+		"x":                     {n("counts/n", 1), n("counts/null", 0)},
+		"x.counts.n":            {n("counts/n", 1), n("counts/null", 0)}, // not "<x>.<path of x>": shown
+		"x.counts":              {n("counts/n", 1), n("counts/null", 0)}, // x has no path "counts": shown
+		"counts":                {n("counts/n", 1), n("counts/null", 0)},
+		"counts.n":              {n("counts/n", 1), n("counts/null", 0)}, // column "counts" has "counts/n": hidden
+	} {
+		if err := p.SetColumnComponents(name, comps); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for _, cs := range p.Summary() {
+		got = append(got, cs.Column)
+	}
+	want := []string{"counts", "image", "image.Hue.mean", "x", "x.counts", "x.counts.n"}
+	if !slices.Equal(got, want) {
+		t.Errorf("summarised columns %v, want %v", got, want)
+	}
+	if c, ok := p.Lookup("image.Brightness.mean"); !ok || len(c.Summary().Entries) == 0 {
+		t.Error("a hidden column must still be there and summarise on its own")
+	}
+}

@@ -132,17 +132,68 @@ func (c *Column) SummaryWith(cfg SummaryConfig) ColumnSummary {
 // Summary returns the summaries of all columns, sorted by column name.
 func (p *DatasetProfile) Summary() []ColumnSummary { return p.SummaryWith(SummaryConfig{}) }
 
-// SummaryWith is Summary with a SummaryConfig. Columns without metrics (never
-// updated) are left out, as in Components.
+// SummaryWith is Summary with a SummaryConfig: the rows of whylogs'
+// DatasetProfileView.to_pandas(). Columns without metrics (never updated)
+// are left out, as in Components, and so are "uncompounded" columns, as
+// to_pandas leaves them out: a column "<c>.<rest>" when column <c> has a
+// component whose path, cut at its first ':' and with '/' read as '.', is
+// that name (for example "image.Brightness.mean" next to a column "image"
+// with "image/Brightness.mean:distribution/kll"; WhyLabs' writer adds such
+// flat copies of compound metrics). Column.Summary still summarises them.
 func (p *DatasetProfile) SummaryWith(cfg SummaryConfig) []ColumnSummary {
 	names := p.ColumnNames()
 	out := make([]ColumnSummary, 0, len(names))
 	for _, n := range names {
+		if p.isUncompounded(n) {
+			continue
+		}
 		if s := p.columns[n].SummaryWith(cfg); len(s.Entries) > 0 {
 			out = append(out, s)
 		}
 	}
 	return out
+}
+
+// isUncompounded is whylogs' DatasetProfileView._is_uncompounded (see
+// SummaryWith).
+func (p *DatasetProfile) isUncompounded(name string) bool {
+	i := strings.IndexByte(name, '.')
+	if i < 0 {
+		return false
+	}
+	c, ok := p.columns[name[:i]]
+	if !ok {
+		return false
+	}
+	match := func(path string) bool {
+		if j := strings.IndexByte(path, ':'); j >= 0 {
+			path = path[:j]
+		}
+		return len(path) == len(name) && strings.ReplaceAll(path, "/", ".") == name
+	}
+	sets := []struct {
+		prefix string
+		has    uint8
+	}{{"", c.m.has}}
+	for _, sm := range c.subs {
+		sets = append(sets, struct {
+			prefix string
+			has    uint8
+		}{sm.prefix, sm.m.has})
+	}
+	for _, set := range sets {
+		for path, spec := range standardComponents {
+			if set.has&spec.metric != 0 && match(set.prefix+path) {
+				return true
+			}
+		}
+	}
+	for _, e := range c.extra {
+		if match(e.Path) {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *metricSet) appendSummary(dst []SummaryEntry, p string, cfg SummaryConfig) []SummaryEntry {

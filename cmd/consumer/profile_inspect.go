@@ -42,7 +42,9 @@ summary keys:
 	top_items                   frequent_items/frequent_strings (first 3, item:estimate)
 
 "-" means the column has no such metric (or the value is None). Compound
-metrics (e.g. image/Brightness.mean:…) appear only in the JSON output.
+metrics (e.g. image/Brightness.mean:…) appear only in the JSON output. As in
+whylogs' to_pandas(), flat copies of compound metrics (a column
+"image.Brightness.mean" next to "image") are not listed.
 
 With --json, exactly one JSON object per file is written on one line (JSON
 Lines), keys in this order:

@@ -397,7 +397,10 @@ func TestInspectTableCompoundAndSegment(t *testing.T) {
 	if !strings.Contains(out, "segment             col1=segment4, location=location1\n") {
 		t.Errorf("segment line missing:\n%s", out)
 	}
-	if !regexp.MustCompile(`(?m)^  image\.ImagePixelWidth +1 .* 1024 +1024 +1 +1024:1$`).MatchString(out) {
-		t.Errorf("sub-column row:\n%s", out)
+	// The flat copies of the compound metrics (image.ImagePixelWidth, …)
+	// are not rows, as in whylogs' to_pandas(); the other columns are.
+	if strings.Contains(out, "image.") || !strings.Contains(out, "(whylogs v1, 3 columns)") ||
+		!regexp.MustCompile(`(?m)^  col1 `).MatchString(out) || !regexp.MustCompile(`(?m)^  location `).MatchString(out) {
+		t.Errorf("rows:\n%s", out)
 	}
 }
