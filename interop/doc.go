@@ -43,7 +43,10 @@
 //     read_v0_to_view;
 //  7. whylogs reads the three v1 golden files whylogs ≥ 1.0.7 wrote with our
 //     summaries, and our rewrite of the three older ones, whose preamble-5
-//     KLL images whylogs 1.6.4 itself refuses to read.
+//     KLL images whylogs 1.6.4 itself refuses to read;
+//  8. profiler.Config.RowPathNaN gives exactly the summary of whylogs' row
+//     path (why.log(row=…)) on mixed rows with NaN, ±Inf, -0.0, a None-first
+//     column, long strings, a tensor and an object.
 //
 // In every comparison, each summary key whylogs reports a value for must
 // also be in ours (and the reverse).

@@ -182,6 +182,20 @@ func (r row) record() map[string]any {
 	return m
 }
 
+// rowPathRows is ROWPATH_ROWS of python/interop.py.
+func rowPathRows() []map[string]any {
+	nan, inf := math.NaN(), math.Inf(1)
+	return []map[string]any{
+		{"f": 1.5, "i": 3, "s": "a", "b": true, "n": nil, "mix": 1},
+		{"f": nan, "i": 1, "s": "bb", "b": false, "n": "x", "mix": 2.5},
+		{"f": 2.5, "i": 4, "s": "a", "b": true, "n": nil, "mix": "s"},
+		{"f": inf, "i": 1, "s": "", "b": true, "n": "y", "mix": true},
+		{"f": math.Copysign(0, -1), "i": 5, "s": "ccc", "b": false, "n": "x", "mix": nil},
+		{"f": nan, "i": 9, "s": "a", "b": true, "n": nil, "mix": []any{1, 2}},
+		{"f": 3.25, "i": -2, "s": strings.Repeat("é", 130), "b": false, "n": "z", "mix": map[string]any{"k": 1}},
+	}
+}
+
 // truth holds the exact per-column facts of a set of rows.
 type truth struct {
 	values map[string][]float64      // sorted values reaching the KLL
@@ -772,6 +786,29 @@ func TestWhylogsInterop(t *testing.T) {
 			}
 		}
 		t.Logf("v1 golden files (3 as whylogs wrote them, 3 rewritten by us) read by whylogs vs our reading: %v", st)
+	})
+
+	t.Run("row path with RowPathNaN", func(t *testing.T) {
+		// profiler.Config.RowPathNaN claims parity with whylogs' row path
+		// (why.log(row=…)): NaN is null, nan and fractional, reaches the HLL
+		// and makes mean/stddev NaN. Both sides log the same rows one by
+		// one (mixed types, a None-first column, a tensor and an object).
+		var res struct {
+			File string `json:"file"`
+		}
+		runPython(t, py, &res, "rowpath", dir)
+		var rsums map[string]pySummary
+		runPython(t, py, &rsums, "summarize", res.File)
+		p, err := profiler.NewDatasetProfile(datasetTS, created, profiler.Config{RowPathNaN: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rowPathRows() {
+			p.Track(r)
+		}
+		st := &stats{}
+		compare(t, "row path", rsums[res.File].Columns, p.Summary(), sameSketch, nil, st)
+		t.Logf("row path (%d rows) with RowPathNaN vs whylogs' why.log(row=…): %v", len(rowPathRows()), st)
 	})
 
 	t.Run("Go converts v0 profiles as whylogs does", func(t *testing.T) {

@@ -11,6 +11,12 @@ Subcommands (all output is JSON on stdout):
       Prints {"files": {...}, "names": {...}, "rows": ROWS}; names are
       whylogs' default file names of the whole and segment profiles.
 
+  rowpath DIR
+      Logs ROWPATH_ROWS one at a time with whylogs' row path (why.log(row=…),
+      then DatasetProfile.track(row=…)) and writes DIR/py_rowpath.bin.
+      Prints {"file": path}. The Go side logs the same rows (a copy of the
+      list in interop_test.go) with profiler.Config.RowPathNaN.
+
   summarize-v0 FILE...
       Like summarize, for v0 profiles, converted with whylogs'
       migration.converters.read_v0_to_view (whylogs.read does not read v0).
@@ -116,6 +122,27 @@ def gen(out_dir: str, seed: int, rows: int) -> dict:
     return {"files": files, "names": names, "rows": rows}
 
 
+# Keep in sync with rowPathRows in interop_test.go.
+ROWPATH_ROWS = [
+    {"f": 1.5, "i": 3, "s": "a", "b": True, "n": None, "mix": 1},
+    {"f": float("nan"), "i": 1, "s": "bb", "b": False, "n": "x", "mix": 2.5},
+    {"f": 2.5, "i": 4, "s": "a", "b": True, "n": None, "mix": "s"},
+    {"f": float("inf"), "i": 1, "s": "", "b": True, "n": "y", "mix": True},
+    {"f": -0.0, "i": 5, "s": "ccc", "b": False, "n": "x", "mix": None},
+    {"f": float("nan"), "i": 9, "s": "a", "b": True, "n": None, "mix": [1, 2]},
+    {"f": 3.25, "i": -2, "s": "\u00e9" * 130, "b": False, "n": "z", "mix": {"k": 1}},
+]
+
+
+def rowpath(out_dir: str) -> dict:
+    prof = why.log(row=ROWPATH_ROWS[0]).profile()
+    for r in ROWPATH_ROWS[1:]:
+        prof.track(row=r)
+    path = os.path.join(out_dir, "py_rowpath.bin")
+    prof.view().write(path)
+    return {"file": path}
+
+
 def jsonable(v):
     if v is None:
         return None
@@ -168,6 +195,8 @@ def main(argv) -> int:
         res = gen(argv[1], int(argv[2]), int(argv[3]))
     elif len(argv) >= 2 and argv[0] == "summarize":
         res = summarize(argv[1:])
+    elif len(argv) == 2 and argv[0] == "rowpath":
+        res = rowpath(argv[1])
     elif len(argv) >= 2 and argv[0] == "summarize-v0":
         res = summarize(argv[1:], v0=True)
     else:
