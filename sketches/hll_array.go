@@ -1,0 +1,390 @@
+package sketches
+
+// HLL mode: register arrays (HLL_4 nibbles with an exception table, HLL_6
+// packed 6-bit fields, HLL_8 bytes), HIP/KxQ bookkeeping.
+
+// hllRegBytes is the size of the register array for lgK and t.
+func hllRegBytes(lgK uint8, t HLLType) int {
+	k := 1 << lgK
+	switch t {
+	case HLL4:
+		return k / 2
+	case HLL6:
+		return 3*k/4 + 1
+	}
+	return k
+}
+
+// newHLLArray returns an all-zero HLL-mode sketch.
+func newHLLArray(lgK uint8, t HLLType) *HLL {
+	k := 1 << lgK
+	return &HLL{
+		lgK: lgK, typ: t, mode: hllModeHLL,
+		regs:        make([]byte, hllRegBytes(lgK, t)),
+		numAtCurMin: k,
+		kxq0:        float64(k),
+	}
+}
+
+// reg returns the absolute value of register i.
+func (s *HLL) reg(i uint32) uint8 {
+	switch s.typ {
+	case HLL8:
+		return s.regs[i]
+	case HLL6:
+		return hll6Get(s.regs, i)
+	}
+	n := hll4Nibble(s.regs, i)
+	if n == hllAuxToken {
+		v, _ := s.aux.get(i)
+		return v
+	}
+	return n + s.curMin
+}
+
+// setReg stores v in register i of an HLL_6 or HLL_8 array (no bookkeeping).
+func (s *HLL) setReg(i uint32, v uint8) {
+	if s.typ == HLL8 {
+		s.regs[i] = v
+	} else {
+		hll6Set(s.regs, i, v)
+	}
+}
+
+func hll6Get(regs []byte, i uint32) uint8 {
+	bit := i * 6
+	b := bit >> 3
+	w := uint16(regs[b]) | uint16(regs[b+1])<<8
+	return uint8(w>>(bit&7)) & 63
+}
+
+func hll6Set(regs []byte, i uint32, v uint8) {
+	bit := i * 6
+	b := bit >> 3
+	sh := bit & 7
+	w := uint16(regs[b]) | uint16(regs[b+1])<<8
+	w = w&^(63<<sh) | uint16(v)<<sh
+	regs[b] = byte(w)
+	regs[b+1] = byte(w >> 8)
+}
+
+func hll4Nibble(regs []byte, i uint32) uint8 {
+	b := regs[i>>1]
+	if i&1 == 0 {
+		return b & 15
+	}
+	return b >> 4
+}
+
+func hll4SetNibble(regs []byte, i uint32, n uint8) {
+	p := &regs[i>>1]
+	if i&1 == 0 {
+		*p = *p&0xF0 | n
+	} else {
+		*p = *p&0x0F | n<<4
+	}
+}
+
+// hipKxq records a register change old → v in the HIP accumulator (using KxQ
+// before the change; skipped once out of order) and in the exact KxQ sums.
+func (s *HLL) hipKxq(old, v uint8) {
+	if !s.ooo {
+		s.hip += float64(uint32(1)<<s.lgK) / (s.kxq0 + s.kxq1)
+	}
+	if old < 32 {
+		s.kxq0 -= hllInvPow2[old]
+	} else {
+		s.kxq1 -= hllInvPow2[old]
+	}
+	if v < 32 {
+		s.kxq0 += hllInvPow2[v]
+	} else {
+		s.kxq1 += hllInvPow2[v]
+	}
+}
+
+// hllUpdate raises register slot to v if v is larger.
+func (s *HLL) hllUpdate(slot uint32, v uint8) {
+	switch s.typ {
+	case HLL8:
+		old := s.regs[slot]
+		if v <= old {
+			return
+		}
+		s.hipKxq(old, v)
+		s.regs[slot] = v
+		if old == 0 {
+			s.numAtCurMin--
+		}
+	case HLL6:
+		old := hll6Get(s.regs, slot)
+		if v <= old {
+			return
+		}
+		s.hipKxq(old, v)
+		hll6Set(s.regs, slot, v)
+		if old == 0 {
+			s.numAtCurMin--
+		}
+	default:
+		s.hll4Update(slot, v)
+	}
+}
+
+func (s *HLL) hll4Update(slot uint32, v uint8) {
+	cm := s.curMin
+	if v <= cm {
+		return
+	}
+	nib := hll4Nibble(s.regs, slot)
+	lb := nib + cm
+	if v <= lb {
+		return
+	}
+	old := lb
+	if nib == hllAuxToken {
+		old, _ = s.aux.get(slot)
+		if v <= old {
+			return
+		}
+	}
+	s.hipKxq(old, v)
+	shifted := v - cm
+	switch {
+	case nib == hllAuxToken:
+		s.aux.put(slot, v)
+	case shifted >= hllAuxToken:
+		hll4SetNibble(s.regs, slot, hllAuxToken)
+		if s.aux == nil {
+			s.aux = newHLLAux(hllLgAuxArrInts[s.lgK], s.lgK)
+		}
+		s.aux.put(slot, v)
+	default:
+		hll4SetNibble(s.regs, slot, shifted)
+	}
+	if old == cm {
+		s.numAtCurMin--
+		for s.numAtCurMin == 0 {
+			s.shiftToBiggerCurMin()
+		}
+	}
+}
+
+// shiftToBiggerCurMin raises curMin by one: every nibble below the aux token
+// drops by one, and exceptions that now fit in a nibble leave the aux table.
+func (s *HLL) shiftToBiggerCurMin() {
+	s.curMin++
+	cm := s.curMin
+	num := 0
+	for i, b := range s.regs {
+		lo, hi := b&15, b>>4
+		if lo != hllAuxToken {
+			lo-- // never 0 here: numAtCurMin was 0
+			if lo == 0 {
+				num++
+			}
+		}
+		if hi != hllAuxToken {
+			hi--
+			if hi == 0 {
+				num++
+			}
+		}
+		s.regs[i] = hi<<4 | lo
+	}
+	if s.aux != nil {
+		var next *hllAux
+		for _, e := range s.aux.tbl {
+			if e == 0 {
+				continue
+			}
+			slot, v := e&hllKeyMask26, uint8(e>>26)
+			if d := v - cm; d < hllAuxToken {
+				hll4SetNibble(s.regs, slot, d)
+				continue
+			}
+			if next == nil {
+				next = newHLLAux(hllLgAuxArrInts[s.lgK], s.lgK)
+			}
+			next.put(slot, v)
+		}
+		s.aux = next
+	}
+	s.numAtCurMin = num
+}
+
+// hllAux is the HLL_4 exception table: open addressing over 2^lgArr cells of
+// value<<26 | slot (value absolute, slot < K), 0 = empty.
+type hllAux struct {
+	lgArr uint8
+	lgK   uint8
+	count int
+	tbl   []uint32
+	// order is the entry order of a decoded compact image, written back by
+	// AppendBinary until the table changes (re-inserting entries may reorder
+	// them). Never mutated, so clones share it.
+	order []uint32
+}
+
+func newHLLAux(lgArr, lgK uint8) *hllAux {
+	return &hllAux{lgArr: lgArr, lgK: lgK, tbl: make([]uint32, 1<<lgArr)}
+}
+
+func (a *hllAux) clone() *hllAux {
+	c := *a
+	c.tbl = append([]uint32(nil), a.tbl...)
+	return &c
+}
+
+// find returns the cell of slot, or the empty cell where it belongs (found
+// false); ok is false if the probe visits every cell without an answer.
+func (a *hllAux) find(slot uint32) (idx uint32, found, ok bool) {
+	mask := uint32(len(a.tbl) - 1)
+	kmask := uint32(1)<<a.lgK - 1
+	stride := slot>>a.lgArr | 1
+	p := slot & mask
+	for range a.tbl {
+		e := a.tbl[p]
+		if e == 0 {
+			return p, false, true
+		}
+		if e&kmask == slot {
+			return p, true, true
+		}
+		p = (p + stride) & mask
+	}
+	return 0, false, false
+}
+
+// get returns the value stored for slot.
+func (a *hllAux) get(slot uint32) (uint8, bool) {
+	if a == nil {
+		return 0, false
+	}
+	p, found, _ := a.find(slot)
+	if !found {
+		return 0, false
+	}
+	return uint8(a.tbl[p] >> 26), true
+}
+
+// put inserts or replaces the value of slot, growing the table when more than
+// 3/4 full.
+func (a *hllAux) put(slot uint32, v uint8) {
+	a.order = nil
+	p, found, _ := a.find(slot)
+	a.tbl[p] = uint32(v)<<26 | slot
+	if found {
+		return
+	}
+	a.count++
+	if 4*a.count > 3<<a.lgArr {
+		old := a.tbl
+		a.lgArr++
+		a.tbl = make([]uint32, 1<<a.lgArr)
+		for _, e := range old {
+			if e != 0 {
+				q, _, _ := a.find(e & hllKeyMask26)
+				a.tbl[q] = e
+			}
+		}
+	}
+}
+
+// hllAuxLgFor is the table size C++ and Java derive for count compact entries.
+func hllAuxLgFor(lgK uint8, count int) uint8 {
+	lg := hllLgAuxArrInts[lgK]
+	for 4*count > 3<<lg {
+		lg++
+	}
+	return lg
+}
+
+// absRegs writes the absolute register values of an HLL-mode sketch into dst
+// (len K).
+func (s *HLL) absRegs(dst []byte) {
+	switch s.typ {
+	case HLL8:
+		copy(dst, s.regs)
+	case HLL6:
+		for i := range dst {
+			dst[i] = hll6Get(s.regs, uint32(i))
+		}
+	default:
+		cm := s.curMin
+		for i, b := range s.regs {
+			dst[2*i] = b&15 + cm
+			dst[2*i+1] = b>>4 + cm
+		}
+		if s.aux != nil {
+			for _, e := range s.aux.tbl {
+				if e != 0 {
+					dst[e&hllKeyMask26] = uint8(e >> 26)
+				}
+			}
+		}
+	}
+}
+
+// hllRebuild8 recomputes, for an HLL_8 array, curMin (0), numAtCurMin (the
+// number of zero registers) and the exact KxQ sums.
+func (s *HLL) hllRebuild8() {
+	s.curMin = 0
+	s.numAtCurMin, s.kxq0, s.kxq1 = s.regStats()
+}
+
+// regStats returns what the registers imply: the number of registers at
+// curMin and the KxQ sums Σ2^−v split at v = 32. Every term is a power of two
+// and the split keeps both sums exact, so the order of summation is irrelevant.
+func (s *HLL) regStats() (atCurMin int, kxq0, kxq1 float64) {
+	add := func(v uint8) {
+		if v < 32 {
+			kxq0 += hllInvPow2[v]
+		} else {
+			kxq1 += hllInvPow2[v]
+		}
+	}
+	switch s.typ {
+	case HLL8:
+		for _, v := range s.regs {
+			if v == 0 {
+				atCurMin++
+			}
+			add(v)
+		}
+	case HLL6:
+		// Three bytes hold four registers.
+		r := s.regs
+		for g := 0; g+3 <= len(r)-1; g += 3 {
+			w := uint32(r[g]) | uint32(r[g+1])<<8 | uint32(r[g+2])<<16
+			for j := 0; j < 24; j += 6 {
+				v := uint8(w>>j) & 63
+				if v == 0 {
+					atCurMin++
+				}
+				add(v)
+			}
+		}
+	default:
+		cm := s.curMin
+		for _, b := range s.regs {
+			for _, n := range [2]uint8{b & 15, b >> 4} {
+				switch n {
+				case 0:
+					atCurMin++
+				case hllAuxToken:
+					continue // value is in the exception table
+				}
+				add(n + cm)
+			}
+		}
+		if s.aux != nil {
+			for _, e := range s.aux.tbl {
+				if e != 0 {
+					add(uint8(e >> 26))
+				}
+			}
+		}
+	}
+	return atCurMin, kxq0, kxq1
+}

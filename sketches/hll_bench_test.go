@@ -1,0 +1,105 @@
+package sketches
+
+import (
+	"fmt"
+	"testing"
+)
+
+// Update benchmarks: lgK 12 sketches already in HLL mode (the steady state),
+// one update per iteration including the hash. Inputs are precomputed so the
+// loop measures the sketch only.
+
+func BenchmarkHLLUpdateInt64(b *testing.B) {
+	for _, typ := range hllTypes {
+		b.Run(typ.String(), func(b *testing.B) {
+			s := hllStream(b, 12, typ, seq(10000))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				s.UpdateInt64(int64(i))
+			}
+		})
+	}
+}
+
+func BenchmarkHLLUpdateFloat64(b *testing.B) {
+	for _, typ := range hllTypes {
+		b.Run(typ.String(), func(b *testing.B) {
+			s := hllStream(b, 12, typ, seq(10000))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				s.UpdateFloat64(float64(i) * 0.25)
+			}
+		})
+	}
+}
+
+func BenchmarkHLLUpdateString16(b *testing.B) {
+	keys := make([]string, 1<<12) // small enough to stay in cache
+	for i := range keys {
+		keys[i] = fmt.Sprintf("key-%011d", i) // 16 bytes
+	}
+	for _, typ := range hllTypes {
+		b.Run(typ.String(), func(b *testing.B) {
+			s := hllStream(b, 12, typ, seq(10000))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				s.UpdateString(keys[i&(len(keys)-1)])
+			}
+		})
+	}
+}
+
+// BenchmarkHLLUnionMerge merges one lgK-12 HLL-mode sketch of 100000 values
+// into a union that already holds one (register max plus the eager rebuild).
+func BenchmarkHLLUnionMerge(b *testing.B) {
+	for _, typ := range hllTypes {
+		b.Run(typ.String(), func(b *testing.B) {
+			s := hllStream(b, 12, typ, seq(100000))
+			u, _ := NewHLLUnion(12)
+			u.Update(hllStream(b, 12, HLL8, seq(1000)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				u.Update(s)
+			}
+		})
+	}
+}
+
+// BenchmarkHLLMarshal encodes an lgK-12 sketch of 10^6 values and reports the
+// compact image size.
+func BenchmarkHLLMarshal(b *testing.B) {
+	for _, typ := range hllTypes {
+		b.Run(typ.String(), func(b *testing.B) {
+			s := hllStream(b, 12, typ, seq(1000000))
+			buf := make([]byte, 0, 8192)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				buf, _ = s.AppendBinary(buf[:0])
+			}
+			b.ReportMetric(float64(len(buf)), "image-bytes")
+		})
+	}
+}
+
+// BenchmarkHLLUnmarshal decodes the same images.
+func BenchmarkHLLUnmarshal(b *testing.B) {
+	for _, typ := range hllTypes {
+		b.Run(typ.String(), func(b *testing.B) {
+			img := hllMustMarshal(b, hllStream(b, 12, typ, seq(1000000)))
+			var s HLL
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := s.UnmarshalBinary(img); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(img)), "image-bytes")
+		})
+	}
+}
