@@ -1,0 +1,696 @@
+package profiler
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Metadata keys a WindowSet writes into every profile it emits. They make a
+// partial profile's identity visible to writers, which name files and object
+// keys after them (invariant 5).
+const (
+	// MetaPartition holds WindowConfig.Partition (omitted when empty).
+	MetaPartition = "kprofiler.partition"
+	// MetaFirstOffset holds the smallest offset of the records in the profile
+	// (decimal). It tells the partials of one window and segment apart.
+	MetaFirstOffset = "kprofiler.first_offset"
+	// MetaWindowEnd holds the window end, epoch milliseconds (omitted when the
+	// WindowSet does not rotate). The window start is the dataset timestamp.
+	MetaWindowEnd = "kprofiler.window_end"
+	// MetaLate is "true" on a late partial profile.
+	MetaLate = "kprofiler.late"
+)
+
+// OverflowValue is the value of every segment tag of the overflow segment.
+const OverflowValue = "__overflow__"
+
+// OverflowSegmentKey is the segment key of the overflow segment. Real segment
+// keys always contain '=', so it cannot collide with one.
+const OverflowSegmentKey = OverflowValue
+
+// DefaultMaxSegments is the per-window segment cap when
+// WindowConfig.MaxSegments is 0 (whylogs warns at 200 and errors at 2000
+// segments per partition).
+const DefaultMaxSegments = 1000
+
+// Segmentation says how records are split into segments. The zero value means
+// no segmentation. Set Columns or Explicit, not both.
+type Segmentation struct {
+	// Columns splits by the values of these fields (whylogs segments=[k1, k2],
+	// segment_on_column): one segment per distinct combination of values,
+	// formatted with SegmentValue. A field that is missing from a record counts
+	// as nil and gives the value "None" (str(None), whylogs' row path; its
+	// pandas path would drop such rows, we never drop a record).
+	Columns []string
+	// Name is the partition name; "" means Columns joined with ",".
+	Name string
+	// Explicit lists explicit key-value segments (whylogs v0's "set" form,
+	// segments=[[{key, value}, …], …]). A record goes into every listed
+	// segment whose tags all match (SegmentValue(field) == tag value, a missing
+	// field matching "None"), as whylogs v0 profiles each listed group. A record
+	// that matches none goes into no segment profile, as in whylogs; it is
+	// counted (WindowStats.Unmatched) and still reaches the full-dataset profile
+	// when WindowConfig.FullDataset is set. Each explicit segment is a
+	// partition on its keys (sorted), so its partition id is whylogs'.
+	Explicit [][]SegmentTag
+}
+
+// IsZero reports whether s configures no segmentation.
+func (s Segmentation) IsZero() bool { return len(s.Columns) == 0 && len(s.Explicit) == 0 }
+
+// WindowConfig configures a WindowSet.
+type WindowConfig struct {
+	// Dataset is the dataset name (profile metadata "name"; part of every seed).
+	Dataset string
+	// Partition identifies the source the records come from (for example
+	// "orders/3"). It is part of every seed and written as MetaPartition, so
+	// partials of one window from different partitions never share a key.
+	Partition string
+	// Rotation is the window length; it must pass ValidateRotation. 0 means no
+	// rotation: every record goes into one window that starts at Start, has no
+	// end, and is emitted only by Flush.
+	Rotation time.Duration
+	// Start is the dataset timestamp of the single window when Rotation is 0
+	// (required then, ignored otherwise).
+	Start time.Time
+	// AllowedLateness keeps a window open that long after its end: it closes
+	// when the watermark reaches End + AllowedLateness. ≥ 0.
+	AllowedLateness time.Duration
+	// Segments configures segmentation; the zero value means none.
+	Segments Segmentation
+	// FullDataset also keeps the unsegmented profile when Segments is set
+	// (whylogs profile_full_dataset). Without segmentation the full-dataset
+	// profile is always kept.
+	FullDataset bool
+	// MaxSegments caps the number of distinct column segments per window; a
+	// record of a further segment goes into the overflow segment (every tag
+	// value OverflowValue) and is counted. 0 means DefaultMaxSegments; < 0 is
+	// invalid. Explicit segments are bounded by their list and not capped.
+	MaxSegments int
+	// Creation is the creation timestamp of every profile; the zero value
+	// means the window start, so that replays give identical bytes.
+	Creation time.Time
+	// Metadata is copied into every profile (keys with TagPrefix are tags).
+	Metadata map[string]string
+	// Profile holds the sketch parameters. Its Seed is ignored: each profile
+	// gets Seed(Dataset, window start, segment key, Partition, first offset).
+	Profile Config
+}
+
+// EmitKind says why a WindowSet emitted a profile.
+type EmitKind uint8
+
+// Emit kinds.
+const (
+	// Closed: the watermark reached the window's End + AllowedLateness.
+	Closed EmitKind = iota + 1
+	// Late: a late partial profile (records that arrived after their window
+	// had closed), emitted once the watermark has moved one rotation plus
+	// the allowed lateness past the first of them, or by Flush.
+	Late
+	// Flushed: a partial profile of a still-open window, emitted by Flush.
+	Flushed
+)
+
+// String returns "closed", "late" or "flushed".
+func (k EmitKind) String() string {
+	switch k {
+	case Closed:
+		return "closed"
+	case Late:
+		return "late"
+	case Flushed:
+		return "flushed"
+	}
+	return fmt.Sprintf("EmitKind(%d)", uint8(k))
+}
+
+// Finished is a profile a WindowSet emitted.
+type Finished struct {
+	// Window is the profile's window (End is zero without rotation).
+	Window Window
+	// SegmentKey is "" for the full-dataset profile, OverflowSegmentKey for
+	// the overflow segment, else the segment's tags as "k1=v1,k2=v2" with
+	// '\\', ',' and '=' escaped by a backslash.
+	SegmentKey string
+	// Profile is the profile; the WindowSet no longer references it.
+	Profile *DatasetProfile
+	// Kind says why it was emitted.
+	Kind EmitKind
+	// FirstOffset and LastOffset are the smallest and largest offsets of
+	// the records in the profile; Records is how many records it holds.
+	FirstOffset, LastOffset int64
+	Records                 int64
+}
+
+// WindowStats are the running counters of a WindowSet.
+type WindowStats struct {
+	// Records is the number of records added.
+	Records int64
+	// Late counts records that went into a late partial profile.
+	Late int64
+	// Overflow counts records routed into the overflow segment.
+	Overflow int64
+	// Unmatched counts records that matched no explicit segment.
+	Unmatched int64
+}
+
+// Placement says where Add or Route put one record.
+type Placement struct {
+	// Window is the record's window.
+	Window Window
+	// Late is set when the window had already closed: the record went into
+	// a late partial profile of that window.
+	Late bool
+	// Overflow is set when the record's segment went into the overflow
+	// segment.
+	Overflow bool
+	// Profiles is how many profiles the record updates (full dataset and
+	// segments); 0 only for an unmatched record without a full profile.
+	Profiles int
+}
+
+// Fields looks a record's fields up by name; Route uses it to find segment
+// values. Record adapts a map.
+type Fields interface {
+	Field(name string) (any, bool)
+}
+
+// Record is a record as a map of column name to value.
+type Record map[string]any
+
+// Field returns the named value.
+func (r Record) Field(name string) (any, bool) {
+	v, ok := r[name]
+	return v, ok
+}
+
+// WindowSet holds the open profiles of one stream (one partition), keyed by
+// window and segment, and decides when they are finished. It is pure: the
+// caller supplies event times and offsets, and it reads no clock.
+//
+// Event time: every record has an event time t; its window is WindowOf(t,
+// Rotation), half-open [start, end) and aligned to the UTC epoch. The
+// watermark is the largest event time added; it only moves forward. A record
+// whose window's End + AllowedLateness is at or before the watermark (before
+// the record itself is counted) is late: it goes into a late partial profile
+// of its own window (same dataset timestamp, the window start) and is
+// counted. Whether a record is late thus depends only on the order of the
+// records, not on when Advance is called. A late partial collects the late
+// records of its window for one more rotation (plus the allowed lateness) of
+// watermark progress, then it is due: late data is batched instead of giving
+// one tiny profile per late record, and the partial's contents still depend
+// only on the record order.
+//
+// Advance emits every window whose End + AllowedLateness ≤ watermark, and
+// every late partial that is due; Flush emits everything (partials of open windows for
+// shutdown or checkpoints). Both return profiles sorted by window start, then
+// segment key, then first offset. The open windows are bounded by
+// (Rotation + AllowedLateness) / Rotation + 1 when Advance is called
+// regularly; segments per window by MaxSegments (+ the overflow and full
+// profiles).
+//
+// Determinism: each profile's KLL seed is Seed(Dataset, window start in Unix
+// seconds, segment key, Partition, first offset), and its creation timestamp
+// is Creation or the window start, so the same records with the same offsets
+// in the same order give byte-identical profiles, whatever the map order of
+// the records.
+//
+// A WindowSet is not safe for concurrent use; it belongs to one goroutine
+// (one partition worker, or a Logger under its lock).
+type WindowSet struct {
+	cfg      WindowConfig
+	set      *settings
+	rotSec   int64
+	lateSec  time.Duration
+	maxSegs  int
+	explicit []explicitSegment
+	ovfSeg   Segment
+
+	wm    time.Time
+	hasWM bool
+
+	open  map[int64]*window
+	late  map[int64]*window
+	last  *window // the window of the previous on-time record (fast path)
+	stats WindowStats
+
+	keyBuf []byte
+	valBuf []string
+}
+
+type explicitSegment struct {
+	seg Segment
+	key string
+}
+
+type window struct {
+	start    int64 // Unix seconds
+	win      Window
+	isLate   bool
+	due      time.Time // late windows: emitted when the watermark reaches it
+	full     *entry
+	segs     map[string]*entry
+	admitted map[string]struct{} // column-segment keys admitted under the cap
+}
+
+type entry struct {
+	key         string
+	prof        *DatasetProfile
+	first, last int64
+	records     int64
+}
+
+// NewWindowSet validates cfg and returns an empty WindowSet.
+func NewWindowSet(cfg WindowConfig) (*WindowSet, error) {
+	s, err := cfg.Profile.settings()
+	if err != nil {
+		return nil, err
+	}
+	w := &WindowSet{cfg: cfg, set: s, open: map[int64]*window{}, late: map[int64]*window{}}
+	w.cfg.Metadata = cloneStringMap(cfg.Metadata)
+	w.cfg.Segments.Columns = slices.Clone(cfg.Segments.Columns)
+	switch {
+	case cfg.Rotation == 0:
+		if cfg.Start.IsZero() {
+			return nil, fmt.Errorf("profiler: window set without rotation needs a start (dataset timestamp): %w", ErrInvalidArgument)
+		}
+		w.cfg.Start = cfg.Start.UTC()
+	default:
+		if err := ValidateRotation(cfg.Rotation); err != nil {
+			return nil, err
+		}
+		w.rotSec = int64(cfg.Rotation / time.Second)
+	}
+	if cfg.AllowedLateness < 0 {
+		return nil, fmt.Errorf("profiler: allowed lateness %v < 0: %w", cfg.AllowedLateness, ErrInvalidArgument)
+	}
+	w.lateSec = cfg.AllowedLateness
+	switch {
+	case cfg.MaxSegments < 0:
+		return nil, fmt.Errorf("profiler: max segments %d < 0: %w", cfg.MaxSegments, ErrInvalidArgument)
+	case cfg.MaxSegments == 0:
+		w.maxSegs = DefaultMaxSegments
+	default:
+		w.maxSegs = cfg.MaxSegments
+	}
+	seg := cfg.Segments
+	if len(seg.Columns) > 0 && len(seg.Explicit) > 0 {
+		return nil, fmt.Errorf("profiler: segmentation by columns %q and by explicit segments at once: %w", seg.Columns, ErrInvalidArgument)
+	}
+	if len(seg.Columns) > 0 {
+		vals := make([]string, len(seg.Columns))
+		for i := range vals {
+			vals[i] = OverflowValue
+		}
+		ovf, err := NewSegment(seg.Name, seg.Columns, "", vals)
+		if err != nil {
+			return nil, err
+		}
+		w.ovfSeg = ovf
+		w.valBuf = make([]string, len(seg.Columns))
+	}
+	seen := map[string]bool{}
+	for i, tags := range seg.Explicit {
+		if len(tags) == 0 {
+			return nil, fmt.Errorf("profiler: explicit segment %d has no key-value pairs: %w", i, ErrInvalidArgument)
+		}
+		sorted := slices.Clone(tags)
+		slices.SortStableFunc(sorted, func(a, b SegmentTag) int { return strings.Compare(a.Key, b.Key) })
+		cols := make([]string, len(sorted))
+		vals := make([]string, len(sorted))
+		for j, t := range sorted {
+			if t.Key == "" {
+				return nil, fmt.Errorf("profiler: explicit segment %d has an empty key: %w", i, ErrInvalidArgument)
+			}
+			cols[j], vals[j] = t.Key, t.Value
+		}
+		sg, err := NewSegment(seg.Name, cols, "", vals)
+		if err != nil {
+			return nil, fmt.Errorf("profiler: explicit segment %d: %w", i, err)
+		}
+		if seg.Name == "" {
+			sg.PartitionName = strings.Join(cols, ",")
+		}
+		key := string(appendSegmentKey(nil, sg.Tags))
+		if seen[key] {
+			return nil, fmt.Errorf("profiler: explicit segment %d (%s) is listed twice: %w", i, key, ErrInvalidArgument)
+		}
+		seen[key] = true
+		w.explicit = append(w.explicit, explicitSegment{seg: sg, key: key})
+	}
+	return w, nil
+}
+
+// Config returns the configuration (Metadata is a copy).
+func (w *WindowSet) Config() WindowConfig {
+	c := w.cfg
+	c.Metadata = cloneStringMap(c.Metadata)
+	return c
+}
+
+// Watermark returns the largest event time added (or set by AdvanceTo), and
+// false before the first record.
+func (w *WindowSet) Watermark() (time.Time, bool) { return w.wm, w.hasWM }
+
+// Stats returns the counters.
+func (w *WindowSet) Stats() WindowStats { return w.stats }
+
+// OpenWindows returns how many windows (on-time and late) hold profiles or
+// segment bookkeeping.
+func (w *WindowSet) OpenWindows() int { return len(w.open) + len(w.late) }
+
+// OpenProfiles returns how many profiles are held.
+func (w *WindowSet) OpenProfiles() int {
+	n := 0
+	for _, m := range []map[int64]*window{w.open, w.late} {
+		for _, win := range m {
+			if win.full != nil {
+				n++
+			}
+			n += len(win.segs)
+		}
+	}
+	return n
+}
+
+// Add logs one record with event time t and offset (a Kafka offset, or any
+// increasing position) into the profiles of its window and segments, routing
+// each value with Column.Update. Keys absent from the record update nothing.
+func (w *WindowSet) Add(t time.Time, offset int64, rec map[string]any) Placement {
+	var buf [4]*DatasetProfile
+	ps, pl := w.Route(t, offset, Record(rec), buf[:0])
+	for _, p := range ps {
+		p.Track(rec)
+	}
+	return pl
+}
+
+// Route places one record as Add does, but instead of updating the profiles
+// appends them to dst and returns it: the caller then updates their columns
+// with the typed Column methods (the decoder fast path). fields supplies the
+// segment values; it may be nil when there is no segmentation. The record
+// counts as added (watermark, counters, offsets) whether or not the caller
+// updates anything.
+func (w *WindowSet) Route(t time.Time, offset int64, fields Fields, dst []*DatasetProfile) ([]*DatasetProfile, Placement) {
+	w.stats.Records++
+	win, pl := w.windowFor(t)
+	if pl.Late {
+		w.stats.Late++
+	}
+	if !w.hasWM || t.After(w.wm) {
+		w.wm, w.hasWM = t, true
+	}
+	seg := w.cfg.Segments
+	if seg.IsZero() || w.cfg.FullDataset {
+		if win.full == nil {
+			win.full = w.newEntry(win, "", Segment{}, offset)
+		}
+		dst = append(dst, win.full.touch(offset))
+	}
+	switch {
+	case len(seg.Columns) > 0:
+		for i, c := range seg.Columns {
+			var v any
+			if fields != nil {
+				v, _ = fields.Field(c)
+			}
+			w.valBuf[i] = SegmentValue(v)
+		}
+		w.keyBuf = w.keyBuf[:0]
+		for i, c := range seg.Columns {
+			if i > 0 {
+				w.keyBuf = append(w.keyBuf, ',')
+			}
+			w.keyBuf = appendEscaped(w.keyBuf, c)
+			w.keyBuf = append(w.keyBuf, '=')
+			w.keyBuf = appendEscaped(w.keyBuf, w.valBuf[i])
+		}
+		e := win.segs[string(w.keyBuf)]
+		if e == nil {
+			key := string(w.keyBuf)
+			if _, ok := win.admitted[key]; ok || len(win.admitted) < w.maxSegs {
+				sg, err := NewSegment(seg.Name, seg.Columns, "", w.valBuf)
+				if err != nil { // cannot happen: columns and values were validated
+					panic(err)
+				}
+				if win.admitted == nil {
+					win.admitted = map[string]struct{}{}
+				}
+				win.admitted[key] = struct{}{}
+				e = w.newEntry(win, key, sg, offset)
+			} else {
+				pl.Overflow = true
+				w.stats.Overflow++
+				e = win.segs[OverflowSegmentKey]
+				if e == nil {
+					e = w.newEntry(win, OverflowSegmentKey, w.ovfSeg, offset)
+				}
+			}
+		}
+		dst = append(dst, e.touch(offset))
+	case len(seg.Explicit) > 0:
+		matched := false
+		for i := range w.explicit {
+			x := &w.explicit[i]
+			if !matches(fields, x.seg.Tags) {
+				continue
+			}
+			matched = true
+			e := win.segs[x.key]
+			if e == nil {
+				e = w.newEntry(win, x.key, x.seg, offset)
+			}
+			dst = append(dst, e.touch(offset))
+		}
+		if !matched {
+			w.stats.Unmatched++
+		}
+	}
+	pl.Profiles = len(dst)
+	return dst, pl
+}
+
+func matches(fields Fields, tags []SegmentTag) bool {
+	for _, t := range tags {
+		var v any
+		if fields != nil {
+			v, _ = fields.Field(t.Key)
+		}
+		if SegmentValue(v) != t.Value {
+			return false
+		}
+	}
+	return true
+}
+
+// windowFor returns the window a record at t goes into, creating it.
+func (w *WindowSet) windowFor(t time.Time) (*window, Placement) {
+	if w.rotSec == 0 {
+		win := w.last
+		if win == nil {
+			win = &window{start: w.cfg.Start.Unix(), win: Window{Start: w.cfg.Start}}
+			w.open[win.start] = win
+			w.last = win
+		}
+		return win, Placement{Window: win.win}
+	}
+	if l := w.last; l != nil && !t.Before(l.win.Start) && t.Before(l.win.End) && !w.closed(l) {
+		return l, Placement{Window: l.win}
+	}
+	start := windowStartSec(t, w.cfg.Rotation)
+	wn := Window{Start: time.Unix(start, 0).UTC(), End: time.Unix(start+w.rotSec, 0).UTC()}
+	if w.closedAt(wn.End) {
+		win := w.late[start]
+		if win == nil {
+			win = &window{start: start, win: wn, isLate: true, due: w.wm.Add(w.cfg.Rotation + w.lateSec)}
+			w.late[start] = win
+		}
+		return win, Placement{Window: wn, Late: true}
+	}
+	win := w.open[start]
+	if win == nil {
+		win = &window{start: start, win: wn}
+		w.open[start] = win
+	}
+	w.last = win
+	return win, Placement{Window: wn}
+}
+
+// closed reports whether the watermark has reached End + AllowedLateness.
+func (w *WindowSet) closed(win *window) bool { return w.closedAt(win.win.End) }
+
+func (w *WindowSet) closedAt(end time.Time) bool {
+	if w.rotSec == 0 || !w.hasWM {
+		return false
+	}
+	return !w.wm.Before(end.Add(w.lateSec))
+}
+
+func (w *WindowSet) newEntry(win *window, key string, seg Segment, offset int64) *entry {
+	s := *w.set
+	s.seed = Seed(w.cfg.Dataset, strconv.FormatInt(win.start, 10), key, w.cfg.Partition, strconv.FormatInt(offset, 10))
+	creation := w.cfg.Creation
+	if creation.IsZero() {
+		creation = win.win.Start
+	}
+	p := &DatasetProfile{
+		datasetTime:  win.win.Start,
+		creationTime: creation.UTC(),
+		metadata:     make(map[string]string, len(w.cfg.Metadata)+4),
+		segment:      seg,
+		columns:      map[string]*Column{},
+		set:          &s,
+	}
+	for k, v := range w.cfg.Metadata {
+		p.metadata[k] = v
+	}
+	if w.cfg.Dataset != "" {
+		p.metadata[MetadataName] = w.cfg.Dataset
+	}
+	if w.cfg.Partition != "" {
+		p.metadata[MetaPartition] = w.cfg.Partition
+	}
+	if w.rotSec != 0 {
+		p.metadata[MetaWindowEnd] = strconv.FormatInt(win.win.End.UnixMilli(), 10)
+	}
+	if win.isLate {
+		p.metadata[MetaLate] = "true"
+	}
+	e := &entry{key: key, prof: p, first: offset, last: offset}
+	if key == "" {
+		return e
+	}
+	if win.segs == nil {
+		win.segs = map[string]*entry{}
+	}
+	win.segs[key] = e
+	return e
+}
+
+func (e *entry) touch(offset int64) *DatasetProfile {
+	e.records++
+	e.first = min(e.first, offset)
+	e.last = max(e.last, offset)
+	return e.prof
+}
+
+// Advance emits every window whose End + AllowedLateness is at or before the
+// watermark, and every late partial that is due, sorted by window start, segment key and
+// first offset. It never emits anything without rotation.
+func (w *WindowSet) Advance() []Finished {
+	var out []Finished
+	for start, win := range w.open {
+		if !w.closed(win) {
+			continue
+		}
+		out = win.emit(out, Closed)
+		delete(w.open, start)
+		if w.last == win {
+			w.last = nil
+		}
+	}
+	for start, win := range w.late {
+		if w.wm.Before(win.due) {
+			continue
+		}
+		out = win.emit(out, Late)
+		delete(w.late, start)
+	}
+	sortFinished(out)
+	return out
+}
+
+// AdvanceTo moves the watermark forward to t (it never moves back) and then
+// calls Advance. It is for an explicit idle policy driven by a clock the
+// caller owns; ordinary operation never needs it.
+func (w *WindowSet) AdvanceTo(t time.Time) []Finished {
+	if !w.hasWM || t.After(w.wm) {
+		w.wm, w.hasWM = t, true
+	}
+	return w.Advance()
+}
+
+// Flush emits every held profile: late partials (Kind Late), windows that are
+// due (Closed) and partials of open windows (Flushed), for shutdown and
+// checkpoints, sorted as Advance sorts. Open windows stay open: later records
+// go into new partial profiles, and the segments admitted under the cap stay
+// admitted.
+func (w *WindowSet) Flush() []Finished {
+	out := w.Advance()
+	for start, win := range w.late {
+		out = win.emit(out, Late)
+		delete(w.late, start)
+	}
+	for _, win := range w.open {
+		out = win.emit(out, Flushed)
+		win.full, win.segs = nil, nil
+	}
+	sortFinished(out)
+	return out
+}
+
+func (win *window) emit(out []Finished, kind EmitKind) []Finished {
+	add := func(e *entry) {
+		e.prof.metadata[MetaFirstOffset] = strconv.FormatInt(e.first, 10)
+		out = append(out, Finished{Window: win.win, SegmentKey: e.key, Profile: e.prof, Kind: kind,
+			FirstOffset: e.first, LastOffset: e.last, Records: e.records})
+	}
+	if win.full != nil {
+		add(win.full)
+	}
+	for _, e := range win.segs {
+		add(e)
+	}
+	return out
+}
+
+func sortFinished(out []Finished) {
+	slices.SortFunc(out, func(a, b Finished) int {
+		return cmp.Or(a.Window.Start.Compare(b.Window.Start), strings.Compare(a.SegmentKey, b.SegmentKey),
+			cmp.Compare(a.FirstOffset, b.FirstOffset), cmp.Compare(a.Kind, b.Kind))
+	})
+}
+
+// SegmentKey returns the canonical key of segment tags: "k1=v1,k2=v2" with
+// '\\', ',' and '=' escaped by a backslash ("" for no tags).
+func SegmentKey(tags []SegmentTag) string { return string(appendSegmentKey(nil, tags)) }
+
+func appendSegmentKey(b []byte, tags []SegmentTag) []byte {
+	for i, t := range tags {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendEscaped(b, t.Key)
+		b = append(b, '=')
+		b = appendEscaped(b, t.Value)
+	}
+	return b
+}
+
+func appendEscaped(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\', ',', '=':
+			b = append(b, '\\', c)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+func cloneStringMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
