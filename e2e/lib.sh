@@ -40,12 +40,12 @@ _e2e_java_major() {
   esac
 }
 
-# e2e_java sets E2E_JAVA to a Java 17 (or newer) binary, installing OpenJDK 17 if none.
-# Java 17 itself is preferred: it is what the Kafka 4.x broker is documented for.
+# e2e_java sets E2E_JAVA to a Java 17 binary (E2E_JAVA, if set, wins), else to a newer
+# one from JAVA_HOME or PATH, installing OpenJDK 17 if there is none at all.
 e2e_java() {
   [ -n "${E2E_JAVA:-}" ] && [ -x "$E2E_JAVA" ] && return 0
   local c
-  for c in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} /usr/lib/jvm/java-17-openjdk-*/bin/java "$(command -v java || true)"; do
+  for c in /usr/lib/jvm/java-17-openjdk-*/bin/java ${JAVA_HOME:+"$JAVA_HOME/bin/java"} "$(command -v java || true)"; do
     [ -n "$c" ] && [ -x "$c" ] || continue
     if [ "$(_e2e_java_major "$c")" -ge 17 ]; then E2E_JAVA=$c; export E2E_JAVA; return 0; fi
   done

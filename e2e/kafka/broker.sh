@@ -8,8 +8,9 @@
 #                                            writes DIR/env (E2E_KAFKA_BOOTSTRAP=..., E2E_KAFKA_DIR=...)
 #   broker.sh stop [-d DIR]                  stop every node of DIR (SIGTERM, then SIGKILL)
 #   broker.sh stop-node I [-d DIR]           stop node I only (for broker-restart scenarios)
-#   broker.sh start-node I [-d DIR]          start node I again on its old ports and data
-#   broker.sh status [-d DIR]                probe the cluster once
+#   broker.sh start-node I [-d DIR]          start node I again on its old ports and data, and
+#                                            wait until the cluster lists all its brokers
+#   broker.sh status [-d DIR]                probe the cluster once (exit 0: all brokers listed)
 #   broker.sh run [-n N] [-d DIR] -- CMD...  start, run CMD with E2E_KAFKA_BOOTSTRAP set, stop
 #
 # Environment: E2E_KAFKA_VERSION (default 4.4.0), E2E_CACHE (default e2e/.cache),
@@ -53,7 +54,7 @@ kafka_fetch() {
   local args=(-B -q -f "$pom" "-Dkafka.version=$KAFKA_VERSION" dependency:copy-dependencies "-DoutputDirectory=$tmp")
   [ -n "${E2E_M2_REPO:-}" ] && args=("-Dmaven.repo.local=$E2E_M2_REPO" "${args[@]}")
   if ! timeout 900 mvn "${args[@]}" >"$log" 2>&1; then
-    tail -n 40 "$log" >&2 || true
+    tail -n 40 "$log" | sed "s/\x1b\[[0-9;]*m//g" >&2 || true
     rm -rf "$tmp"
     e2e_die "Maven could not resolve org.apache.kafka:kafka_2.13:$KAFKA_VERSION and its dependencies (see above)"
   fi
@@ -160,7 +161,9 @@ java_cmd() {
     jsa=$(cds_archive)
     if [ -f "$jsa" ]; then
       extra+=("-XX:SharedArchiveFile=$jsa")
-    elif [ "${2:-}" = dump ]; then
+    elif [ "${2:-}" = dump ] && [ "${CI:-}" != true ]; then
+      # Not in CI: CI works on a fresh clone, so the archive would be written (slowing
+      # the final stop) and never read.
       rm -f "$d/cds.partial"
       extra+=("-XX:ArchiveClassesAtExit=$d/cds.partial")
     fi
@@ -232,7 +235,8 @@ dump_logs() {
   done
 }
 
-# wait_ready: poll metadata until every node is listed, failing fast if a JVM exits.
+# wait_ready: poll metadata until every node is listed; returns 1 (after printing the logs)
+# as soon as a JVM exits or after START_TIMEOUT seconds.
 wait_ready() {
   local n i t0 b last=""
   n=$(nodes)
@@ -242,7 +246,8 @@ wait_ready() {
     for ((i = 1; i <= n; i++)); do
       if ! node_running "$i"; then
         dump_logs
-        e2e_die "kafka node $i exited during start-up (log above)"
+        e2e_log "kafka node $i exited during start-up (log above)"
+        return 1
       fi
     done
     if last=$("$E2E_KTOOL" probe -bootstrap "$b" -brokers "$n" -timeout 3s 2>&1); then
@@ -251,14 +256,17 @@ wait_ready() {
     fi
     if awk -v a="$(e2e_since "$t0")" -v m="$START_TIMEOUT" 'BEGIN { exit !(a > m) }'; then
       dump_logs
-      e2e_die "kafka did not answer metadata for $n broker(s) at $b within ${START_TIMEOUT}s; last probe: $last"
+      e2e_log "kafka did not answer metadata for $n broker(s) at $b within ${START_TIMEOUT}s; last probe: $last"
+      return 1
     fi
     sleep 0.5
   done
 }
 
+# cmd_start N: start an N-node cluster. A failed attempt (a free port taken by someone else
+# before the broker bound it, a JVM that died) is stopped and retried once on new ports.
 cmd_start() {
-  local n=$1 i ports cid pids=() fail=0
+  local n=$1 i attempt
   [[ "$n" =~ ^[1-9]$ ]] || e2e_die "node count must be 1..9, got '$n'"
   if [ -f "$STATE_DIR/cluster" ]; then
     for ((i = 1; i <= $(nodes); i++)); do
@@ -268,6 +276,19 @@ cmd_start() {
   e2e_java
   e2e_ktool
   kafka_fetch
+  for attempt in 1 2; do
+    if start_attempt "$n"; then
+      bootstrap
+      return 0
+    fi
+    cmd_stop
+    [ "$attempt" = 1 ] && e2e_log "kafka start failed; retrying once with new ports"
+  done
+  e2e_die "kafka ($n node(s)) did not start in $STATE_DIR (logs above)"
+}
+
+start_attempt() {
+  local n=$1 i ports cid pids=() fail=0
   rm -rf "$STATE_DIR"
   mkdir -p "$STATE_DIR"
   read -r -a ports <<<"$("$E2E_KTOOL" freeports $((2 * n)))"
@@ -295,7 +316,7 @@ cmd_start() {
       fail=1
     fi
   done
-  [ "$fail" = 0 ] || e2e_die "formatting kafka storage failed"
+  [ "$fail" = 0 ] || { e2e_log "formatting kafka storage failed"; return 1; }
   for ((i = 1; i <= n; i++)); do node_launch "$i"; done
   {
     echo "E2E_KAFKA_BOOTSTRAP=$(bootstrap)"
@@ -303,7 +324,6 @@ cmd_start() {
     echo "E2E_KAFKA_NODES=$n"
   } >"$STATE_DIR/env"
   wait_ready
-  bootstrap
 }
 
 cmd_stop() {
@@ -319,7 +339,7 @@ cmd_stop() {
   e2e_log "kafka stopped ($n node(s), $STATE_DIR)"
 }
 
-usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
 main() {
   [ $# -ge 1 ] || usage
@@ -347,8 +367,8 @@ main() {
     start) cmd_start "$n" ;;
     stop) cmd_stop ;;
     stop-node) node_stop "$node"; e2e_log "kafka node $node stopped" ;;
-    start-node) e2e_java; e2e_ktool; node_launch "$node" ;;
-    status) e2e_ktool; "$E2E_KTOOL" probe -bootstrap "$(bootstrap)" -brokers 1 ;;
+    start-node) e2e_java; e2e_ktool; kafka_fetch; node_launch "$node"; wait_ready || e2e_die "node $node did not come back" ;;
+    status) e2e_ktool; "$E2E_KTOOL" probe -bootstrap "$(bootstrap)" -brokers "$(nodes)" ;;
     run)
       [ $# -ge 1 ] || usage
       trap 'cmd_stop' EXIT
