@@ -16,3 +16,10 @@ require (
 	github.com/pierrec/lz4/v4 v4.1.33 // indirect
 	github.com/twmb/franz-go/pkg/kmsg v1.15.1 // indirect
 )
+
+require (
+	github.com/linkedin/goavro/v2 v2.15.0
+	github.com/twmb/franz-go/pkg/sr v1.8.0
+)
+
+require github.com/golang/snappy v0.0.1 // indirect

@@ -1,0 +1,85 @@
+// Package event decodes Kafka record values (JSON objects, Avro in the
+// Confluent wire format with a schema registry, Avro with a fixed schema)
+// straight into typed column updates, without building map[string]any.
+//
+// # Data flow
+//
+// A decoder walks one record and calls a Visitor (implemented by the
+// profiler side, or the buffering Record) once per reported column:
+//
+//	dec, _ := event.NewJSONDecoder(event.JSONOptions{EventTimeField: "ts"})
+//	raw, err := dec.Decode(value, visitor)       // visitor.Int("ts", …), visitor.String("country", …)…
+//	t, err := event.ParseEventTime(raw, event.TimeAuto)
+//
+//	src, _ := event.NewRegistry(srClient, event.RegistryOptions{})   // or event.NewFixedSchema(avsc)
+//	adec, _ := event.NewAvroDecoder(src, event.AvroOptions{EventTimeField: "ts"})
+//	raw, err = adec.Decode(ctx, value, visitor)
+//
+// Column names are the flattened paths of nested fields joined with the
+// separator (default "."): {"user":{"address":{"city":"X"}}} → "user.address.city".
+// Names are interned per decoder (NameCacheSize): the same path gives the
+// same string without allocating. Byte slices given to Visitor.String are
+// valid only during the call.
+//
+// # Value routing (whylogs §2.4 semantics)
+//
+//   - JSON: integers (no '.', 'e', 'E', within int64) → Int; other numbers
+//     (including integers beyond int64, e.g. uint64 values above MaxInt64,
+//     which whylogs' int64 arrays cannot hold) → Float with
+//     strconv.ParseFloat semantics; strings → String; true/false → Bool;
+//     null → Null; arrays → Object (or ignored); nested objects → flattened
+//     (or ignored). An empty nested object reports nothing.
+//   - Avro: see AvroDecoder. Unions are unwrapped; a null branch is Null under
+//     the field's name (for a nullable nested record: one Null for the record's
+//     name, no Nulls for its fields). Decimals become Float; bytes/fixed,
+//     arrays and maps are Objects; enums are Strings; timestamp-*/date
+//     logical types are reported raw as Int (and carry their unit to the
+//     event-time parser).
+//   - Invalid UTF-8 in strings is replaced byte by byte with U+FFFD by default
+//     (like encoding/json; the record is still profiled) or rejected with
+//     UTF8Error. Lone UTF-16 surrogates in \u escapes always become U+FFFD.
+//   - Include/Exclude: exact full column names; a name also covers all
+//     columns nested under it; Exclude wins. Event-time extraction ignores
+//     the filter.
+//
+// # Event time
+//
+// EventTimeField names one column. Decode returns its raw value (RawTime:
+// string, int or float, with the Avro logical-type unit when there is one);
+// ParseEventTime turns it into a time.Time with a TimeFormat (auto, rfc3339,
+// epoch_s, epoch_ms, epoch_us, epoch_ns). Errors name the field and value.
+//
+// # Errors
+//
+// Every failure is an *Error carrying a Kind, and wraps one sentinel:
+//
+//   - ErrMalformed (KindMalformed): the record is bad — not a JSON object,
+//     truncated, bad escape, trailing data, wrong magic byte, Avro varint or
+//     length out of range, bytes left after the Avro record… Offset is the
+//     byte offset in the value. Count it, dead-letter it, commit past it.
+//   - ErrUnknownSchema (KindUnknownSchema): the registry does not know the
+//     schema id (HTTP 404) or the schema is not usable Avro. Not retryable:
+//     dead-letter. Unknown ids are remembered for RegistryOptions.NegativeTTL.
+//   - ErrRegistryUnavailable (KindRegistryUnavailable): the registry could not
+//     answer (network, timeout, 5xx, auth). Retryable: back off, retry the same
+//     record, and do not commit past it (architecture invariant 6).
+//
+// Use KindOf(err) or IsRetryable(err). Decoders never panic; on error some
+// columns of the failed record may already have been reported, so callers
+// that must not profile partial records decode into a Record and replay it
+// only on success.
+//
+// # Performance and concurrency
+//
+// Decoders are not safe for concurrent use: keep one per partition worker.
+// Registry and FixedSchema are safe for concurrent use and meant to be shared.
+// Steady-state decoding allocates nothing (see the benchmarks in
+// bench_test.go). Lengths read from Avro input are checked against the
+// remaining bytes before use; nothing is allocated from an untrusted length.
+//
+// # Example schemas
+//
+// examples/order.avsc (OrderSchema) is the e-commerce order event with
+// nested, nullable, array and map fields; examples/order_flat.avsc
+// (OrderFlatSchema) is its 12-field flat variant used by benchmarks.
+package event

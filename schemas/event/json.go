@@ -1,0 +1,689 @@
+package event
+
+import (
+	"math"
+	"strconv"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// Nesting says what a decoder does with nested JSON objects and Avro records.
+type Nesting uint8
+
+const (
+	// NestFlatten reports the fields of nested objects under dotted names
+	// ("user" + "." + "id" → "user.id").
+	NestFlatten Nesting = iota
+	// NestIgnore skips nested objects (their fields are not reported; the
+	// object itself is not reported either). Input is still validated.
+	NestIgnore
+)
+
+// ArrayMode says what the JSON decoder does with arrays.
+type ArrayMode uint8
+
+const (
+	// ArraysAsObject reports an array as one Object value (whylogs counts
+	// lists it cannot treat as tensors as objects).
+	ArraysAsObject ArrayMode = iota
+	// ArraysIgnore skips arrays (validated, not reported).
+	ArraysIgnore
+)
+
+// UTF8Mode says what the JSON decoder does with invalid UTF-8 inside strings.
+type UTF8Mode uint8
+
+const (
+	// UTF8Replace replaces each invalid byte with U+FFFD, as encoding/json
+	// does, so a record with one bad byte is still profiled.
+	UTF8Replace UTF8Mode = iota
+	// UTF8Error rejects the record (KindMalformed, offset of the bad byte).
+	UTF8Error
+)
+
+// DefaultMaxDepth is the default limit on nesting of objects and arrays.
+const DefaultMaxDepth = 64
+
+// JSONOptions configures a JSONDecoder. The zero value is usable: flatten
+// with ".", arrays as objects, replace invalid UTF-8, no field filter, no
+// event-time field.
+type JSONOptions struct {
+	// Separator joins nested names; "" means ".".
+	Separator string
+	Nesting   Nesting
+	Arrays    ArrayMode
+	// Include, when not empty, keeps only these columns. Exclude drops
+	// columns. Names are full column names as reported (joined with
+	// Separator) and match exactly; a name also matches everything nested
+	// under it ("user" matches "user.id", "user.address.city"). Exclude
+	// wins over Include. Neither affects event-time extraction.
+	Include []string
+	Exclude []string
+	// EventTimeField is the full column name of the event-time field; ""
+	// means none. Its raw value is returned by Decode whether or not the
+	// column is reported.
+	EventTimeField string
+	InvalidUTF8    UTF8Mode
+	// MaxDepth limits nesting of objects and arrays (0 → DefaultMaxDepth).
+	MaxDepth int
+}
+
+// JSONDecoder decodes one JSON object per record straight into Visitor
+// calls, without building maps. It is not safe for concurrent use: use one
+// per goroutine (per partition worker). Steady-state decoding allocates
+// nothing once the column names are interned.
+//
+// Accepted input is exactly RFC 8259 JSON whose top-level value is an object,
+// optionally surrounded by whitespace. Numbers without '.', 'e' or 'E' that
+// fit in int64 are reported with Int (including "-0" → 0); all other numbers
+// with Float, parsed exactly as strconv.ParseFloat does (overflow gives ±Inf,
+// as Python's json module does). Strings are unescaped (\uXXXX with UTF-16
+// surrogate pairs; a lone surrogate becomes U+FFFD, as in encoding/json).
+// Duplicate keys are reported once per occurrence.
+type JSONDecoder struct {
+	sep       []byte
+	nesting   Nesting
+	arrays    ArrayMode
+	utf8Err   bool
+	maxDepth  int
+	filter    bool
+	include   map[string]struct{}
+	incPrefix map[string]struct{}
+	exclude   map[string]struct{}
+	timeField string
+	names     names
+	data      []byte
+	v         Visitor
+	path      []byte
+	scratch   []byte
+	timeBuf   []byte
+	raw       RawTime
+	depth     int
+}
+
+// NewJSONDecoder validates opts and returns a decoder.
+func NewJSONDecoder(opts JSONOptions) (*JSONDecoder, error) {
+	d := &JSONDecoder{
+		sep:       []byte(opts.Separator),
+		nesting:   opts.Nesting,
+		arrays:    opts.Arrays,
+		utf8Err:   opts.InvalidUTF8 == UTF8Error,
+		maxDepth:  opts.MaxDepth,
+		timeField: opts.EventTimeField,
+	}
+	if len(d.sep) == 0 {
+		d.sep = []byte(".")
+	}
+	if opts.Nesting > NestIgnore || opts.Arrays > ArraysIgnore || opts.InvalidUTF8 > UTF8Error {
+		return nil, errInvalidOption("json", "nesting, arrays or utf8 mode out of range")
+	}
+	if d.maxDepth == 0 {
+		d.maxDepth = DefaultMaxDepth
+	}
+	if d.maxDepth < 1 || d.maxDepth > 10000 {
+		return nil, errInvalidOption("json", "MaxDepth must be in [1, 10000]")
+	}
+	var err error
+	d.include, d.incPrefix, d.exclude, err = buildFilter(opts.Include, opts.Exclude, string(d.sep))
+	if err != nil {
+		return nil, err
+	}
+	d.filter = d.include != nil || d.exclude != nil
+	return d, nil
+}
+
+// Decode decodes one record, calling v for every reported column, and
+// returns the raw event-time value (RawTime.Kind == TimeNone when no field is
+// configured or the record lacks it). On error some columns may already have
+// been reported: buffer them (see Record) if that matters. Errors are *Error
+// of KindMalformed naming the byte offset.
+func (d *JSONDecoder) Decode(data []byte, v Visitor) (RawTime, error) {
+	d.data, d.v = data, v
+	d.raw = RawTime{Field: d.timeField}
+	d.path = d.path[:0]
+	d.depth = 0
+	i := skipWS(data, 0)
+	if i >= len(data) {
+		return RawTime{}, d.err(i, "empty input, want a JSON object")
+	}
+	if data[i] != '{' {
+		return RawTime{}, d.err(i, "top-level value is not an object")
+	}
+	i, err := d.object(i+1, 0, true, false)
+	if err != nil {
+		d.data, d.v = nil, nil
+		return RawTime{}, err
+	}
+	i = skipWS(data, i)
+	if i != len(data) {
+		return RawTime{}, d.err(i, "trailing data after the object")
+	}
+	d.data, d.v = nil, nil
+	return d.raw, nil
+}
+
+func (d *JSONDecoder) err(off int, msg string) *Error {
+	return &Error{Kind: KindMalformed, Format: "json", Offset: off, Msg: msg}
+}
+
+func errInvalidOption(format, msg string) error {
+	return &Error{Kind: KindMalformed, Format: format, Offset: -1, Msg: "invalid option: " + msg}
+}
+
+func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && isWS(b[i]) {
+		i++
+	}
+	return i
+}
+
+// object parses the members of an object; i is just past '{'. plen is the
+// length of the object's path in d.path. emit says whether members may be
+// reported; incAll says an ancestor is in the include list.
+func (d *JSONDecoder) object(i, plen int, emit, incAll bool) (int, *Error) {
+	d.depth++
+	if d.depth > d.maxDepth {
+		return i, d.err(i-1, "nesting deeper than MaxDepth")
+	}
+	data := d.data
+	i = skipWS(data, i)
+	if i < len(data) && data[i] == '}' {
+		d.depth--
+		return i + 1, nil
+	}
+	for {
+		if i >= len(data) {
+			return i, d.err(i, "unexpected end of input, want a key")
+		}
+		if data[i] != '"' {
+			return i, d.err(i, "want '\"' starting a key")
+		}
+		key, j, err := d.str(i + 1)
+		if err != nil {
+			return j, err
+		}
+		d.path = d.path[:plen]
+		if d.depth > 1 { // not the top-level object: join with the separator
+			d.path = append(d.path, d.sep...)
+		}
+		d.path = append(d.path, key...)
+		i = skipWS(data, j)
+		if i >= len(data) || data[i] != ':' {
+			return i, d.err(i, "want ':' after a key")
+		}
+		i = skipWS(data, i+1)
+		if i, err = d.value(i, len(d.path), emit, incAll); err != nil {
+			return i, err
+		}
+		i = skipWS(data, i)
+		if i >= len(data) {
+			return i, d.err(i, "unexpected end of input, want ',' or '}'")
+		}
+		switch data[i] {
+		case ',':
+			i = skipWS(data, i+1)
+		case '}':
+			d.depth--
+			return i + 1, nil
+		default:
+			return i, d.err(i, "want ',' or '}'")
+		}
+	}
+}
+
+// wanted reports whether the column d.path[:n] passes the filter.
+func (d *JSONDecoder) wanted(n int, incAll bool) bool {
+	if !d.filter {
+		return true
+	}
+	p := d.path[:n]
+	if d.exclude != nil {
+		if _, ok := d.exclude[string(p)]; ok {
+			return false
+		}
+	}
+	if d.include == nil || incAll {
+		return true
+	}
+	_, ok := d.include[string(p)]
+	return ok
+}
+
+func (d *JSONDecoder) isTime(n int) bool {
+	return d.timeField != "" && string(d.path[:n]) == d.timeField
+}
+
+func (d *JSONDecoder) name(n int) string { return d.names.intern(d.path[:n]) }
+
+// value parses the value at i (whitespace already skipped) of the column
+// d.path[:n].
+func (d *JSONDecoder) value(i, n int, emit, incAll bool) (int, *Error) {
+	data := d.data
+	if i >= len(data) {
+		return i, d.err(i, "unexpected end of input, want a value")
+	}
+	switch c := data[i]; c {
+	case '"':
+		s, j, err := d.str(i + 1)
+		if err != nil {
+			return j, err
+		}
+		if d.isTime(n) {
+			d.timeBuf = append(d.timeBuf[:0], s...)
+			d.raw.Kind, d.raw.Str = TimeString, d.timeBuf
+		}
+		if emit && d.wanted(n, incAll) {
+			d.v.String(d.name(n), s)
+		}
+		return j, nil
+	case '{':
+		if d.nesting == NestIgnore {
+			// Still walk it (validation, nested event-time field) but
+			// report nothing.
+			return d.object(i+1, n, false, false)
+		}
+		cemit, cinc := emit, incAll
+		if emit && d.filter {
+			p := d.path[:n]
+			if _, ok := d.exclude[string(p)]; ok {
+				cemit = false
+			} else if d.include != nil && !incAll {
+				if _, ok := d.include[string(p)]; ok {
+					cinc = true
+				} else if _, ok := d.incPrefix[string(p)]; !ok {
+					cemit = false
+				}
+			}
+		}
+		return d.object(i+1, n, cemit, cinc)
+	case '[':
+		j, err := d.skipArray(i + 1)
+		if err != nil {
+			return j, err
+		}
+		if emit && d.arrays == ArraysAsObject && d.wanted(n, incAll) {
+			d.v.Object(d.name(n))
+		}
+		return j, nil
+	case 't':
+		if !hasLit(data, i, "true") {
+			return i, d.err(i, "invalid literal")
+		}
+		if emit && d.wanted(n, incAll) {
+			d.v.Bool(d.name(n), true)
+		}
+		return i + 4, nil
+	case 'f':
+		if !hasLit(data, i, "false") {
+			return i, d.err(i, "invalid literal")
+		}
+		if emit && d.wanted(n, incAll) {
+			d.v.Bool(d.name(n), false)
+		}
+		return i + 5, nil
+	case 'n':
+		if !hasLit(data, i, "null") {
+			return i, d.err(i, "invalid literal")
+		}
+		if d.isTime(n) {
+			d.raw.Kind = TimeNone
+		}
+		if emit && d.wanted(n, incAll) {
+			d.v.Null(d.name(n))
+		}
+		return i + 4, nil
+	default:
+		if c != '-' && (c < '0' || c > '9') {
+			return i, d.err(i, "invalid character, want a value")
+		}
+		j, isInt := scanNumber(data, i)
+		if j < 0 {
+			return -j, d.err(-j, "invalid number")
+		}
+		num := data[i:j]
+		if isInt {
+			if iv, ok := parseInt(num); ok {
+				if d.isTime(n) {
+					d.raw.Kind, d.raw.Int = TimeInt, iv
+				}
+				if emit && d.wanted(n, incAll) {
+					d.v.Int(d.name(n), iv)
+				}
+				return j, nil
+			}
+		}
+		fv, _ := strconv.ParseFloat(unsafe.String(unsafe.SliceData(num), len(num)), 64)
+		if d.isTime(n) {
+			d.raw.Kind, d.raw.Float = TimeFloat, fv
+		}
+		if emit && d.wanted(n, incAll) {
+			d.v.Float(d.name(n), fv)
+		}
+		return j, nil
+	}
+}
+
+func hasLit(b []byte, i int, lit string) bool {
+	return len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit
+}
+
+// skipArray validates an array; i is just past '['.
+func (d *JSONDecoder) skipArray(i int) (int, *Error) {
+	d.depth++
+	if d.depth > d.maxDepth {
+		return i, d.err(i-1, "nesting deeper than MaxDepth")
+	}
+	data := d.data
+	i = skipWS(data, i)
+	if i < len(data) && data[i] == ']' {
+		d.depth--
+		return i + 1, nil
+	}
+	for {
+		var err *Error
+		if i, err = d.skipValue(i); err != nil {
+			return i, err
+		}
+		i = skipWS(data, i)
+		if i >= len(data) {
+			return i, d.err(i, "unexpected end of input, want ',' or ']'")
+		}
+		switch data[i] {
+		case ',':
+			i = skipWS(data, i+1)
+		case ']':
+			d.depth--
+			return i + 1, nil
+		default:
+			return i, d.err(i, "want ',' or ']'")
+		}
+	}
+}
+
+// skipValue validates any value at i without reporting it.
+func (d *JSONDecoder) skipValue(i int) (int, *Error) {
+	data := d.data
+	if i >= len(data) {
+		return i, d.err(i, "unexpected end of input, want a value")
+	}
+	switch c := data[i]; c {
+	case '"':
+		_, j, err := d.str(i + 1)
+		return j, err
+	case '{':
+		// Members of objects inside arrays have no column; walk them with
+		// a path that cannot match the event-time field.
+		saved := len(d.path)
+		d.path = append(d.path, 0)
+		j, err := d.object(i+1, len(d.path), false, false)
+		d.path = d.path[:saved]
+		return j, err
+	case '[':
+		return d.skipArray(i + 1)
+	case 't':
+		if hasLit(data, i, "true") {
+			return i + 4, nil
+		}
+	case 'f':
+		if hasLit(data, i, "false") {
+			return i + 5, nil
+		}
+	case 'n':
+		if hasLit(data, i, "null") {
+			return i + 4, nil
+		}
+	default:
+		if c == '-' || (c >= '0' && c <= '9') {
+			j, _ := scanNumber(data, i)
+			if j < 0 {
+				return -j, d.err(-j, "invalid number")
+			}
+			return j, nil
+		}
+		return i, d.err(i, "invalid character, want a value")
+	}
+	return i, d.err(i, "invalid literal")
+}
+
+// scanNumber scans a JSON number starting at i. It returns the end offset
+// and whether the number has neither fraction nor exponent; on a syntax
+// error it returns minus the offset of the offending byte (never 0, since a
+// number has at least one byte before the error... except at offset 0, which
+// callers treat as the same failure).
+func scanNumber(b []byte, i int) (int, bool) {
+	j := i
+	if j < len(b) && b[j] == '-' {
+		j++
+	}
+	if j >= len(b) {
+		return -j, false
+	}
+	switch c := b[j]; {
+	case c == '0':
+		j++
+	case c >= '1' && c <= '9':
+		j++
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+	default:
+		return -j, false
+	}
+	isInt := true
+	if j < len(b) && b[j] == '.' {
+		isInt = false
+		j++
+		if j >= len(b) || b[j] < '0' || b[j] > '9' {
+			return -j, false
+		}
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+	}
+	if j < len(b) && (b[j] == 'e' || b[j] == 'E') {
+		isInt = false
+		j++
+		if j < len(b) && (b[j] == '+' || b[j] == '-') {
+			j++
+		}
+		if j >= len(b) || b[j] < '0' || b[j] > '9' {
+			return -j, false
+		}
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+	}
+	return j, isInt
+}
+
+// parseInt parses an integer in JSON syntax; ok is false if it does not fit
+// in int64.
+func parseInt(s []byte) (int64, bool) {
+	neg := false
+	if len(s) > 0 && s[0] == '-' {
+		neg = true
+		s = s[1:]
+	}
+	if len(s) == 0 || len(s) > 19 {
+		return 0, false
+	}
+	var u uint64
+	for _, c := range s {
+		u = u*10 + uint64(c-'0') // 19 digits cannot overflow uint64
+	}
+	if neg {
+		if u > 1<<63 {
+			return 0, false
+		}
+		return -int64(u), true
+	}
+	if u > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(u), true
+}
+
+// str parses a string body starting at i (just past the opening quote). It
+// returns the unescaped bytes (aliasing the input when nothing needed
+// rewriting, else d.scratch) and the offset past the closing quote.
+func (d *JSONDecoder) str(i int) ([]byte, int, *Error) {
+	data := d.data
+	j := i
+	for j < len(data) {
+		c := data[j]
+		if c == '"' {
+			return data[i:j], j + 1, nil
+		}
+		if c == '\\' || c < 0x20 {
+			break
+		}
+		if c >= 0x80 {
+			r, size := utf8.DecodeRune(data[j:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			j += size
+			continue
+		}
+		j++
+	}
+	// Slow path: copy what we have and rewrite the rest.
+	buf := append(d.scratch[:0], data[i:j]...)
+	for {
+		if j >= len(data) {
+			d.scratch = buf
+			return nil, j, d.err(j, "unterminated string")
+		}
+		c := data[j]
+		switch {
+		case c == '"':
+			d.scratch = buf
+			return buf, j + 1, nil
+		case c < 0x20:
+			d.scratch = buf
+			return nil, j, d.err(j, "control character in string")
+		case c == '\\':
+			if j+1 >= len(data) {
+				d.scratch = buf
+				return nil, j + 1, d.err(j+1, "unterminated escape")
+			}
+			e := data[j+1]
+			switch e {
+			case '"', '\\', '/':
+				buf = append(buf, e)
+				j += 2
+			case 'b':
+				buf = append(buf, '\b')
+				j += 2
+			case 'f':
+				buf = append(buf, '\f')
+				j += 2
+			case 'n':
+				buf = append(buf, '\n')
+				j += 2
+			case 'r':
+				buf = append(buf, '\r')
+				j += 2
+			case 't':
+				buf = append(buf, '\t')
+				j += 2
+			case 'u':
+				r, ok := hex4(data, j+2)
+				if !ok {
+					d.scratch = buf
+					return nil, j, d.err(j, "invalid \\u escape")
+				}
+				j += 6
+				if r >= 0xD800 && r < 0xDC00 {
+					// High surrogate: pair with a following \uDC00-\uDFFF.
+					if j+1 < len(data) && data[j] == '\\' && data[j+1] == 'u' {
+						if r2, ok := hex4(data, j+2); ok && r2 >= 0xDC00 && r2 < 0xE000 {
+							r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
+							j += 6
+						} else {
+							r = utf8.RuneError
+						}
+					} else {
+						r = utf8.RuneError
+					}
+				} else if r >= 0xDC00 && r < 0xE000 {
+					r = utf8.RuneError
+				}
+				buf = utf8.AppendRune(buf, r)
+			default:
+				d.scratch = buf
+				return nil, j, d.err(j, "invalid escape character")
+			}
+		case c < 0x80:
+			buf = append(buf, c)
+			j++
+		default:
+			r, size := utf8.DecodeRune(data[j:])
+			if r == utf8.RuneError && size == 1 {
+				if d.utf8Err {
+					d.scratch = buf
+					return nil, j, d.err(j, "invalid UTF-8 in string")
+				}
+				buf = append(buf, "\uFFFD"...)
+				j++
+				continue
+			}
+			buf = append(buf, data[j:j+size]...)
+			j += size
+		}
+	}
+}
+
+func hex4(b []byte, i int) (rune, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+// buildFilter builds the include/exclude sets. incPrefix holds every proper
+// prefix (at separator boundaries) of the included names, so objects that
+// cannot contain an included column are walked without reporting.
+func buildFilter(include, exclude []string, sep string) (inc, incPrefix, exc map[string]struct{}, err error) {
+	if len(include) > 0 {
+		inc = make(map[string]struct{}, len(include))
+		incPrefix = make(map[string]struct{})
+		for _, n := range include {
+			if n == "" {
+				return nil, nil, nil, errInvalidOption("filter", "empty include name")
+			}
+			inc[n] = struct{}{}
+			for k := 0; k+len(sep) <= len(n); k++ {
+				if n[k:k+len(sep)] == sep && k > 0 {
+					incPrefix[n[:k]] = struct{}{}
+				}
+			}
+		}
+	}
+	if len(exclude) > 0 {
+		exc = make(map[string]struct{}, len(exclude))
+		for _, n := range exclude {
+			if n == "" {
+				return nil, nil, nil, errInvalidOption("filter", "empty exclude name")
+			}
+			exc[n] = struct{}{}
+		}
+	}
+	return inc, incPrefix, exc, nil
+}
