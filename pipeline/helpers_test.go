@@ -127,11 +127,19 @@ func (r *running) stop(t *testing.T) error {
 // up to its end offset.
 func waitProcessed(t *testing.T, ends map[int32]int64, rs ...*running) {
 	t.Helper()
+	waitTopic(t, "orders", ends, rs...)
+}
+
+func waitTopic(t *testing.T, topic string, ends map[int32]int64, rs ...*running) {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		got := map[int32]int64{}
 		for _, r := range rs {
 			for _, s := range r.c.Stats() {
+				if s.Topic != topic {
+					continue
+				}
 				got[s.Partition] = s.Next
 			}
 		}

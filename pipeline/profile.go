@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -88,6 +89,7 @@ type MemoryPublisher struct {
 	mu      sync.Mutex
 	byName  map[string]Profile
 	writes  int
+	changed int
 	notify  chan struct{}
 	failure func(ctx context.Context, ps []Profile) error
 }
@@ -123,6 +125,9 @@ func (m *MemoryPublisher) Publish(ctx context.Context, ps []Profile) error {
 	for _, p := range ps {
 		p.Value = slices.Clone(p.Value)
 		p.Segment = slices.Clone(p.Segment)
+		if old, ok := m.byName[p.Name()]; ok && !bytes.Equal(old.Value, p.Value) {
+			m.changed++
+		}
 		m.byName[p.Name()] = p
 		m.writes++
 	}
@@ -148,6 +153,14 @@ func (m *MemoryPublisher) Writes() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.writes
+}
+
+// Changed returns how many writes replaced a stored profile with different
+// bytes (0 when every republish was an identical overwrite).
+func (m *MemoryPublisher) Changed() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.changed
 }
 
 // Wait blocks until cond holds for the stored profiles or ctx ends.
