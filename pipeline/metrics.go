@@ -77,6 +77,9 @@ func itoa32(p int32) string { return strconv.Itoa(int(p)) }
 // Handler serves /metrics from gatherer, /healthz (the process is alive: 200)
 // and /readyz (200 once ready() is true, else 503).
 func Handler(gatherer prometheus.Gatherer, ready func() bool) http.Handler {
+	if gatherer == nil {
+		gatherer = prometheus.NewRegistry()
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {

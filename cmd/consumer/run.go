@@ -82,12 +82,19 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := newLogger(cfg.Log, stderr)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	return serve(cfg, log, sigs, nil)
+}
 
+// serve runs the configured consumer until the first value on stop (graceful
+// drain within shutdown_timeout); a second value aborts without committing
+// unpublished work. onStart, when set, is called with the consumer before it
+// runs (tests).
+func serve(cfg *config.Config, log zerolog.Logger, stop <-chan os.Signal, onStart func(*pipeline.Consumer)) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	app, err := build(ctx, cfg, log, reg)
@@ -104,14 +111,28 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	defer srv.Close()
 
+	finished := make(chan struct{})
+	defer close(finished)
 	go func() {
-		s := <-sigs
-		log.Info().Str("signal", s.String()).Dur("timeout", cfg.ShutdownTimeout.Std()).Msg("shutting down: publishing open windows as partials, then committing")
+		var s os.Signal
+		select {
+		case s = <-stop:
+		case <-finished:
+			return
+		}
+		log.Info().Stringer("signal", s).Dur("timeout", cfg.ShutdownTimeout.Std()).Msg("shutting down: publishing open windows as partials, then committing")
 		cancel()
-		s = <-sigs
-		log.Warn().Str("signal", s.String()).Msg("second signal: exiting without committing unpublished work")
+		select {
+		case s = <-stop:
+		case <-finished:
+			return
+		}
+		log.Warn().Stringer("signal", s).Msg("second signal: exiting without committing unpublished work")
 		app.consumer.Abort()
 	}()
+	if onStart != nil {
+		onStart(app.consumer)
+	}
 	log.Info().Strs("brokers", cfg.Kafka.Brokers).Str("group", cfg.Kafka.Group).Int("datasets", len(cfg.Datasets)).Msg("starting")
 	err = app.consumer.Run(ctx)
 	switch {
