@@ -215,3 +215,5 @@ func testLogger() zerolog.Logger {
 	}
 	return zerolog.Nop()
 }
+
+func kgoMaxPartitionBytes(n int32) kgo.Opt { return kgo.FetchMaxPartitionBytes(n) }

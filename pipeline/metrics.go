@@ -29,6 +29,7 @@ type Metrics struct {
 	CommitLag         *prometheus.GaugeVec   // topic, partition: high watermark − committed
 	Rebalances        *prometheus.CounterVec // event: assigned, revoked, lost
 	PausedPartitions  prometheus.Gauge
+	Pauses            prometheus.Counter
 }
 
 // NewMetrics creates the metrics and registers them on reg (nil: not
@@ -63,11 +64,13 @@ func NewMetrics(reg prometheus.Registerer, namespace string) *Metrics {
 		Rebalances: cv("rebalances_total", "Partition assignment events.", "event"),
 		PausedPartitions: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "paused_partitions",
 			Help: "Partitions paused because their worker's queue is full."}),
+		Pauses: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "partition_pauses_total",
+			Help: "Times a partition was paused because its worker's queue was full."}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Records, m.Bytes, m.DecodeErrors, m.DeadLetters, m.RegistryRetries, m.LateRecords,
 			m.OverflowRecords, m.OpenWindows, m.ProfilesPublished, m.SinkErrors, m.Commits, m.CommitErrors,
-			m.CommitLag, m.Rebalances, m.PausedPartitions)
+			m.CommitLag, m.Rebalances, m.PausedPartitions, m.Pauses)
 	}
 	return m
 }

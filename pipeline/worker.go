@@ -78,6 +78,7 @@ func (w *worker) enqueue(rs []*kgo.Record) {
 		w.paused = true
 		w.c.cl.PauseFetchPartitions(map[string][]int32{w.topic: {w.partition}})
 		w.c.metrics.PausedPartitions.Inc()
+		w.c.metrics.Pauses.Inc()
 	}
 	w.cond.Signal()
 }
