@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kprofiler/kprofiler/profiler"
@@ -78,6 +79,8 @@ type dsState struct {
 	held map[winKey]int64
 	last winKey // cache of the previous record's window
 	hasL bool
+
+	mLate, mOverflow prometheus.Counter
 
 	rec     event.Record
 	fields  recordFields

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -46,6 +47,8 @@ type worker struct {
 	revoked   bool
 
 	badLog sampler
+
+	mRecords, mBytes prometheus.Counter
 }
 
 func (c *Consumer) newWorker(topic string, partition int32) (*worker, error) {
@@ -57,12 +60,16 @@ func (c *Consumer) newWorker(topic string, partition int32) (*worker, error) {
 		next: -1, committable: -1, committed: -1, epoch: -1,
 	}
 	w.cond = sync.NewCond(&w.mu)
+	w.mRecords = c.metrics.Records.WithLabelValues(topic)
+	w.mBytes = c.metrics.Bytes.WithLabelValues(topic)
 	for _, d := range c.byTopic[topic] {
 		s, err := d.newState(topic, partition)
 		if err != nil {
 			cancel()
 			return nil, err
 		}
+		s.mLate = c.metrics.LateRecords.WithLabelValues(d.Name)
+		s.mOverflow = c.metrics.OverflowRecords.WithLabelValues(d.Name)
 		w.states = append(w.states, s)
 	}
 	return w, nil
@@ -156,18 +163,18 @@ func (w *worker) run() {
 // false when the worker's context ended.
 func (w *worker) process(r *kgo.Record) bool {
 	m := w.c.metrics
-	m.Records.WithLabelValues(w.topic).Inc()
-	m.Bytes.WithLabelValues(w.topic).Add(float64(len(r.Value)))
+	w.mRecords.Inc()
+	w.mBytes.Add(float64(len(r.Value)))
 	for _, s := range w.states {
 		backoff := w.c.cfg.MinBackoff
 		for {
 			pl, err := s.add(w.ctx, r)
 			if err == nil {
 				if pl.Late {
-					m.LateRecords.WithLabelValues(s.ds.Name).Inc()
+					s.mLate.Inc()
 				}
 				if pl.Overflow {
-					m.OverflowRecords.WithLabelValues(s.ds.Name).Inc()
+					s.mOverflow.Inc()
 				}
 				break
 			}
@@ -188,16 +195,16 @@ func (w *worker) process(r *kgo.Record) bool {
 			}
 			break
 		}
-		if every := w.c.cfg.CheckpointEveryRecords; every > 0 && (r.Offset+1)%every == 0 {
-			if err := w.publish(true); err != nil {
-				return false
-			}
-		}
 	}
 	w.mu.Lock()
 	w.next = r.Offset + 1
 	w.epoch = r.LeaderEpoch
 	w.mu.Unlock()
+	if every := w.c.cfg.CheckpointEveryRecords; every > 0 && (r.Offset+1)%every == 0 {
+		if err := w.publish(true); err != nil {
+			return false
+		}
+	}
 	return true
 }
 
