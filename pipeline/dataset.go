@@ -154,9 +154,10 @@ func (s *dsState) add(ctx context.Context, r *kgo.Record) (profiler.Placement, e
 	}
 	ps, pl := s.ws.Route(t, r.Offset, &s.fields, s.profBuf[:0])
 	s.profBuf = ps[:0]
-	for _, p := range ps {
-		s.upd.p = p
+	if len(ps) > 0 {
+		s.upd.begin(ps)
 		s.rec.Replay(&s.upd)
+		s.upd.ps = nil
 	}
 	if pl.Profiles > 0 {
 		k := winKey{start: pl.Window.Start.Unix(), late: pl.Late}
@@ -172,6 +173,9 @@ func (s *dsState) add(ctx context.Context, r *kgo.Record) (profiler.Placement, e
 
 // release forgets the windows of published profiles.
 func (s *dsState) release(fs []profiler.Finished) {
+	if len(fs) > 0 {
+		s.upd.reset()
+	}
 	for _, f := range fs {
 		k := winKey{start: f.Window.Start.Unix(), late: f.Kind == profiler.Late}
 		delete(s.held, k)
@@ -213,16 +217,101 @@ func (f *recordFields) Field(name string) (any, bool) {
 	return nil, true
 }
 
-// columnUpdater is the event.Visitor that updates one profile's columns with
-// the typed Column methods.
-type columnUpdater struct{ p *profiler.DatasetProfile }
+// columnUpdater is the event.Visitor that updates the columns of every
+// profile a record goes to (full dataset and segment) with the typed Column
+// methods; a string value is converted once for all of them. Records of one
+// stream usually list their fields in the same order, so each profile keeps
+// the columns of the previous record by field position: a field whose
+// (interned) name matches its slot skips the profile's column map.
+type columnUpdater struct {
+	ps     []*profiler.DatasetProfile
+	caches []*colCache
+	i      int
+	byProf map[*profiler.DatasetProfile]*colCache
+}
 
-func (u *columnUpdater) Null(col string)             { u.p.Column(col).UpdateNull() }
-func (u *columnUpdater) Bool(col string, v bool)     { u.p.Column(col).UpdateBool(v) }
-func (u *columnUpdater) Int(col string, v int64)     { u.p.Column(col).UpdateInt64(v) }
-func (u *columnUpdater) Float(col string, v float64) { u.p.Column(col).UpdateFloat64(v) }
-func (u *columnUpdater) String(col string, v []byte) { u.p.Column(col).UpdateString(string(v)) }
-func (u *columnUpdater) Object(col string)           { u.p.Column(col).UpdateObject() }
+type colCache struct {
+	names []string
+	cols  []*profiler.Column
+}
+
+func (u *columnUpdater) begin(ps []*profiler.DatasetProfile) {
+	if u.byProf == nil {
+		u.byProf = map[*profiler.DatasetProfile]*colCache{}
+	}
+	u.ps, u.i = ps, 0
+	u.caches = u.caches[:0]
+	for _, p := range ps {
+		c := u.byProf[p]
+		if c == nil {
+			c = &colCache{}
+			u.byProf[p] = c
+		}
+		u.caches = append(u.caches, c)
+	}
+}
+
+// reset forgets every cached profile (they were emitted).
+func (u *columnUpdater) reset() { clear(u.byProf) }
+
+func (u *columnUpdater) col(k int, name string) *profiler.Column {
+	c := u.caches[k]
+	if u.i < len(c.names) {
+		if c.names[u.i] == name {
+			return c.cols[u.i]
+		}
+		col := u.ps[k].Column(name)
+		c.names[u.i], c.cols[u.i] = name, col
+		return col
+	}
+	col := u.ps[k].Column(name)
+	c.names = append(c.names, name)
+	c.cols = append(c.cols, col)
+	return col
+}
+
+func (u *columnUpdater) Null(col string) {
+	for k := range u.ps {
+		u.col(k, col).UpdateNull()
+	}
+	u.i++
+}
+
+func (u *columnUpdater) Bool(col string, v bool) {
+	for k := range u.ps {
+		u.col(k, col).UpdateBool(v)
+	}
+	u.i++
+}
+
+func (u *columnUpdater) Int(col string, v int64) {
+	for k := range u.ps {
+		u.col(k, col).UpdateInt64(v)
+	}
+	u.i++
+}
+
+func (u *columnUpdater) Float(col string, v float64) {
+	for k := range u.ps {
+		u.col(k, col).UpdateFloat64(v)
+	}
+	u.i++
+}
+
+func (u *columnUpdater) String(col string, v []byte) {
+	s := string(v)
+	for k := range u.ps {
+		u.col(k, col).UpdateString(s)
+	}
+	u.i++
+}
+
+func (u *columnUpdater) Object(col string) {
+	for k := range u.ps {
+		u.col(k, col).UpdateObject()
+	}
+	u.i++
+}
 
 var _ event.Visitor = (*columnUpdater)(nil)
 

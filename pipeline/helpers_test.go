@@ -217,3 +217,12 @@ func testLogger() zerolog.Logger {
 }
 
 func kgoMaxPartitionBytes(n int32) kgo.Opt { return kgo.FetchMaxPartitionBytes(n) }
+
+func benchCluster(b *testing.B, partitions int32) []string {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, "orders"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(c.Close)
+	return c.ListenAddrs()
+}
