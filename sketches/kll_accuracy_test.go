@@ -117,7 +117,7 @@ var kllStreams = []kllStream{
 // rank error of at least 99% of the sketches to be within
 // NormalizedRankError (upstream's 99%-confidence bound).
 func TestKLLAccuracy(t *testing.T) {
-	for _, cfg := range []struct{ k, n, trials int }{{200, 30000, 20}, {1024, 60000, 8}} {
+	for _, cfg := range []struct{ k, n, trials int }{{200, 30000, 30}, {1024, 60000, 16}} {
 		if kllRaceEnabled {
 			cfg.trials = max(1, cfg.trials/5)
 		}

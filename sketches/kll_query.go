@@ -15,47 +15,34 @@ func (s *KLL[T]) sortedView() (items []T, cw []uint64) {
 		s.sorted = true
 	}
 	r := s.NumRetained()
-	ib := make([]T, 2*r)
-	wb := make([]uint64, 2*r)
-	a, aw := ib[:r:r], wb[:r:r]
-	b, bw := ib[r:], wb[r:]
+	items = make([]T, r)
+	w := make([]uint64, r)
 	cnt := 0
 	for h := 0; h < s.numLevels; h++ {
 		lv := s.items[s.levels[h]:s.levels[h+1]]
-		if len(lv) == 0 {
-			continue
-		}
-		w := uint64(1) << uint(h)
-		// merge (a, aw)[:cnt] with lv (weight w) into (b, bw); ties keep
-		// the lower level first. Equal items share one answer, so the order
-		// among them never changes a result.
-		i, j, c := 0, 0, 0
-		for i < cnt && j < len(lv) {
-			if lv[j] < a[i] {
-				b[c], bw[c] = lv[j], w
-				j++
+		wt := uint64(1) << uint(h)
+		// Merge lv into items[:cnt] from the back, so no temporary buffer is
+		// needed: the write position never passes the unread prefix. The
+		// order among equal items does not change any answer.
+		i, j, o := cnt-1, len(lv)-1, cnt+len(lv)-1
+		for j >= 0 {
+			if i >= 0 && items[i] > lv[j] {
+				items[o], w[o] = items[i], w[i]
+				i--
 			} else {
-				b[c], bw[c] = a[i], aw[i]
-				i++
+				items[o], w[o] = lv[j], wt
+				j--
 			}
-			c++
+			o--
 		}
-		for ; i < cnt; i, c = i+1, c+1 {
-			b[c], bw[c] = a[i], aw[i]
-		}
-		for ; j < len(lv); j, c = j+1, c+1 {
-			b[c], bw[c] = lv[j], w
-		}
-		cnt = c
-		a, b = b, a
-		aw, bw = bw, aw
+		cnt += len(lv)
 	}
 	var sum uint64
-	for i := range aw[:cnt] {
-		sum += aw[i]
-		aw[i] = sum
+	for i := range w {
+		sum += w[i]
+		w[i] = sum
 	}
-	return a[:cnt], aw[:cnt]
+	return items, w
 }
 
 func checkCriteria(c SearchCriteria) error {

@@ -768,3 +768,60 @@ func TestKLLConcurrentReads(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestKLLSortNetworks checks the sorting networks on every 0/1 input (the 0-1
+// principle: a comparator network that sorts all of them sorts everything) and
+// on random keys including the padding value.
+func TestKLLSortNetworks(t *testing.T) {
+	for v := range 1 << 8 {
+		var x [8]uint64
+		for i := range x {
+			x[i] = uint64(v>>i) & 1
+		}
+		kllNet8(&x)
+		if !slices.IsSorted(x[:]) {
+			t.Fatalf("net8 fails on %08b", v)
+		}
+	}
+	for v := range 1 << 16 {
+		var x [16]uint64
+		for i := range x {
+			x[i] = uint64(v>>i) & 1
+		}
+		kllNet16(&x)
+		if !slices.IsSorted(x[:]) {
+			t.Fatalf("net16 fails on %016b", v)
+		}
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	for n := range 17 {
+		for range 200 {
+			a := make([]uint64, n)
+			for i := range a {
+				a[i] = rng.Uint64() >> uint(rng.IntN(64))
+				if rng.IntN(10) == 0 {
+					a[i] = math.MaxUint64
+				}
+			}
+			want := slices.Clone(a)
+			slices.Sort(want)
+			kllSortLeaf(a)
+			if !slices.Equal(a, want) {
+				t.Fatalf("leaf sort n=%d wrong", n)
+			}
+		}
+	}
+	// depth 0 forces the heapsort fallback
+	for _, n := range []int{17, 100, 1000} {
+		a := make([]uint64, n)
+		for i := range a {
+			a[i] = uint64(rng.IntN(50))
+		}
+		want := slices.Clone(a)
+		slices.Sort(want)
+		kllIntroSort(a, 0)
+		if !slices.Equal(a, want) {
+			t.Fatalf("heapsort fallback n=%d wrong", n)
+		}
+	}
+}
