@@ -366,16 +366,23 @@ func (s *HLL) regStats() (atCurMin int, kxq0, kxq1 float64) {
 			}
 		}
 	default:
-		cm := s.curMin
+		// Nibbles hold value − curMin; 15 means the value is in the
+		// exception table. Count nibble values first, then sum per value.
+		var hist [16]int
 		for _, b := range s.regs {
-			for _, n := range [2]uint8{b & 15, b >> 4} {
-				switch n {
-				case 0:
-					atCurMin++
-				case hllAuxToken:
-					continue // value is in the exception table
-				}
-				add(n + cm)
+			hist[b&15]++
+			hist[b>>4]++
+		}
+		atCurMin = hist[0]
+		for n := uint8(0); n < hllAuxToken; n++ {
+			if hist[n] == 0 {
+				continue // (n + curMin may exceed 63 only for unused n)
+			}
+			// c·2^−v is exact, so this equals adding 2^−v c times.
+			if v, c := n+s.curMin, float64(hist[n]); v < 32 {
+				kxq0 += c * hllInvPow2[v]
+			} else {
+				kxq1 += c * hllInvPow2[v]
 			}
 		}
 		if s.aux != nil {

@@ -286,15 +286,6 @@ func decodeHLLList(b []byte, lgK uint8, t HLLType, flags uint8) (*HLL, error) {
 	return s, nil
 }
 
-// hllSetLgFor is the smallest table (≥ 2^5) that holds count coupons.
-func hllSetLgFor(count int) uint8 {
-	lg := uint8(hllLgInitSet)
-	for 4*count > 3<<lg {
-		lg++
-	}
-	return lg
-}
-
 func decodeHLLSet(b []byte, lgK uint8, t HLLType, flags uint8) (*HLL, error) {
 	if lgK < 8 {
 		return nil, hllCorrupt(3, "SET mode with lgK %d, want lgK ≥ 8", lgK)
@@ -320,9 +311,11 @@ func decodeHLLSet(b []byte, lgK uint8, t HLLType, flags uint8) (*HLL, error) {
 		if want := hllSetHeaderBytes + 4*count; len(b) != want {
 			return nil, hllCorrupt(0, "compact SET image of %d bytes, want %d for %d coupons", len(b), want, count)
 		}
-		s.lgArr = hllSetLgFor(count)
-		s.coupons = make([]uint32, 1<<s.lgArr)
-		s.order = make([]uint32, count)
+		// Re-insert into a fresh table of 2^5 cells that grows as needed,
+		// as C++ and Java readers do, so later updates see the same table.
+		s.lgArr = hllLgInitSet
+		s.coupons = make([]uint32, 1<<hllLgInitSet)
+		order := make([]uint32, count)
 		for i := 0; i < count; i++ {
 			off := hllSetHeaderBytes + 4*i
 			c := binary.LittleEndian.Uint32(b[off:])
@@ -332,9 +325,13 @@ func decodeHLLSet(b []byte, lgK uint8, t HLLType, flags uint8) (*HLL, error) {
 			if !hllSetInsert(s.coupons, s.lgArr, c) {
 				return nil, hllCorrupt(off, "duplicate SET coupon 0x%08x", c)
 			}
-			s.order[i] = c
+			s.count++
+			if 4*s.count > 3<<s.lgArr {
+				s.growSet(s.lgArr + 1) // never past lgK-3: count was checked
+			}
+			order[i] = c
 		}
-		s.count = count
+		s.order = order
 		return s, nil
 	}
 	if lgArr < hllLgInitSet {
@@ -463,13 +460,21 @@ func decodeHLL4Aux(s *HLL, b, regs []byte, auxCount uint64, flags uint8) error {
 		return hllCorrupt(6, "HLL_4 curMin %d, want ≤ 63", cm)
 	}
 	tokens := 0
+	maxNib := hllAuxToken - 1
+	if cm > 63-hllAuxToken+1 {
+		maxNib = 63 - int(cm) // larger nibbles would exceed 63
+	}
 	for i, by := range regs {
-		for _, n := range [2]uint8{by & 15, by >> 4} {
-			if n == hllAuxToken {
-				tokens++
-			} else if n+cm > 63 {
-				return hllCorrupt(hllArrHeaderBytes+i, "HLL_4 register value %d+%d exceeds 63", n, cm)
-			}
+		lo, hi := int(by&15), int(by>>4)
+		if lo == hllAuxToken {
+			tokens++
+		} else if lo > maxNib {
+			return hllCorrupt(hllArrHeaderBytes+i, "HLL_4 register value %d+%d exceeds 63", lo, cm)
+		}
+		if hi == hllAuxToken {
+			tokens++
+		} else if hi > maxNib {
+			return hllCorrupt(hllArrHeaderBytes+i, "HLL_4 register value %d+%d exceeds 63", hi, cm)
 		}
 	}
 	if auxCount != uint64(tokens) {
