@@ -137,3 +137,15 @@ func runPython(t testing.TB, ctx context.Context, script string, args ...string)
 	}
 	return string(out)
 }
+
+// brokerCtl runs e2e/kafka/broker.sh with the given arguments (e.g. "stop-node", "1",
+// "-d", dir), failing the test on error. start-node returns once the cluster answers.
+func brokerCtl(t testing.TB, ctx context.Context, args ...string) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, "bash", append([]string{filepath.Join(repoRoot(t), "e2e", "kafka", "broker.sh")}, args...)...)
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("broker.sh %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}

@@ -28,5 +28,11 @@
 //     stddev to 1e-9;
 //  3. a Go profile of the first half of the rows merged with whylogs'
 //     profile of the second half, written by Go and read by whylogs, has the
-//     exact totals of the whole data set.
+//     exact totals of the whole data set (through the Go API and through
+//     `consumer profile merge`);
+//  4. `consumer profile inspect --json` of whylogs' own files prints exactly
+//     whylogs' to_pandas() values, and FileName gives whylogs' default file
+//     names (up to the sub-millisecond digits a file does not keep).
+//
+// The test logs how many values it compared and the largest differences.
 package interop

@@ -8,6 +8,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
@@ -363,6 +364,41 @@ func compare(t *testing.T, label string, py map[string]map[string]any, got []pro
 	}
 }
 
+// jsonSummaries converts the columns of `consumer profile inspect --json`
+// back to summaries.
+func jsonSummaries(t *testing.T, cols map[string]map[string]json.RawMessage) []profiler.ColumnSummary {
+	var out []profiler.ColumnSummary
+	for _, col := range slices.Sorted(maps.Keys(cols)) {
+		cs := profiler.ColumnSummary{Column: col}
+		for _, key := range slices.Sorted(maps.Keys(cols[col])) {
+			raw := cols[col][key]
+			var v profiler.SummaryValue
+			var s string
+			switch {
+			case string(raw) == "null":
+				v.Kind = profiler.SummaryNull
+			case raw[0] == '[':
+				v.Kind = profiler.SummaryItems
+				if err := json.Unmarshal(raw, &v.Items); err != nil {
+					t.Fatalf("%s %s: %v", col, key, err)
+				}
+			case json.Unmarshal(raw, &s) == nil:
+				v.Kind = profiler.SummaryFloat
+				v.Float = map[string]float64{"NaN": math.NaN(), "Infinity": math.Inf(1), "-Infinity": math.Inf(-1)}[s]
+			case bytes.ContainsAny(raw, ".eE"):
+				v.Kind = profiler.SummaryFloat
+				v.Float, _ = strconv.ParseFloat(string(raw), 64)
+			default:
+				v.Kind = profiler.SummaryInt
+				v.Int, _ = strconv.ParseInt(string(raw), 10, 64)
+			}
+			cs.Entries = append(cs.Entries, profiler.SummaryEntry{Key: key, Value: v})
+		}
+		out = append(out, cs)
+	}
+	return out
+}
+
 func summaryOf(p *profiler.DatasetProfile, col string) profiler.ColumnSummary {
 	c, _ := p.Lookup(col)
 	return c.Summary()
@@ -430,6 +466,7 @@ func TestWhylogsInterop(t *testing.T) {
 	dir := t.TempDir()
 	var gen struct {
 		Files map[string]string `json:"files"`
+		Names map[string]string `json:"names"`
 		Rows  int               `json:"rows"`
 	}
 	runPython(t, py, &gen, "gen", dir, strconv.Itoa(seed), strconv.Itoa(numRows))
@@ -483,8 +520,56 @@ func TestWhylogsInterop(t *testing.T) {
 	for _, reg := range regions {
 		files = append(files, goSegFile[reg], gen.Files["seg_"+reg])
 	}
+	// The consumer command: merge Go's first half with whylogs' second half.
+	consumer := filepath.Join(dir, "consumer")
+	if out, err := exec.Command("go", "build", "-o", consumer, "../cmd/consumer").CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/consumer: %v\n%s", err, out)
+	}
+	half1File := write("go_half1.bin", profileRows(t, rows[:numRows/2], nil, created))
+	cliMerged := filepath.Join(dir, "cli_merged.bin")
+	if out, err := exec.Command(consumer, "profile", "merge", "-o", cliMerged, half1File, gen.Files["half2"]).CombinedOutput(); err != nil {
+		t.Fatalf("consumer profile merge: %v\n%s", err, out)
+	}
+	files = append(files, cliMerged)
 	sums := map[string]pySummary{}
 	runPython(t, py, &sums, append([]string{"summarize"}, files...)...)
+
+	t.Run("consumer CLI", func(t *testing.T) {
+		// inspect --json of whylogs' own files gives whylogs' to_pandas() values.
+		args := []string{"profile", "inspect", "--json", gen.Files["whole"]}
+		for _, reg := range regions {
+			args = append(args, gen.Files["seg_"+reg])
+		}
+		out, err := exec.Command(consumer, args...).Output()
+		if err != nil {
+			t.Fatalf("consumer profile inspect: %v", err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		if len(lines) != 1+len(regions) {
+			t.Fatalf("%d JSON lines for %d files", len(lines), 1+len(regions))
+		}
+		st := &stats{}
+		for _, line := range lines {
+			var doc struct {
+				File    string                                `json:"file"`
+				Segment map[string]string                     `json:"segment"`
+				Columns map[string]map[string]json.RawMessage `json:"columns"`
+			}
+			if err := json.Unmarshal([]byte(line), &doc); err != nil {
+				t.Fatalf("inspect --json: %v", err)
+			}
+			tr := all
+			if reg := doc.Segment["region"]; reg != "" {
+				tr = truthOf(segRows[reg])
+			}
+			compare(t, "inspect --json "+filepath.Base(doc.File), sums[doc.File].Columns, jsonSummaries(t, doc.Columns), sameSketch, &tr, st)
+		}
+		t.Logf("consumer profile inspect --json vs whylogs to_pandas() of whylogs' files: %v", st)
+		// merge output read by whylogs: the totals of the whole data set.
+		st = &stats{}
+		compare(t, "consumer profile merge", sums[cliMerged].Columns, goWhole.Summary(), sameData, &all, st)
+		t.Logf("consumer profile merge (Go half + whylogs half) read by whylogs vs Go whole: %v", st)
+	})
 
 	t.Run("whylogs reads Go profiles", func(t *testing.T) {
 		st := &stats{}
@@ -535,6 +620,20 @@ func TestWhylogsInterop(t *testing.T) {
 			}
 		}
 		t.Logf("Go reading whylogs profiles (plain + 3 segments): %v", st)
+		// whylogs' default file names: equal up to the creation timestamp's
+		// sub-millisecond digits, which the file does not keep.
+		for key, want := range gen.Names {
+			p, _, err := whylogs.ReadFile(gen.Files[key])
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := whylogs.FileName(p)
+			g0, g1, _ := strings.Cut(got, "+00:00")
+			w0, w1, _ := strings.Cut(want, "+00:00")
+			if g1 != w1 || len(g0) < 27 || !strings.HasPrefix(w0, g0[:27]) {
+				t.Errorf("%s: FileName %q, whylogs names it %q", key, got, want)
+			}
+		}
 
 		st = &stats{}
 		compare(t, "Go profile vs whylogs profile of the same data", sums[gen.Files["whole"]].Columns, goWhole.Summary(), sameData, &all, st)

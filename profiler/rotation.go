@@ -162,6 +162,11 @@ func (w Window) String() string {
 // window's End belongs to the next window. Time zones and daylight saving do
 // not matter: only the instant counts. rotation must pass ValidateRotation
 // (WindowOf panics otherwise, as it is a programming error).
+//
+// Why the epoch and not the start of logging (whylogs v0) or local time
+// (whylogs' rolling logger): a window is then a pure function of the event
+// time, so every partition, every process and every replay cuts the same
+// windows, and their partial profiles merge by window.
 func WindowOf(t time.Time, rotation time.Duration) Window {
 	start := windowStartSec(t, rotation)
 	rs := int64(rotation / time.Second)

@@ -207,15 +207,17 @@ func (r Record) Field(name string) (any, bool) {
 // only on the record order.
 //
 // Advance emits every window whose End + AllowedLateness ≤ watermark, and
-// every late partial that is due; Flush emits everything (partials of open windows for
-// shutdown or checkpoints). Both return profiles sorted by window start, then
+// every late partial that is due; Flush emits everything (partials of open
+// windows, for shutdown or checkpoints). Both return profiles sorted by window start, then
 // segment key, then first offset. The open windows are bounded by
 // (Rotation + AllowedLateness) / Rotation + 1 when Advance is called
 // regularly; segments per window by MaxSegments (+ the overflow and full
 // profiles).
 //
 // Determinism: each profile's KLL seed is Seed(Dataset, window start in Unix
-// seconds, segment key, Partition, first offset), and its creation timestamp
+// seconds, segment key, Partition, offset of the profile's first record: the
+// partial's identity, which unlike a counter cannot repeat when another
+// consumer takes the partition over), and its creation timestamp
 // is Creation or the window start, so the same records with the same offsets
 // in the same order give byte-identical profiles, whatever the map order of
 // the records.
@@ -226,7 +228,7 @@ type WindowSet struct {
 	cfg      WindowConfig
 	set      *settings
 	rotSec   int64
-	lateSec  time.Duration
+	lateness time.Duration
 	maxSegs  int
 	explicit []explicitSegment
 	ovfSeg   Segment
@@ -289,7 +291,7 @@ func NewWindowSet(cfg WindowConfig) (*WindowSet, error) {
 	if cfg.AllowedLateness < 0 {
 		return nil, fmt.Errorf("profiler: allowed lateness %v < 0: %w", cfg.AllowedLateness, ErrInvalidArgument)
 	}
-	w.lateSec = cfg.AllowedLateness
+	w.lateness = cfg.AllowedLateness
 	switch {
 	case cfg.MaxSegments < 0:
 		return nil, fmt.Errorf("profiler: max segments %d < 0: %w", cfg.MaxSegments, ErrInvalidArgument)
@@ -376,6 +378,28 @@ func (w *WindowSet) OpenProfiles() int {
 		}
 	}
 	return n
+}
+
+// MinOffset returns the smallest first offset of the profiles held (open
+// windows and late partials), and false when none is held. A partition's
+// commit point must not pass it (invariant 1): the records from there on
+// are not yet in a published profile.
+func (w *WindowSet) MinOffset() (int64, bool) {
+	var m int64
+	found := false
+	for _, ws := range []map[int64]*window{w.open, w.late} {
+		for _, win := range ws {
+			if win.full != nil && (!found || win.full.first < m) {
+				m, found = win.full.first, true
+			}
+			for _, e := range win.segs {
+				if !found || e.first < m {
+					m, found = e.first, true
+				}
+			}
+		}
+	}
+	return m, found
 }
 
 // Add logs one record with event time t and offset (a Kafka offset, or any
@@ -507,7 +531,7 @@ func (w *WindowSet) windowFor(t time.Time) (*window, Placement) {
 	if w.closedAt(wn.End) {
 		win := w.late[start]
 		if win == nil {
-			win = &window{start: start, win: wn, isLate: true, due: w.wm.Add(w.cfg.Rotation + w.lateSec)}
+			win = &window{start: start, win: wn, isLate: true, due: w.wm.Add(w.cfg.Rotation + w.lateness)}
 			w.late[start] = win
 		}
 		return win, Placement{Window: wn, Late: true}
@@ -528,7 +552,7 @@ func (w *WindowSet) closedAt(end time.Time) bool {
 	if w.rotSec == 0 || !w.hasWM {
 		return false
 	}
-	return !w.wm.Before(end.Add(w.lateSec))
+	return !w.wm.Before(end.Add(w.lateness))
 }
 
 func (w *WindowSet) newEntry(win *window, key string, seg Segment, offset int64) *entry {

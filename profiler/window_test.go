@@ -160,6 +160,31 @@ func TestWindowSetLatenessBoundaries(t *testing.T) {
 	}
 }
 
+func TestWindowSetMinOffset(t *testing.T) {
+	w := newWS(t, profiler.WindowConfig{Rotation: time.Minute, Segments: profiler.Segmentation{Columns: []string{"k"}}})
+	if _, ok := w.MinOffset(); ok {
+		t.Fatal("MinOffset on an empty set")
+	}
+	w.Add(at(1), 10, map[string]any{"k": "a"})
+	w.Add(at(61), 11, map[string]any{"k": "b"})
+	w.Add(at(62), 12, map[string]any{"k": "a"})
+	if m, ok := w.MinOffset(); !ok || m != 10 {
+		t.Fatalf("MinOffset = %d, %v; want 10", m, ok)
+	}
+	w.Advance() // closes window 0 (offset 10)
+	if m, ok := w.MinOffset(); !ok || m != 11 {
+		t.Fatalf("after Advance MinOffset = %d, %v; want 11", m, ok)
+	}
+	w.Add(at(5), 13, map[string]any{"k": "a"}) // late partial of window 0
+	if m, _ := w.MinOffset(); m != 11 {
+		t.Fatalf("with a late partial MinOffset = %d; want 11", m)
+	}
+	w.Flush()
+	if _, ok := w.MinOffset(); ok {
+		t.Fatal("MinOffset after Flush")
+	}
+}
+
 func TestWindowSetLateWithZeroLateness(t *testing.T) {
 	w := newWS(t, profiler.WindowConfig{Rotation: time.Minute})
 	w.Add(at(10), 0, map[string]any{"x": 1})

@@ -272,6 +272,8 @@ func appendInspectTable(b []byte, path string, format profilefile.Format, p *pro
 		items[i] = "-"
 		if v, ok := cs.Lookup("frequent_items/frequent_strings"); ok {
 			items[i] = topItems(v.Items, 3)
+		} else if n := compoundMetrics(cs); n > 0 {
+			items[i] = fmt.Sprintf("(compound metric: %d sub-metrics, see --json)", n)
 		}
 		nameW = max(nameW, utf8.RuneCountInString(names[i]))
 	}
@@ -295,6 +297,18 @@ func appendInspectTable(b []byte, path string, format profilefile.Format, p *pro
 	}
 	tw.Flush()
 	return append(b, buf.Bytes()...)
+}
+
+// compoundMetrics counts the compound sub-metrics ("image/Hue.mean:…") of a
+// column summary.
+func compoundMetrics(cs profiler.ColumnSummary) int {
+	seen := map[string]bool{}
+	for _, e := range cs.Entries {
+		if i := strings.LastIndexByte(e.Key, ':'); i >= 0 {
+			seen[e.Key[:i]] = true
+		}
+	}
+	return len(seen)
 }
 
 func tableValue(v profiler.SummaryValue) string {

@@ -385,3 +385,19 @@ func TestMergeErrors(t *testing.T) {
 		t.Errorf("unwritable output: %d %q", code, errOut)
 	}
 }
+
+func TestInspectTableCompoundAndSegment(t *testing.T) {
+	code, out, errOut := runCmd("profile", "inspect", filepath.Join(testdata, "v1-segmented-two-columns-compound.bin"))
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if !regexp.MustCompile(`(?m)^  image +(- +)+\(compound metric: 10 sub-metrics, see --json\)$`).MatchString(out) {
+		t.Errorf("compound column row missing:\n%s", out)
+	}
+	if !strings.Contains(out, "segment             col1=segment4, location=location1\n") {
+		t.Errorf("segment line missing:\n%s", out)
+	}
+	if !regexp.MustCompile(`(?m)^  image\.ImagePixelWidth +1 .* 1024 +1024 +1 +1024:1$`).MatchString(out) {
+		t.Errorf("sub-column row:\n%s", out)
+	}
+}

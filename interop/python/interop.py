@@ -8,7 +8,8 @@ Subcommands (all output is JSON on stdout):
         DIR/py_whole.bin         all rows, plain profile
         DIR/py_half2.bin         rows ROWS//2 .. ROWS-1, plain profile
         DIR/py_seg_<region>.bin  all rows segmented on column "region"
-      Prints {"files": {...}, "rows": ROWS}.
+      Prints {"files": {...}, "names": {...}, "rows": ROWS}; names are
+      whylogs' default file names of the whole and segment profiles.
 
   summarize FILE...
       Reads each profile with whylogs.read(path).view() and prints
@@ -88,10 +89,12 @@ def gen(out_dir: str, seed: int, rows: int) -> dict:
     df = make_frame(seed, rows)
     write_csv(df, os.path.join(out_dir, "data.csv"))
     files = {}
+    names = {}  # whylogs' default file names (_get_default_filename)
 
     whole = why.log(df, name=NAME, dataset_timestamp=DATASET_TS).view()
     files["whole"] = os.path.join(out_dir, "py_whole.bin")
     whole.write(files["whole"])
+    names["whole"] = whole._get_default_filename()
 
     half = why.log(df.iloc[rows // 2 :].reset_index(drop=True), name=NAME, dataset_timestamp=DATASET_TS).view()
     files["half2"] = os.path.join(out_dir, "py_half2.bin")
@@ -105,7 +108,8 @@ def gen(out_dir: str, seed: int, rows: int) -> dict:
         if not ok:
             raise RuntimeError(f"writing {path} failed")
         files[f"seg_{region}"] = path
-    return {"files": files, "rows": rows}
+        names[f"seg_{region}"] = w._get_default_filename()
+    return {"files": files, "names": names, "rows": rows}
 
 
 def jsonable(v):

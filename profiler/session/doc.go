@@ -14,7 +14,7 @@
 //	  cache_size, constraints                       WithCacheSize(n), WithConstraints(…)
 //	logger.log(features) / log_dataframe(df)       (*Logger).Log(record) / LogRecords(batch)
 //	                                               (*Logger).LogFunc(t, fields, update): typed fast path
-//	session.profile_dataframe(df)                  (*Session).ProfileRecords(name, batch, …)
+//	session.profile_dataframe(df)                  (*Session).ProfileRecords(name, batch, …), (*Logger).ProfileRecords(batch)
 //	session.new_profile(name)                      (*Session).NewProfile(name, …)
 //	logger.close() / session.close()               (*Logger).Close() / (*Session).Close()
 //	session.remove_logger(name)                    (*Session).RemoveLogger(name)

@@ -185,9 +185,10 @@ func WithConstraints(constraints ...any) LoggerOption {
 
 // WithEventTime names the record field holding the event time that picks
 // each record's window. The field may hold a time.Time, an RFC 3339 string,
-// or a number of units since the Unix epoch (int kinds, floats, json.Number,
-// numeric strings are not accepted); unit 0 means time.Millisecond.
-// Without it, the event time is the dataset timestamp.
+// or a number (int and uint kinds, floats, json.Number) of units since the
+// Unix epoch; a string of digits is not a number here. unit 0 means
+// time.Millisecond; it must divide a second or be whole seconds. Without
+// this option, the event time is the dataset timestamp.
 func WithEventTime(field string, unit time.Duration) LoggerOption {
 	return func(c *loggerConfig) error {
 		if field == "" {
@@ -421,6 +422,25 @@ func (l *Logger) LogFunc(eventTime time.Time, fields profiler.Fields, update fun
 	}
 	clear(l.routeB)
 	return l.write(l.ws.Advance())
+}
+
+// ProfileRecords profiles a batch into one new unsegmented profile with the
+// logger's dataset name, tags, metadata and timestamps, without windows and
+// without writing (whylogs profile_dataframe); the logger's state is not
+// touched.
+func (l *Logger) ProfileRecords(batch []map[string]any) (*profiler.DatasetProfile, error) {
+	p, err := profiler.NewDatasetProfile(l.cfg.datasetTime, l.cfg.sessionTime, withSeed(l.cfg.profile,
+		profiler.Seed(l.cfg.name, strconv.FormatInt(l.cfg.datasetTime.UnixMilli(), 10))))
+	if err != nil {
+		return nil, fmt.Errorf("session: logger %q: %w", l.cfg.name, err)
+	}
+	for k, v := range l.cfg.allMetadata(l.s) {
+		p.SetMetadata(k, v)
+	}
+	for _, r := range batch {
+		p.Track(r)
+	}
+	return p, nil
 }
 
 // Flush writes every open window's profiles now, as partials (for

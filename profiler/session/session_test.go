@@ -371,6 +371,21 @@ func TestNewProfileAndProfileRecords(t *testing.T) {
 	if len(s.Loggers()) != 0 {
 		t.Errorf("loggers %v", s.Loggers())
 	}
+	// The logger form uses the logger's identity and leaves its windows alone.
+	l, _ := s.Logger("lg", session.WithRotationTime("1m"), session.WithMetadata(map[string]string{"k": "v"}))
+	r, err := l.ProfileRecords(batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, _ := s.ProfileRecords("lg", batch, session.WithMetadata(map[string]string{"k": "v"}))
+	ca, _ := r.Components()
+	cb, _ := same.Components()
+	if countN(t, r, "a") != 3 || r.Metadata()["k"] != "v" || r.Name() != "lg" || fmt.Sprint(ca) != fmt.Sprint(cb) {
+		t.Errorf("Logger.ProfileRecords: n=%d metadata %v", countN(t, r, "a"), r.Metadata())
+	}
+	if st := l.Stats(); st.Records != 0 || st.OpenProfiles != 0 {
+		t.Errorf("ProfileRecords touched the logger: %+v", st)
+	}
 }
 
 func TestEventTimeForms(t *testing.T) {

@@ -127,7 +127,7 @@ func (w *LocalWriter) Path(p *profiler.DatasetProfile) (string, error) {
 	}
 	md := p.Metadata()
 	var b strings.Builder
-	b.WriteString(escapeName(base))
+	b.WriteString(base) // variables are escaped; the template text is the user's
 	b.WriteByte('.')
 	b.WriteString(p.DatasetTimestamp().UTC().Format(windowStartLayout))
 	if seg := p.Segment(); !seg.IsZero() {

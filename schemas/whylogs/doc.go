@@ -64,6 +64,9 @@
 // (whylogs' allow_partial behaviour). The model-performance part of a v0
 // profile (modeProfile) is not converted: the profiler has no model metrics.
 //
+// FileName returns the name whylogs' writers give a profile file
+// (profile_<creation timestamp>[_<partition id>_<segment values>].bin).
+//
 // Read and ReadFile detect the format (profilefile.DetectFormat) and call the
 // matching decoder.
 //

@@ -3,7 +3,12 @@ package whylogs
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
+
+	"github.com/kprofiler/kprofiler/schemas/profilefile"
+	"github.com/kprofiler/kprofiler/schemas/whylogsv0pb"
+	"github.com/kprofiler/kprofiler/sketches"
 )
 
 // FuzzRead: Read never panics; whatever it accepts can be written, and the
@@ -17,6 +22,35 @@ func FuzzRead(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte{0x02, 0x0a, 0x00})
+	// A small v0 profile with a floats histogram, an HLL and frequent items.
+	kll, _ := sketches.NewKLLFloats(200)
+	hll, _ := sketches.NewHLL(12, sketches.HLL4)
+	fi, _ := sketches.NewFrequentStrings(5)
+	for i := range 20 {
+		kll.Update(float32(i) / 4)
+		hll.UpdateInt64(int64(i))
+		fi.Update(strconv.Itoa(i % 3))
+	}
+	kb, _ := kll.MarshalBinary()
+	hb, _ := hll.MarshalBinary()
+	fb, _ := fi.MarshalBinary()
+	v0, err := profilefile.AppendV0(nil, &whylogsv0pb.DatasetProfileMessage{
+		Properties: &whylogsv0pb.DatasetProperties{DataTimestamp: 1000, SessionTimestamp: 2000, Tags: map[string]string{"name": "f"}},
+		Columns: map[string]*whylogsv0pb.ColumnMessage{"c": {
+			Counters:           &whylogsv0pb.Counters{Count: 20},
+			Schema:             &whylogsv0pb.SchemaMessage{TypeCounts: map[int32]int64{3: 20}},
+			Numbers:            &whylogsv0pb.NumbersMessage{Histogram: kb, Longs: &whylogsv0pb.LongsMessage{Count: 20, Max: 19}},
+			FrequentItems:      &whylogsv0pb.FrequentItemsSketchMessage{Sketch: fb},
+			CardinalityTracker: &whylogsv0pb.HllSketchMessage{Sketch: hb, LgK: 12},
+		}},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if _, format, err := Read(v0); err != nil || format != profilefile.FormatV0 {
+		f.Fatalf("v0 seed: %v %v", format, err)
+	}
+	f.Add(v0)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, _, err := Read(data)
 		if err != nil {
