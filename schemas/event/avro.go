@@ -9,7 +9,8 @@ import (
 )
 
 // TopLevelColumn is the column name used when the writer schema's top-level
-// type is not a record (for example a bare "string" schema).
+// value is not a record (for example a bare "string" schema, or the null
+// branch of a top-level union).
 const TopLevelColumn = "value"
 
 // AvroOptions configures an AvroDecoder; the fields mean what they mean in
@@ -84,8 +85,10 @@ type anode struct {
 // requires); records → flattened into their fields with Separator (or
 // skipped with NestIgnore); unions → the chosen branch's value under the
 // field's name (a null branch → Null); a record reached again inside itself
-// (recursive schema) → Object. A top-level non-record value is reported as
-// TopLevelColumn. Invalid UTF-8 in strings follows InvalidUTF8 as for JSON.
+// (recursive schema) → Object. The fields of a top-level record (or of the
+// chosen record branch of a top-level union, for topics carrying several
+// event types) are top-level columns; any other top-level value is reported
+// as TopLevelColumn. Invalid UTF-8 in strings follows InvalidUTF8 as for JSON.
 // Bytes left over after the record are an error.
 type AvroDecoder struct {
 	src       SchemaSource

@@ -168,6 +168,14 @@ func TestAvroNullableRecordAndTopLevel(t *testing.T) {
 	if err != nil || got != `value=int:-2` {
 		t.Errorf("top-level union: %q %v", got, err)
 	}
+	// A top-level union of records (several event types in one topic):
+	// each record's fields are top-level columns.
+	const multi = `[{"type":"record","name":"A","fields":[{"name":"a","type":"int"}]},
+	                {"type":"record","name":"B","fields":[{"name":"b","type":"string"},{"name":"x","type":"A"}]}]`
+	got, _, err = avroDecode(t, multi, AvroOptions{}, []byte{2, 2, 'q', 8})
+	if err != nil || got != `b=str:"q" x.a=int:4` {
+		t.Errorf("top-level union of records: %q %v", got, err)
+	}
 }
 
 func TestAvroRecursive(t *testing.T) {
@@ -509,6 +517,13 @@ func flattenNative(out *[]string, t *avroType, v any, col string, active map[*av
 	}
 }
 
+func init() {
+	// goavro preallocates arrays from the block count; keep untrusted
+	// (fuzzed) counts from allocating gigabytes in the reference decoder.
+	goavro.MaxBlockCount = 1 << 12
+	goavro.MaxBlockSize = 1 << 20
+}
+
 func referenceLines(t testing.TB, s *AvroSchema, payload []byte) ([]string, error) {
 	native, rest, err := s.Codec().NativeFromBinary(payload)
 	if err != nil {
@@ -522,6 +537,16 @@ func referenceLines(t testing.TB, s *AvroSchema, payload []byte) ([]string, erro
 	if s.root.kind != akRecord {
 		col = TopLevelColumn
 	}
+	if s.root.kind == akUnion && native != nil {
+		for k, bv := range native.(map[string]any) {
+			for _, b := range s.root.branches {
+				if branchName(b) == k && b.kind == akRecord {
+					flattenNative(&out, b, bv, "", map[*avroType]bool{})
+					return out, nil
+				}
+			}
+		}
+	}
 	flattenNative(&out, s.root, native, col, map[*avroType]bool{})
 	return out, nil
 }
@@ -531,13 +556,14 @@ const recursiveSchema = `{"type":"record","name":"Node","fields":[
   {"name":"next","type":["null","Node"]},{"name":"kids","type":{"type":"array","items":"Node"}}]}`
 
 func TestAvroMatchesGoavro(t *testing.T) {
-	for _, schema := range []string{richSchema, OrderSchema, OrderFlatSchema, recursiveSchema} {
+	multi := `["null",` + OrderFlatSchema + `,` + recursiveSchema + `]`
+	for _, schema := range []string{richSchema, OrderSchema, OrderFlatSchema, recursiveSchema, multi} {
 		s := mustSchema(t, schema)
 		src := &FixedSchema{schema: s}
 		d, _ := NewAvroDecoder(src, AvroOptions{})
 		r := rand.New(rand.NewPCG(7, 8))
 		enc := specCodec(t, schema)
-		for i := range 3000 {
+		for i := range 1000 {
 			b, err := enc.BinaryFromNative(nil, randNative(r, s.root, 0))
 			if err != nil {
 				t.Fatalf("encode: %v", err)
@@ -576,5 +602,68 @@ func TestOrderSchemaColumns(t *testing.T) {
 	want := "attributes comment country coupon customer.address.city customer.address.zip customer.age customer.id customer.segment device discount event_id express is_gift items price quantity ts"
 	if strings.Join(cols, " ") != want {
 		t.Errorf("columns %s", strings.Join(cols, " "))
+	}
+}
+
+func TestAvroSteadyStateAllocs(t *testing.T) {
+	src, _ := NewFixedSchema(OrderSchema)
+	d, _ := NewAvroDecoder(src, AvroOptions{EventTimeField: "ts"})
+	s := mustSchema(t, OrderSchema)
+	b := encode(t, OrderSchema, randNative(rand.New(rand.NewPCG(2, 2)), s.root, 0))
+	ctx := context.Background()
+	v := &nop{}
+	if _, err := d.Decode(ctx, b, v); err != nil {
+		t.Fatal(err)
+	}
+	if a := testing.AllocsPerRun(100, func() { _, _ = d.Decode(ctx, b, v) }); a != 0 {
+		t.Errorf("allocs per record = %v", a)
+	}
+}
+
+func TestAvroEventTimeFields(t *testing.T) {
+	const s = `{"type":"record","name":"R","fields":[
+	  {"name":"s","type":"string"},
+	  {"name":"meta","type":{"type":"record","name":"M","fields":[{"name":"t","type":["null",{"type":"long","logicalType":"timestamp-micros"}]}]}},
+	  {"name":"d","type":"double"}]}`
+	b := encode(t, s, map[string]any{"s": "2026-11-26T07:40:00Z", "meta": map[string]any{"t": goavro.Union("long.timestamp-micros", int64(5))}, "d": 1.5})
+	_, raw, err := avroDecode(t, s, AvroOptions{EventTimeField: "s", Exclude: []string{"s"}}, b)
+	if err != nil || raw.Kind != TimeString || string(raw.Str) != "2026-11-26T07:40:00Z" {
+		t.Errorf("string: %+v %v", raw, err)
+	}
+	got, raw, err := avroDecode(t, s, AvroOptions{EventTimeField: "meta.t", Nesting: NestIgnore}, b)
+	if err != nil || raw.Kind != TimeInt || raw.Int != 5 || raw.Unit != UnitMicros || got != `s=str:"2026-11-26T07:40:00Z" d=float:1.5` {
+		t.Errorf("nested union: %q %+v %v", got, raw, err)
+	}
+	_, raw, err = avroDecode(t, s, AvroOptions{EventTimeField: "d"}, b)
+	if err != nil || raw.Kind != TimeFloat || raw.Float != 1.5 {
+		t.Errorf("double: %+v %v", raw, err)
+	}
+	b = encode(t, s, map[string]any{"s": "x", "meta": map[string]any{"t": nil}, "d": 0.0})
+	if _, raw, _ = avroDecode(t, s, AvroOptions{EventTimeField: "meta.t"}, b); raw.Found() {
+		t.Errorf("null event time found: %+v", raw)
+	}
+	src, _ := NewFixedSchema(s)
+	for _, o := range []AvroOptions{{MaxDepth: -1}, {Nesting: 9}, {InvalidUTF8: 9}, {Exclude: []string{""}}} {
+		if _, err := NewAvroDecoder(src, o); !errors.Is(err, ErrInvalidOption) {
+			t.Errorf("options %+v accepted", o)
+		}
+	}
+}
+
+func TestAvroNamespaces(t *testing.T) {
+	const s = `{"type":"record","name":"R","namespace":"a.b","fields":[
+	  {"name":"x","type":{"type":"record","name":"X","namespace":"c.d","fields":[
+	     {"name":"e","type":{"type":"enum","name":"E","symbols":["P","Q"]}},
+	     {"name":"e2","type":"E"}]}},
+	  {"name":"y","type":"c.d.X"},
+	  {"name":"z","type":{"type":"fixed","name":"F","size":1}},
+	  {"name":"w","type":"a.b.F"},
+	  {"name":"v","type":{"type":"F"}}]}`
+	got, _, err := avroDecode(t, s, AvroOptions{}, []byte{0, 2, 2, 0, 'a', 'b', 'c'})
+	if want := `x.e=str:"P" x.e2=str:"Q" y.e=str:"Q" y.e2=str:"P" z=object w=object v=object`; err != nil || got != want {
+		t.Errorf("got %q %v", got, err)
+	}
+	if _, err := ParseAvroSchema(`{"type":"record","name":"R","fields":[{"name":"a","type":"Nope"}]}`); !errors.Is(err, ErrUnknownSchema) {
+		t.Errorf("unknown name: %v", err)
 	}
 }

@@ -14,8 +14,12 @@ type compiler struct {
 	names  names
 }
 
+// root compiles the top-level type: a record's fields become top-level
+// columns; a top-level union (several event types in one topic) does the
+// same for each record branch; any other value is the column TopLevelColumn.
 func (c *compiler) root(t *avroType) (*anode, error) {
-	if t.kind == akRecord {
+	switch t.kind {
+	case akRecord:
 		c.active[t] = true
 		n := &anode{op: opRecord}
 		for _, f := range t.fields {
@@ -25,7 +29,18 @@ func (c *compiler) root(t *avroType) (*anode, error) {
 			}
 			n.fields = append(n.fields, fn)
 		}
+		delete(c.active, t)
 		finishRecord(n)
+		return n, nil
+	case akUnion:
+		n := &anode{op: opUnion, constSize: -1}
+		for _, b := range t.branches {
+			bn, err := c.root(b)
+			if err != nil {
+				return nil, err
+			}
+			n.branches = append(n.branches, bn)
+		}
 		return n, nil
 	}
 	return c.node(t, TopLevelColumn, true, false)

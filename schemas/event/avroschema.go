@@ -48,7 +48,10 @@ type avroField struct {
 
 // AvroSchema is a writer schema: validated by goavro (which also serves as
 // the reference decoder in tests), then parsed into the form the
-// schema-driven walker is compiled from. It is immutable and safe for
+// schema-driven walker is compiled from. The walker is compiled from the
+// schema as written, not from its Parsing Canonical Form, because the
+// canonical form drops logicalType (timestamp units, decimal scale); the
+// binary layout is the same either way. It is immutable and safe for
 // concurrent use.
 type AvroSchema struct {
 	id    uint32

@@ -51,15 +51,17 @@
 //
 // # Errors
 //
-// Every failure is an *Error carrying a Kind, and wraps one sentinel:
+// Every decoding failure is an *Error carrying a Kind, and wraps one
+// sentinel (constructors with invalid options return ErrInvalidOption):
 //
 //   - ErrMalformed (KindMalformed): the record is bad — not a JSON object,
 //     truncated, bad escape, trailing data, wrong magic byte, Avro varint or
 //     length out of range, bytes left after the Avro record… Offset is the
 //     byte offset in the value. Count it, dead-letter it, commit past it.
 //   - ErrUnknownSchema (KindUnknownSchema): the registry does not know the
-//     schema id (HTTP 404) or the schema is not usable Avro. Not retryable:
-//     dead-letter. Unknown ids are remembered for RegistryOptions.NegativeTTL.
+//     schema id (HTTP 404 with error code 40403) or the schema is not usable
+//     Avro. Not retryable: dead-letter. Unknown ids are remembered for
+//     RegistryOptions.NegativeTTL.
 //   - ErrRegistryUnavailable (KindRegistryUnavailable): the registry could not
 //     answer (network, timeout, 5xx, auth). Retryable: back off, retry the same
 //     record, and do not commit past it (architecture invariant 6).
@@ -74,8 +76,24 @@
 // Decoders are not safe for concurrent use: keep one per partition worker.
 // Registry and FixedSchema are safe for concurrent use and meant to be shared.
 // Steady-state decoding allocates nothing (see the benchmarks in
-// bench_test.go). Lengths read from Avro input are checked against the
+// bench_test.go; on the shared 2-core AMD EPYC dev machine, 2026-11-26, a
+// 12-field JSON event took ≈ 0.5 µs and 0 allocs against ≈ 6.7 µs and 52
+// allocs for encoding/json into map[string]any, and the 12-field Avro event
+// ≈ 0.21 µs and 0 allocs against ≈ 1.9 µs and 28 allocs for goavro
+// NativeFromBinary). Lengths read from Avro input are checked against the
 // remaining bytes before use; nothing is allocated from an untrusted length.
+//
+// # Limitations
+//
+//   - Registry schemas with references, and PROTOBUF/JSON schema types, are
+//     reported as KindUnknownSchema.
+//   - Records are walked with their writer schema (no reader-schema
+//     resolution is needed to profile what was written).
+//   - JSON duplicate keys are reported once per occurrence; the Visitor has no
+//     Uint method (see Float).
+//   - goavro is used to validate schemas and as the reference decoder in
+//     tests only; its default block limits let a 5-byte count preallocate
+//     gigabytes, which is one reason it is not on the decoding path.
 //
 // # Example schemas
 //

@@ -43,6 +43,11 @@ func (k Kind) String() string {
 // Retryable reports whether a failure of this kind may succeed when retried.
 func (k Kind) Retryable() bool { return k == KindRegistryUnavailable }
 
+// ErrInvalidOption is wrapped by the constructors (NewJSONDecoder,
+// NewAvroDecoder, NewRegistry) when their options are invalid. It is a
+// configuration error, not a record error, and has KindNone.
+var ErrInvalidOption = errors.New("event: invalid option")
+
 // Sentinel errors. Every error returned by a decoder or a SchemaSource wraps
 // exactly one of them (test with errors.Is) and is an *Error (errors.As).
 var (
@@ -111,7 +116,3 @@ func KindOf(err error) Kind {
 // IsRetryable reports whether err is a transient failure (registry
 // unavailable) after which the same record should be decoded again.
 func IsRetryable(err error) bool { return KindOf(err).Retryable() }
-
-func malformed(format string, off int, format2 string, args ...any) *Error {
-	return &Error{Kind: KindMalformed, Format: format, Offset: off, Msg: fmt.Sprintf(format2, args...)}
-}

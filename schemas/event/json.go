@@ -1,7 +1,10 @@
 package event
 
 import (
+	"encoding/binary"
+	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
@@ -99,6 +102,7 @@ type JSONDecoder struct {
 	timeBuf   []byte
 	raw       RawTime
 	depth     int
+	field     int // index of the next reported field in the record
 }
 
 // NewJSONDecoder validates opts and returns a decoder.
@@ -141,25 +145,32 @@ func (d *JSONDecoder) Decode(data []byte, v Visitor) (RawTime, error) {
 	d.data, d.v = data, v
 	d.raw = RawTime{Field: d.timeField}
 	d.path = d.path[:0]
-	d.depth = 0
+	d.depth, d.field = 0, 0
+	err := d.decode()
+	d.data, d.v = nil, nil // do not keep the caller's buffers alive
+	if err != nil {
+		return RawTime{}, err
+	}
+	return d.raw, nil
+}
+
+func (d *JSONDecoder) decode() *Error {
+	data := d.data
 	i := skipWS(data, 0)
 	if i >= len(data) {
-		return RawTime{}, d.err(i, "empty input, want a JSON object")
+		return d.err(i, "empty input, want a JSON object")
 	}
 	if data[i] != '{' {
-		return RawTime{}, d.err(i, "top-level value is not an object")
+		return d.err(i, "top-level value is not an object")
 	}
 	i, err := d.object(i+1, 0, true, false)
 	if err != nil {
-		d.data, d.v = nil, nil
-		return RawTime{}, err
+		return err
 	}
-	i = skipWS(data, i)
-	if i != len(data) {
-		return RawTime{}, d.err(i, "trailing data after the object")
+	if i = skipWS(data, i); i != len(data) {
+		return d.err(i, "trailing data after the object")
 	}
-	d.data, d.v = nil, nil
-	return d.raw, nil
+	return nil
 }
 
 func (d *JSONDecoder) err(off int, msg string) *Error {
@@ -167,7 +178,7 @@ func (d *JSONDecoder) err(off int, msg string) *Error {
 }
 
 func errInvalidOption(format, msg string) error {
-	return &Error{Kind: KindMalformed, Format: format, Offset: -1, Msg: "invalid option: " + msg}
+	return fmt.Errorf("event: %s: %s: %w", format, msg, ErrInvalidOption)
 }
 
 func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -255,7 +266,11 @@ func (d *JSONDecoder) isTime(n int) bool {
 	return d.timeField != "" && string(d.path[:n]) == d.timeField
 }
 
-func (d *JSONDecoder) name(n int) string { return d.names.intern(d.path[:n]) }
+func (d *JSONDecoder) name(n int) string {
+	k := d.field
+	d.field++
+	return d.names.at(k, d.path[:n])
+}
 
 // value parses the value at i (whitespace already skipped) of the column
 // d.path[:n].
@@ -531,23 +546,39 @@ func parseInt(s []byte) (int64, bool) {
 func (d *JSONDecoder) str(i int) ([]byte, int, *Error) {
 	data := d.data
 	j := i
-	for j < len(data) {
-		c := data[j]
-		if c == '"' {
-			return data[i:j], j + 1, nil
-		}
-		if c == '\\' || c < 0x20 {
-			break
-		}
-		if c >= 0x80 {
-			r, size := utf8.DecodeRune(data[j:])
-			if r == utf8.RuneError && size == 1 {
+fast:
+	for {
+		// Eight bytes at a time while none is '"', '\\', < 0x20 or >= 0x80.
+		for j+8 <= len(data) {
+			w := binary.LittleEndian.Uint64(data[j:])
+			q := w ^ (lsb * '"')
+			bs := w ^ (lsb * '\\')
+			// The lowest flagged byte is exact (borrows only flag bytes
+			// above a real match), so jump straight to it.
+			if m := (((q - lsb) &^ q) | ((bs - lsb) &^ bs) | ((w - lsb*0x20) &^ w) | w) & msb; m != 0 {
+				j += bits.TrailingZeros64(m) >> 3
 				break
 			}
-			j += size
-			continue
+			j += 8
 		}
-		j++
+		if j >= len(data) {
+			break
+		}
+		c := data[j]
+		switch {
+		case c == '"':
+			return data[i:j], j + 1, nil
+		case c == '\\' || c < 0x20:
+			break fast
+		case c >= 0x80:
+			r, size := utf8.DecodeRune(data[j:])
+			if r == utf8.RuneError && size == 1 {
+				break fast
+			}
+			j += size
+		default:
+			j++
+		}
 	}
 	// Slow path: copy what we have and rewrite the rest.
 	buf := append(d.scratch[:0], data[i:j]...)
@@ -635,6 +666,11 @@ func (d *JSONDecoder) str(i int) ([]byte, int, *Error) {
 		}
 	}
 }
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
 
 func hex4(b []byte, i int) (rune, bool) {
 	if i+4 > len(b) {

@@ -4,12 +4,12 @@ package event
 type ValueKind uint8
 
 const (
-	KindNull ValueKind = iota + 1
-	KindBool
-	KindInt
-	KindFloat
-	KindString
-	KindObject
+	NullValue ValueKind = iota + 1
+	BoolValue
+	IntValue
+	FloatValue
+	StringValue
+	ObjectValue
 )
 
 // Value is one buffered column update. Str aliases the Record's arena and is
@@ -46,7 +46,7 @@ func (r *Record) Len() int { return len(r.vals) }
 // At returns the i-th update in record order.
 func (r *Record) At(i int) Value {
 	v := r.vals[i]
-	if v.Kind == KindString {
+	if v.Kind == StringValue {
 		sp := r.spans[v.Int]
 		v.Str, v.Int = r.arena[sp[0]:sp[1]:sp[1]], 0
 	}
@@ -69,41 +69,41 @@ func (r *Record) Replay(v Visitor) {
 	for i := range r.vals {
 		x := &r.vals[i]
 		switch x.Kind {
-		case KindNull:
+		case NullValue:
 			v.Null(x.Col)
-		case KindBool:
+		case BoolValue:
 			v.Bool(x.Col, x.Bool)
-		case KindInt:
+		case IntValue:
 			v.Int(x.Col, x.Int)
-		case KindFloat:
+		case FloatValue:
 			v.Float(x.Col, x.Float)
-		case KindString:
+		case StringValue:
 			sp := r.spans[x.Int]
 			v.String(x.Col, r.arena[sp[0]:sp[1]:sp[1]])
-		case KindObject:
+		case ObjectValue:
 			v.Object(x.Col)
 		}
 	}
 }
 
-func (r *Record) Null(col string) { r.vals = append(r.vals, Value{Col: col, Kind: KindNull}) }
+func (r *Record) Null(col string) { r.vals = append(r.vals, Value{Col: col, Kind: NullValue}) }
 func (r *Record) Bool(col string, v bool) {
-	r.vals = append(r.vals, Value{Col: col, Kind: KindBool, Bool: v})
+	r.vals = append(r.vals, Value{Col: col, Kind: BoolValue, Bool: v})
 }
 func (r *Record) Int(col string, v int64) {
-	r.vals = append(r.vals, Value{Col: col, Kind: KindInt, Int: v})
+	r.vals = append(r.vals, Value{Col: col, Kind: IntValue, Int: v})
 }
 func (r *Record) Float(col string, v float64) {
-	r.vals = append(r.vals, Value{Col: col, Kind: KindFloat, Float: v})
+	r.vals = append(r.vals, Value{Col: col, Kind: FloatValue, Float: v})
 }
-func (r *Record) Object(col string) { r.vals = append(r.vals, Value{Col: col, Kind: KindObject}) }
+func (r *Record) Object(col string) { r.vals = append(r.vals, Value{Col: col, Kind: ObjectValue}) }
 
 // String copies v into the record's arena.
 func (r *Record) String(col string, v []byte) {
 	start := len(r.arena)
 	r.arena = append(r.arena, v...)
 	r.spans = append(r.spans, [2]int{start, len(r.arena)})
-	r.vals = append(r.vals, Value{Col: col, Kind: KindString, Int: int64(len(r.spans) - 1)})
+	r.vals = append(r.vals, Value{Col: col, Kind: StringValue, Int: int64(len(r.spans) - 1)})
 }
 
 var _ Visitor = (*Record)(nil)

@@ -20,10 +20,10 @@ func TestRecordBufferReplay(t *testing.T) {
 	if g, w := strings.Join(replayed.out, " "), strings.Join(direct.out, " "); g != w || r.Len() != 7 {
 		t.Fatalf("replay %s\nwant   %s", g, w)
 	}
-	if v, ok := r.Lookup("a"); !ok || v.Kind != KindString || string(v.Str) != "y" {
+	if v, ok := r.Lookup("a"); !ok || v.Kind != StringValue || string(v.Str) != "y" {
 		t.Errorf("lookup a: %+v %v", v, ok)
 	}
-	if v, ok := r.Lookup("c"); !ok || v.Kind != KindFloat || v.Float != 1.5 {
+	if v, ok := r.Lookup("c"); !ok || v.Kind != FloatValue || v.Float != 1.5 {
 		t.Errorf("lookup c: %+v", v)
 	}
 	if _, ok := r.Lookup("zz"); ok {

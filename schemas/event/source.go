@@ -96,10 +96,11 @@ type RegistryOptions struct {
 // by id (registry ids are immutable). Lookups of cached ids are lock-free.
 // Misses are fetched one at a time (a miss waits for a fetch in progress).
 //
-// Failure mapping: HTTP 404 (any error code, typically 40403 schema not
+// Failure mapping: HTTP 404 with the registry error code 40403 (schema not
 // found) and schemas that are not usable Avro (another schema type,
 // references, goavro rejects it) → KindUnknownSchema (ErrUnknownSchema);
-// everything else — transport errors, timeouts, 5xx, 401/403, 429 —
+// everything else — transport errors, timeouts, 5xx, 401/403, 429, and a
+// 404 without that code (a wrong base URL must not dead-letter every record)
 // → KindRegistryUnavailable (ErrRegistryUnavailable): the record is kept
 // and decoding must be retried after a backoff.
 type Registry struct {
@@ -178,7 +179,10 @@ func (r *Registry) SchemaByID(ctx context.Context, id uint32) (*AvroSchema, erro
 	cancel()
 	if err != nil {
 		var re *sr.ResponseError
-		if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
+		// Only the registry's own "schema not found" (HTTP 404 with error
+		// code 40403) means unknown: a bare 404 (wrong base URL, proxy)
+		// must block and retry, not dead-letter every record.
+		if errors.As(err, &re) && re.StatusCode == http.StatusNotFound && re.ErrorCode == sr.ErrSchemaNotFound.Code {
 			r.markUnknown(id)
 			return nil, unknownID(id, "registry does not know it", err)
 		}

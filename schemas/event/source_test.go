@@ -102,6 +102,19 @@ func TestRegistryDecode(t *testing.T) {
 		t.Errorf("requests %d→%d stats %+v", before, f.requests.Load(), st)
 	}
 
+	// A second schema: the decoder switches programs per record.
+	f.fake.SeedSchema("other-value", 1, 44, sr.Schema{Schema: `{"type":"record","name":"O","fields":[{"name":"k","type":"string"}]}`})
+	other := wire(44, []byte{2, 'z'})
+	for range 3 {
+		var a, b rec
+		if _, err := dec.Decode(ctx, other, &a); err != nil || strings.Join(a.out, " ") != `k=str:"z"` {
+			t.Fatalf("schema 44: %v %v", a.out, err)
+		}
+		if _, err := dec.Decode(ctx, value, &b); err != nil || len(b.out) != 12 {
+			t.Fatalf("schema 42: %v %v", b.out, err)
+		}
+	}
+
 	// Unknown id: not retryable, negative-cached.
 	_, err = dec.Decode(ctx, wire(99, payload), &nop{})
 	if !errors.Is(err, ErrUnknownSchema) || IsRetryable(err) || !strings.Contains(err.Error(), "schema id 99") {
@@ -164,6 +177,13 @@ func TestRegistryUnreachable(t *testing.T) {
 	if !errors.Is(err, ErrRegistryUnavailable) || !IsRetryable(err) {
 		t.Fatalf("got %v", err)
 	}
+	// A bare 404 (wrong base URL, a proxy) is not "unknown schema".
+	srv404 := httptest.NewServer(http.NotFoundHandler())
+	defer srv404.Close()
+	reg = newRegistrySource(t, srv404.URL, RegistryOptions{})
+	if _, err := reg.SchemaByID(context.Background(), 1); !errors.Is(err, ErrRegistryUnavailable) {
+		t.Fatalf("bare 404: %v", err)
+	}
 	// A cancelled context is also "unavailable" (retry later), not poison.
 	f := newFlakyRegistry(t)
 	reg = newRegistrySource(t, f.srv.URL, RegistryOptions{})
@@ -214,7 +234,7 @@ func TestFixedSchema(t *testing.T) {
 	if err != nil || off != 0 || s != fs.Schema() || s.ID() != 0 {
 		t.Fatal(s, off, err)
 	}
-	if _, err := NewAvroDecoder(nil, AvroOptions{}); err == nil {
+	if _, err := NewAvroDecoder(nil, AvroOptions{}); !errors.Is(err, ErrInvalidOption) {
 		t.Error("nil source accepted")
 	}
 }
@@ -239,5 +259,14 @@ func flatOrder() map[string]any {
 		"price": 19.99, "quantity": int32(2), "discount": nil, "coupon": map[string]any{"string": "SPRING"},
 		"is_gift": false, "comment": map[string]any{"string": "please ring twice"},
 		"customer_id": int64(123456), "customer_segment": "gold",
+	}
+}
+
+func TestNewRegistryOptions(t *testing.T) {
+	if _, err := NewRegistry(nil, RegistryOptions{}); !errors.Is(err, ErrInvalidOption) {
+		t.Errorf("nil client: %v", err)
+	}
+	if _, err := NewJSONDecoder(JSONOptions{Nesting: 7}); !errors.Is(err, ErrInvalidOption) {
+		t.Errorf("bad nesting: %v", err)
 	}
 }

@@ -75,9 +75,32 @@ func (r RawTime) Found() bool { return r.Kind != TimeNone }
 // slower); this protects memory against records with random keys.
 const NameCacheSize = 4096
 
-// names interns column names keyed by their byte path.
+// names interns column names keyed by their byte path. Records of one
+// stream mostly have the same fields in the same order, so the name used for
+// the k-th reported field of the previous record is tried first (a byte
+// compare instead of a hash lookup).
 type names struct {
-	m map[string]string
+	m   map[string]string
+	seq []string
+}
+
+// maxSeq bounds the per-position cache.
+const maxSeq = 1024
+
+// at returns the interned name for path b reported as the k-th field of a
+// record.
+func (n *names) at(k int, b []byte) string {
+	if k < len(n.seq) && n.seq[k] == string(b) {
+		return n.seq[k]
+	}
+	s := n.intern(b)
+	switch {
+	case k < len(n.seq):
+		n.seq[k] = s
+	case k == len(n.seq) && k < maxSeq:
+		n.seq = append(n.seq, s)
+	}
+	return s
 }
 
 func (n *names) intern(b []byte) string {
