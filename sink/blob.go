@@ -277,8 +277,8 @@ func syncDir(dir string) error {
 	return err
 }
 
-// Close waits for running publishes, then closes the bucket if the sink owns
-// it. Idempotent.
+// Close waits for running publishes (each bounded by its ctx), then closes
+// the bucket if the sink owns it. Idempotent.
 func (s *Blob) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -136,7 +136,7 @@ const (
 	mode500
 )
 
-func newFakeS3(t *testing.T) *fakeS3 {
+func newFakeS3(t testing.TB) *fakeS3 {
 	f := &fakeS3{backend: s3mem.New(), bucket: "profiles", release: make(chan struct{})}
 	if err := f.backend.CreateBucket(f.bucket); err != nil {
 		t.Fatal(err)
@@ -412,3 +412,38 @@ func TestOpenBlobErrors(t *testing.T) {
 }
 
 func newLocalListener() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
+func TestBlobSchemesRegistered(t *testing.T) {
+	for _, scheme := range []string{"file", "mem", "s3", "gs", "azblob"} {
+		if !blob.DefaultURLMux().ValidBucketScheme(scheme) {
+			t.Errorf("scheme %s:// is not registered", scheme)
+		}
+	}
+}
+
+// TestFileBlobSyncPath: with FileRoot set, a confirmed write fsyncs the
+// object's directories under the root; a root that does not hold the
+// bucket makes that step (and so the publish) fail instead of confirming.
+func TestFileBlobSyncPath(t *testing.T) {
+	dir := t.TempDir()
+	b, err := blob.OpenBucket(t.Context(), "file://"+filepath.ToSlash(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	good, err := sink.NewBlob(b, sink.BlobOptions{FileRoot: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := good.Publish(t.Context(), sinktest.Profiles(t, 2, "a")); err != nil {
+		t.Fatalf("Publish with FileRoot: %v", err)
+	}
+	bad, err := sink.NewBlob(b, sink.BlobOptions{FileRoot: filepath.Join(dir, "not-the-root"), Retry: &sink.RetryPolicy{MaxAttempts: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = bad.Publish(t.Context(), sinktest.Profiles(t, 1, "b"))
+	if err == nil || !strings.Contains(err.Error(), "fsync directories") {
+		t.Fatalf("Publish with a wrong FileRoot = %v, want an fsync error", err)
+	}
+}

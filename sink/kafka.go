@@ -82,10 +82,14 @@ func NewKafka(cl *kgo.Client, topic string, opts KafkaOptions) (*Kafka, error) {
 	return &Kafka{cl: cl, topic: topic, name: name, maxSize: maxSize, closeTO: to}, nil
 }
 
-// DialKafka builds a client from kopts (forcing acks=all; idempotence stays
-// on) and returns a sink that owns it.
+// DialKafka builds a client from kopts and returns a sink that owns it.
+// acks=all is forced and idempotence must stay on; the producer linger
+// defaults to 0 (a profile is sent at once; kopts may override it).
 func DialKafka(topic string, opts KafkaOptions, kopts ...kgo.Opt) (*Kafka, error) {
-	kopts = append(kopts[:len(kopts):len(kopts)], kgo.RequiredAcks(kgo.AllISRAcks()))
+	all := make([]kgo.Opt, 0, len(kopts)+2)
+	all = append(all, kgo.ProducerLinger(0))
+	all = append(all, kopts...)
+	kopts = append(all, kgo.RequiredAcks(kgo.AllISRAcks()))
 	cl, err := kgo.NewClient(kopts...)
 	if err != nil {
 		return nil, fmt.Errorf("sink: kafka: creating client: %w", err)
@@ -106,9 +110,11 @@ func (k *Kafka) Name() string { return k.name }
 func (k *Kafka) Topic() string { return k.topic }
 
 // Publish produces every profile and waits until the broker acknowledged
-// each (acks=all: written to all in-sync replicas). When ctx ends first it
-// returns at once with an error; records already sent may still be written
-// (see the package documentation for the duplicate bound).
+// each (acks=all: written to all in-sync replicas). It has ProduceSync's
+// semantics but waits on the promises itself, so that when ctx ends first it
+// returns at once with an error instead of waiting for in-flight requests
+// (an idempotent producer cannot cancel those); records already sent may
+// still be written (see the package documentation for the duplicate bound).
 func (k *Kafka) Publish(ctx context.Context, profiles []Profile) error {
 	k.mu.RLock()
 	defer k.mu.RUnlock()

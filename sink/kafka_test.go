@@ -76,11 +76,8 @@ func readTopic(ctx context.Context, c *kfake.Cluster, topic string) ([]*kgo.Reco
 	var out []*kgo.Record
 	for {
 		done := true
-		for p, hwm := range want {
-			if hwm > 0 {
-				done = false
-				_ = p
-			}
+		for _, hwm := range want {
+			done = done && hwm == 0
 		}
 		if done {
 			return out, nil
@@ -344,4 +341,57 @@ func TestDeadLetter(t *testing.T) {
 	if err := d.Send(t.Context(), src, cause); !errors.Is(err, sink.ErrClosed) {
 		t.Errorf("Send after Close = %v", err)
 	}
+}
+
+// TestKafkaDuplicateBound: a publish cut off by its context while the broker
+// hangs, then retried, leaves at most one record per key per attempt, all
+// identical (what compaction or a keep-latest reader deduplicates).
+func TestKafkaDuplicateBound(t *testing.T) {
+	c := newCluster(t, outTopic)
+	cl := newClient(t, c, kgo.ProduceRequestTimeout(time.Second), kgo.RequestTimeoutOverhead(500*time.Millisecond))
+	s, err := sink.NewKafka(cl, outTopic, sink.KafkaOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hang atomic.Int32
+	hang.Store(1)
+	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		// The first produce request is answered by nobody.
+		return nil, nil, hang.CompareAndSwap(1, 0)
+	})
+	ps := sinktest.Profiles(t, 4, "a")
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	if err := s.Publish(ctx, ps); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Publish against a hung broker = %v, want a deadline error", err)
+	}
+	retry := sink.Retry(s, sink.RetryPolicy{Initial: 50 * time.Millisecond})
+	ctx2, cancel2 := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel2()
+	if err := retry.Publish(ctx2, ps); err != nil {
+		t.Fatalf("retried Publish: %v", err)
+	}
+	if err := cl.Flush(ctx2); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := readTopic(ctx2, c, outTopic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := kafkaStored(recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != len(ps) {
+		t.Fatalf("%d keys, want %d", len(stored), len(ps))
+	}
+	total := 0
+	for _, st := range stored {
+		total += st.Copies
+		if st.Copies < 1 || st.Copies > 2 || !st.AllSame {
+			t.Errorf("key %q: %d copies (all same: %v), want 1..2 identical", st.Key, st.Copies, st.AllSame)
+		}
+	}
+	t.Logf("%d records for %d keys after a cut-off publish and a retry", total, len(ps))
 }

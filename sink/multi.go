@@ -40,9 +40,10 @@ func NewMulti(sinks ...Sink) (*Multi, error) {
 // Name returns "multi(<name>,<name>…)".
 func (m *Multi) Name() string { return m.name }
 
-// Publish publishes to every sink at once and waits for all. The error joins
-// each failed sink's error prefixed by its name, in sink order; the failed
-// keys of each stay visible to FailedKeys. Retrying republishes to the sinks
+// Publish publishes to every sink at once and waits for all. The error is
+// prefixed by the Multi's name and joins each failed sink's error (named
+// after that sink), in sink order; the failed keys of each stay visible to
+// FailedKeys. Retrying republishes to the sinks
 // that already confirmed too, which is harmless (idempotent by key).
 func (m *Multi) Publish(ctx context.Context, profiles []Profile) error {
 	errs := make([]error, len(m.sinks))
@@ -50,12 +51,23 @@ func (m *Multi) Publish(ctx context.Context, profiles []Profile) error {
 	for i, s := range m.sinks {
 		wg.Go(func() {
 			if err := s.Publish(ctx, profiles); err != nil {
-				errs[i] = &sinkError{name: s.Name(), err: err}
+				errs[i] = named(s.Name(), err)
 			}
 		})
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sink %s: %w", m.name, err)
+	}
+	return nil
+}
+
+// named makes sure err's text names the sink.
+func named(name string, err error) error {
+	if strings.Contains(err.Error(), "sink "+name) {
+		return err
+	}
+	return &sinkError{name: name, err: err}
 }
 
 // Close closes every sink and joins their errors. Idempotent when the sinks'
@@ -64,7 +76,7 @@ func (m *Multi) Close() error {
 	errs := make([]error, len(m.sinks))
 	for i, s := range m.sinks {
 		if err := s.Close(); err != nil {
-			errs[i] = &sinkError{name: s.Name(), err: err}
+			errs[i] = named(s.Name(), err)
 		}
 	}
 	return errors.Join(errs...)

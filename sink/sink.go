@@ -89,8 +89,9 @@ type Tag struct {
 }
 
 // Profile is one encoded profile to publish, with the facts describing it.
-// Sinks copy nothing they do not need and never modify a Profile; the caller
-// must not modify Value while Publish runs.
+// Sinks never modify a Profile. Value is treated as immutable once passed to
+// Publish: the Kafka sink hands it to the client without copying, and after
+// a Publish cut off by its context the client may still be sending it.
 type Profile struct {
 	// Key is the deterministic, path-safe identity of the profile (see Key).
 	// Object stores use it (under an optional prefix) as the object name,
