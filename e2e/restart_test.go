@@ -20,7 +20,7 @@ func TestBrokerRestartKeepsData(t *testing.T) {
 	const n = 1000
 	bootstrap := envOrFail(t, "E2E_KAFKA_BOOTSTRAP")
 	dir := envOrFail(t, "E2E_KAFKA_DIR")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	topic := uniqueName("restart")
 	adm := kadm.NewClient(newClient(t, bootstrap))

@@ -276,8 +276,13 @@ cmd_start() {
   e2e_java
   e2e_ktool
   kafka_fetch
+  # Interrupted while starting: stop whatever was launched (bash runs the trap after the
+  # current command, so a launched JVM's PID is already recorded).
+  trap 'cmd_stop; exit 143' TERM
+  trap 'cmd_stop; exit 130' INT
   for attempt in 1 2; do
     if start_attempt "$n"; then
+      trap - TERM INT
       bootstrap
       return 0
     fi
@@ -292,8 +297,13 @@ start_attempt() {
   rm -rf "$STATE_DIR"
   mkdir -p "$STATE_DIR"
   read -r -a ports <<<"$("$E2E_KTOOL" freeports $((2 * n)))"
-  # A KRaft cluster id is 16 random bytes in URL-safe base64 without padding.
-  cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  # A KRaft cluster id is 16 random bytes in URL-safe base64 without padding. Like Kafka's
+  # own Uuid.randomUuid, reject ids starting with '-': the storage tool would read one as
+  # an option (seen: "argument --cluster-id/-t: expected one argument").
+  cid=-
+  while [[ "$cid" == -* ]]; do
+    cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  done
   echo "$n $cid" >"$STATE_DIR/cluster"
   for ((i = 1; i <= n; i++)); do
     mkdir -p "$(node_dir "$i")"
@@ -372,9 +382,9 @@ main() {
     run)
       [ $# -ge 1 ] || usage
       trap 'cmd_stop' EXIT
+      cmd_start "$n" >/dev/null
       trap 'exit 130' INT
       trap 'exit 143' TERM
-      cmd_start "$n" >/dev/null
       E2E_KAFKA_BOOTSTRAP=$(bootstrap) E2E_KAFKA_DIR=$STATE_DIR "$@"
       ;;
     *) usage ;;
