@@ -94,6 +94,7 @@ type Consumer struct {
 	lastCommit time.Time
 
 	closeOnce sync.Once
+	fetchLog  sampler
 }
 
 // closeClient closes the client once (kgo's Close must not run twice
@@ -372,7 +373,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 				return
 			}
-			c.log.Warn().Err(err).Str("topic", t).Int32("partition", p).Msg("fetch error")
+			if ok, n := c.fetchLog.allow(int64(10 * time.Second)); ok {
+				c.log.Warn().Err(err).Str("topic", t).Int32("partition", p).Int64("suppressed", n).Msg("fetch error")
+			}
 		})
 		fs.EachPartition(func(p kgo.FetchTopicPartition) {
 			if len(p.Records) == 0 {
