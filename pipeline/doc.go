@@ -55,7 +55,7 @@
 // # Invariants and the tests that check them (architecture.md)
 //
 //  1. No loss: TestEndToEndMultiPartition, TestRebalanceMidWindow,
-//     TestCrashAndRestart, TestSinkOutageBlocksCommits,
+//     TestCrashAndRestart, TestLostPartitionsReplay, TestSinkOutageBlocksCommits,
 //     TestShutdownTimeoutCommitsNothingUnpublished, TestAbortDuringDrain
 //     (the merged counts/n equal the valid records; commits never pass an
 //     unpublished record).
