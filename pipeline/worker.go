@@ -40,6 +40,7 @@ type worker struct {
 	next        int64
 	epoch       int32
 	committable int64
+	commitEpoch int32
 	err         error // why the worker stopped early (context)
 
 	// Owned by the Consumer under commitMu.
@@ -57,7 +58,7 @@ func (c *Consumer) newWorker(topic string, partition int32) (*worker, error) {
 		c: c, topic: topic, partition: partition, pstr: itoa32(partition),
 		log: c.log.With().Str("topic", topic).Int32("partition", partition).Logger(),
 		ctx: ctx, cancel: cancel, done: make(chan struct{}),
-		next: -1, committable: -1, committed: -1, epoch: -1,
+		next: -1, committable: -1, committed: -1, epoch: -1, commitEpoch: -1,
 	}
 	w.cond = sync.NewCond(&w.mu)
 	w.mRecords = c.metrics.Records.WithLabelValues(topic)
@@ -112,7 +113,7 @@ func (w *worker) kill() {
 func (w *worker) committableOffset() (int64, int32) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.committable, w.epoch
+	return w.committable, w.commitEpoch
 }
 
 func (w *worker) run() {
@@ -299,6 +300,12 @@ func (w *worker) publish(flush bool) error {
 		}
 	}
 	w.committable = lo
+	w.commitEpoch = w.epoch
+	if lo != w.next {
+		// The offset is held by an older window: the leader epoch of the
+		// last record may not be that offset's epoch, so send none.
+		w.commitEpoch = -1
+	}
 	w.mu.Unlock()
 	return nil
 }
