@@ -1,0 +1,102 @@
+// Package pipeline is the streaming half of kprofiler: a franz-go consumer
+// group whose partition workers decode records straight into profiler column
+// updates, keep event-time windows per dataset (profiler.WindowSet), publish
+// finished windows through a Publisher and commit offsets only behind what
+// was published.
+//
+// # Shape
+//
+//	Consumer.Run
+//	  poll loop (one goroutine): PollRecords → hand each partition's records
+//	    to its worker → commit committable offsets → AllowRebalance
+//	  one worker goroutine per assigned partition: decode (schemas/event) →
+//	    event time → WindowSet.Route per dataset → typed column updates →
+//	    WindowSet.Advance → encode (whylogs v1) → Publisher.Publish (retried
+//	    with backoff until it confirms) → advance the committable offset
+//
+// The client uses cooperative-sticky balancing, DisableAutoCommit and
+// BlockRebalanceOnPoll: rebalance callbacks run only between poll-loop
+// iterations, so every record a poll returned is already queued at its
+// worker when a partition is revoked.
+//
+// # Offsets (invariant 1)
+//
+// Each worker tracks, per dataset and per unpublished window (on-time or
+// late partial), the lowest offset of a record that contributed to it. The
+// partition's committable offset is the minimum of those and the next offset
+// to process. It only advances after the Publisher confirmed the profiles
+// holding those records. Bad records hold nothing: they are counted,
+// dead-lettered and passed. A record whose decoding needs an unavailable
+// schema registry is retried with backoff and holds the committable offset.
+// Commits use CommitOffsetsSync under one mutex with the partition's revoked
+// flag, so a commit never happens for a partition after its revocation
+// finished.
+//
+// # Rebalances and shutdown
+//
+// On revoke the worker processes what is queued, publishes its open windows
+// as partial profiles (profiler Flushed, sink kind "checkpoint"), and the
+// callback commits synchronously before returning: the next owner starts
+// exactly after what was published, so a cooperative rebalance produces no
+// duplicates. On loss the worker is stopped and nothing is committed; the
+// next owner replays from the last commit (duplicates are possible, bounded
+// by the records after the last commit; keys are deterministic so re-published
+// profiles with the same first offset overwrite). Cancelling Run's context
+// does the revoke path for every partition, bounded by ShutdownTimeout;
+// Abort stops at once without committing anything unpublished.
+//
+// # Memory (invariant 7)
+//
+// A worker's queue is bounded: when it holds more than MaxQueuedRecords the
+// partition is paused (PauseFetchPartitions) and resumed once the worker
+// drained it to half. Open windows per partition are bounded by the
+// WindowSet (rotation and lateness); segments per window by MaxSegments.
+//
+// # Invariants and the tests that check them (architecture.md)
+//
+//  1. No loss: TestEndToEndMultiPartition, TestRebalanceMidWindow,
+//     TestCrashAndRestart, TestLostPartitionsReplay, TestSinkOutageBlocksCommits,
+//     TestShutdownTimeoutCommitsNothingUnpublished, TestAbortDuringDrain
+//     (the merged counts/n equal the valid records; commits never pass an
+//     unpublished record).
+//  2. Event time: TestLateAndBoundaries (t == end goes to the next window;
+//     windows close by the watermark only).
+//  3. Late data: TestLateAndBoundaries (late partial of the same window,
+//     counted).
+//  4. Determinism: TestReplayDeterminism (byte-identical profiles and sink
+//     keys across runs), TestCrashAndRestart (replayed profiles are
+//     identical), TestCheckpointsAtDeterministicOffsets,
+//     TestCheckpointIntervalOnIdlePartition.
+//  5. Idempotent output: keys from sink.Key of the profile identity
+//     (SinkProfile); duplicates after a crash overwrite.
+//  6. Poison records: TestPoisonRecordsAndRegistryOutage (counted,
+//     dead-lettered, skipped; a registry outage is retried, never skipped).
+//  7. Bounded memory: TestSlowPartitionIsPaused, TestSegmentOverflow.
+//  8. Partials: flushed, late and checkpoint partials merge downstream
+//     (every count test sums partials).
+//
+// Duplicates: a cooperative rebalance produces none (the revoke publishes
+// and commits exactly what it held). After a crash or a lost partition the
+// records after the last commit are replayed; the profiles they rebuild
+// carry the same identity and, when the replay sees the same records in the
+// same order from the same start, the same bytes, so they overwrite. A
+// replay that starts in the middle of what one run saw may classify records
+// as on time that the first run found late (the watermark starts over), so
+// a late partial and a replayed window can then both count a record: the
+// bound is the records after the last commit.
+//
+// # Not here yet (seams for issue 6)
+//
+// Exactly-once output (GroupTransactSession) and checkpoints of window
+// state that survive a restart without replay. Checkpoints by record count
+// (deterministic) and by wall-clock interval (also the idle-partition
+// policy: partials, never a closed window) exist. Publishing happens in
+// worker.publish and committing in Consumer.commitLocked: a transactional
+// mode replaces those two steps.
+//
+// # Concurrency
+//
+// Consumer methods are safe for concurrent use. Each worker owns its
+// WindowSets and decoders; only the committable offset and the queue are
+// shared, under the worker's mutex.
+package pipeline
