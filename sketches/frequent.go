@@ -69,7 +69,9 @@ const MaxFrequentLgMapSize = 26
 // frequent-items layout: a 32-byte preamble (8 bytes when nothing was added),
 // the counters as int64 LE, then the items as uint32 LE length + UTF-8 bytes.
 //
-// The zero value is not usable; use NewFrequentStrings or UnmarshalBinary.
+// The zero value is an empty sketch with lgMaxMapSize 10 (whylogs' setting),
+// except that Merge into a zero value adopts the other sketch's lgMaxMapSize
+// (as KLL's zero value adopts k); NewFrequentStrings chooses the size.
 // A FrequentStrings is not safe for concurrent use: Update, UpdateWeighted,
 // Merge (on the receiver) and UnmarshalBinary are writes; all other methods
 // only read and may run concurrently with each other when no write is in
@@ -99,6 +101,15 @@ func NewFrequentStrings(lgMaxMapSize int) (*FrequentStrings, error) {
 			lgMaxMapSize, lgMinFrequentMapSize, MaxFrequentLgMapSize, ErrInvalidArgument)
 	}
 	return &FrequentStrings{lgMax: lgMaxMapSize, m: newRPMap(lgMinFrequentMapSize)}, nil
+}
+
+// frequentZeroLgMax is the lgMaxMapSize of a zero-value FrequentStrings.
+const frequentZeroLgMax = 10
+
+// initZero turns a zero value into an empty sketch of lgMaxMapSize lg.
+func (s *FrequentStrings) initZero(lg int) {
+	s.lgMax = lg
+	s.m = newRPMap(lgMinFrequentMapSize)
 }
 
 // sampleSize is Java's purge sample size, min(1024, floor(0.75·2^lgMax)).
@@ -137,7 +148,10 @@ func (s *FrequentStrings) UpdateWeighted(item string, w int64) error {
 // counter; a new item that overfills the map doubles it (below lgMax) or
 // purges it (at lgMax), adding the purge median to the offset.
 func (s *FrequentStrings) add(item string, w int64) {
-	if s.m.pend != nil {
+	if s.m.slots == nil {
+		if s.lgMax == 0 {
+			s.initZero(frequentZeroLgMax)
+		}
 		s.m.materialize()
 	}
 	s.total += w
@@ -171,6 +185,9 @@ func (s *FrequentStrings) Merge(o *FrequentStrings) error {
 	}
 	if o == s {
 		o = s.Clone()
+	}
+	if s.lgMax == 0 {
+		s.initZero(o.lgMax)
 	}
 	total := s.total + o.total
 	o.m.forEachMergeOrder(func(k string, v int64) { s.add(k, v) })
@@ -223,16 +240,21 @@ func (s *FrequentStrings) NumActive() int {
 func (s *FrequentStrings) IsEmpty() bool { return s.total == 0 }
 
 // LgMaxMapSize returns the base-2 logarithm of the largest map size.
-func (s *FrequentStrings) LgMaxMapSize() int { return s.lgMax }
+func (s *FrequentStrings) LgMaxMapSize() int {
+	if s.lgMax == 0 {
+		return frequentZeroLgMax
+	}
+	return s.lgMax
+}
 
 // LgCurMapSize returns the base-2 logarithm of the current map size
 // (3 ≤ LgCurMapSize ≤ LgMaxMapSize).
-func (s *FrequentStrings) LgCurMapSize() int { return s.m.lg }
+func (s *FrequentStrings) LgCurMapSize() int { return max(s.m.lg, lgMinFrequentMapSize) }
 
 // Epsilon returns DataSketches' a priori relative error 3.5/2^lgMaxMapSize
 // (see FrequentStrings for when MaximumError() ≤ Epsilon()·StreamLength() is
 // guaranteed).
-func (s *FrequentStrings) Epsilon() float64 { return FrequentEpsilon(s.lgMax) }
+func (s *FrequentStrings) Epsilon() float64 { return FrequentEpsilon(s.LgMaxMapSize()) }
 
 // AprioriError returns Epsilon()·StreamLength(), DataSketches' a priori bound
 // on MaximumError for the current stream length.

@@ -111,6 +111,9 @@ func (m *rpMap) get(key string) int64 {
 		}
 		return 0
 	}
+	if len(m.slots) == 0 { // zero value
+		return 0
+	}
 	mask := uint64(len(m.slots) - 1)
 	h := frequentHome(key)
 	p := h & mask

@@ -54,7 +54,7 @@ func (s *FrequentStrings) MarshalBinary() ([]byte, error) { return s.AppendBinar
 func (s *FrequentStrings) AppendBinary(b []byte) ([]byte, error) {
 	if s.total == 0 {
 		return append(b, frequentPreLongsEmpt, frequentSerVer, frequentFamilyID,
-			byte(s.lgMax), byte(s.m.lg), frequentFlagEmpty, 0, 0), nil
+			byte(s.LgMaxMapSize()), byte(s.LgCurMapSize()), frequentFlagEmpty, 0, 0), nil
 	}
 	n := s.NumActive()
 	size := frequentHeaderBytes + 12*n

@@ -1063,3 +1063,50 @@ func TestFrequentMergeRandomParts(t *testing.T) {
 		}
 	}
 }
+
+// TestFrequentZeroValue: the zero value is an empty sketch with lgMaxMapSize
+// 10. Its queries answer as for an empty sketch, its image is the one of
+// NewFrequentStrings(10) and decodes, updates behave exactly as on
+// NewFrequentStrings(10), and Merge into it adopts the other's lgMaxMapSize.
+func TestFrequentZeroValue(t *testing.T) {
+	var z FrequentStrings
+	if z.Estimate("x") != 0 || z.LowerBound("x") != 0 || z.UpperBound("x") != 0 || !z.IsEmpty() ||
+		z.NumActive() != 0 || z.LgMaxMapSize() != 10 || z.LgCurMapSize() != 3 || z.FrequentItems(NoFalseNegatives) != nil {
+		t.Fatal("zero value does not answer as an empty sketch")
+	}
+	ref := mustFI(t, 10)
+	if got, want := mustMarshalFI(t, &z), mustMarshalFI(t, ref); !bytes.Equal(got, want) {
+		t.Fatalf("zero value image %x, want %x", got, want)
+	}
+	var d FrequentStrings
+	if err := d.UnmarshalBinary(mustMarshalFI(t, &z)); err != nil {
+		t.Fatalf("zero value image rejected: %v", err)
+	}
+	st := zipfStream(21, 20000, 1.1, 5000, false)
+	st.feed(t, &z)
+	st.feed(t, ref)
+	if !bytes.Equal(mustMarshalFI(t, &z), mustMarshalFI(t, ref)) {
+		t.Fatal("zero value and NewFrequentStrings(10) diverge on the same stream")
+	}
+	if z.Epsilon() != ref.Epsilon() || z.MaximumError() == 0 {
+		t.Fatal("zero value: epsilon or purges differ")
+	}
+	var w FrequentStrings
+	if err := w.UpdateWeighted("a", 3); err != nil || w.Estimate("a") != 3 || w.LgMaxMapSize() != 10 {
+		t.Fatalf("UpdateWeighted on zero value: %v, estimate %d", err, w.Estimate("a"))
+	}
+	var m FrequentStrings
+	src := mustFI(t, 6)
+	st.feed(t, src)
+	if err := m.Merge(src); err != nil {
+		t.Fatal(err)
+	}
+	if m.LgMaxMapSize() != 6 || m.StreamLength() != src.StreamLength() {
+		t.Fatalf("merge into zero value: lgMax %d, stream length %d", m.LgMaxMapSize(), m.StreamLength())
+	}
+	checkGuarantees(t, &m, st.truth())
+	var e FrequentStrings
+	if err := e.Merge(&FrequentStrings{}); err != nil || !e.IsEmpty() {
+		t.Fatalf("zero ← zero: %v", err)
+	}
+}
