@@ -435,8 +435,9 @@ func (s *KLL[T]) sortRun(a []T) {
 // both are merged level by level and compacted (generalCompress). Sketches with
 // different k may be merged; s keeps its k and its MinK becomes the smaller of
 // the two when o is in estimation mode. o is not modified (unless o == s, which
-// merges a copy). A nil o or a different m returns ErrInvalidArgument; an empty
-// o changes nothing.
+// merges a copy). A nil o, a different m, or a total n beyond 2^63−1 (Java's
+// long; n could otherwise wrap around) returns ErrInvalidArgument and leaves s
+// unchanged; an empty o changes nothing.
 func (s *KLL[T]) Merge(o *KLL[T]) error {
 	if o == nil {
 		return fmt.Errorf("kll: merge of a nil sketch: %w", ErrInvalidArgument)
@@ -449,6 +450,9 @@ func (s *KLL[T]) Merge(o *KLL[T]) error {
 	}
 	if s.m != o.m {
 		return fmt.Errorf("kll: merge of sketches with m=%d and m=%d: %w", s.m, o.m, ErrInvalidArgument)
+	}
+	if o.n > math.MaxInt64-min(s.n, math.MaxInt64) {
+		return fmt.Errorf("kll: merged n = %d + %d exceeds 2^63-1: %w", s.n, o.n, ErrInvalidArgument)
 	}
 	if o == s {
 		o = o.Clone()

@@ -180,7 +180,9 @@ func kllCorrupt(format string, args ...any) error {
 //   - Java's updatable form (preInts 5, serVer 3: all numLevels+1 level
 //     boundaries, min, max, then the whole capacity-sized buffer).
 //
-// It checks the family, m even in [2, 8], k ≥ m, minK in [m, k], the exact
+// It checks the family, m even in [2, 8], k ≥ m, minK in [m, k], n ≤ 2^63−1
+// (the largest n Java can represent, so that merges and updates cannot
+// overflow), the exact
 // length, level boundaries non-decreasing and within the capacity, the total
 // weight Σ 2^h·|level h| == n, no NaN, every item within [min, max], and
 // levels ≥ 1 (and level 0 when flagged sorted) ascending. Any failure returns
@@ -277,6 +279,9 @@ func decodeKLLFull[T float32 | float64](b []byte, k, m int, flags byte, hdr int,
 	numLevels := int(b[18])
 	if n == 0 && !updatable {
 		return nil, kllCorrupt("n=0 at offset 8 in a full image")
+	}
+	if n > math.MaxInt64 {
+		return nil, kllCorrupt("n=%d at offset 8 exceeds 2^63-1 (Java's long)", n)
 	}
 	if numLevels == 0 {
 		return nil, kllCorrupt("numLevels=0 at offset 18")

@@ -323,3 +323,61 @@ var (
 	_ encoding.BinaryAppender    = (*KLLFloats)(nil)
 	_ encoding.BinaryUnmarshaler = (*KLLFloats)(nil)
 )
+
+// kllOnePerLevel returns the image of a k=8 doubles sketch holding one item
+// (h) in each of the levels 0..L-1, so n = 2^L − 1.
+func kllOnePerLevel(L int) []byte {
+	capacity := kllTotalCapacity(8, 8, L)
+	b := []byte{5, 1, 15, 0, 8, 0, 8, 0}
+	b = binary.LittleEndian.AppendUint64(b, uint64(1)<<L-1)
+	b = binary.LittleEndian.AppendUint16(b, 8)
+	b = append(b, byte(L), 0)
+	for h := range L {
+		b = binary.LittleEndian.AppendUint32(b, uint32(capacity-L+h))
+	}
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(0))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(float64(L)))
+	for h := range L {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(float64(h)))
+	}
+	return b
+}
+
+// TestKLLCountLimit: n never wraps around. An image claiming n ≥ 2^63 is
+// corrupt (Java cannot represent it); an image with n = 2^63−1 decodes, and
+// merging anything non-empty into it (or it into anything) fails with
+// ErrInvalidArgument and leaves the receiver unchanged.
+func TestKLLCountLimit(t *testing.T) {
+	var s KLLDoubles
+	if err := s.UnmarshalBinary(kllOnePerLevel(64)); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "offset 8") {
+		t.Fatalf("n = 2^64-1: %v, want ErrCorrupt at offset 8", err)
+	}
+	if err := s.UnmarshalBinary(kllOnePerLevel(63)); err != nil {
+		t.Fatalf("n = 2^63-1: %v", err)
+	}
+	if s.N() != math.MaxInt64 {
+		t.Fatalf("n = %d", s.N())
+	}
+	kllCheckInvariants(t, &s)
+	small := kllRandomDoubles(200, 1000, 1)
+	for _, c := range []struct {
+		name     string
+		dst, src *KLLDoubles
+	}{{"small ← max", small, &s}, {"max ← small", &s, small}} {
+		before, _ := c.dst.MarshalBinary()
+		if err := c.dst.Merge(c.src); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("%s: %v, want ErrInvalidArgument", c.name, err)
+		}
+		if after, _ := c.dst.MarshalBinary(); !bytes.Equal(before, after) {
+			t.Errorf("%s: failed merge changed the receiver", c.name)
+		}
+	}
+	// 2^62 + … fits: merging two halves of the limit is fine.
+	var h KLLDoubles
+	if err := h.UnmarshalBinary(kllOnePerLevel(62)); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Merge(h.Clone()); err != nil || h.N() != 1<<63-2 {
+		t.Fatalf("merge up to the limit: %v, n = %d", err, h.N())
+	}
+}
