@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kprofiler/kprofiler/cmd/consumer/config"
+	"github.com/kprofiler/kprofiler/pipeline"
+	"github.com/kprofiler/kprofiler/schemas/whylogs"
+)
+
+// consumer run against an in-process broker: gen events, run with a YAML
+// config and a file sink, SIGTERM-equivalent stop; the files hold every
+// valid event exactly once and the exit code is 0.
+func TestRunEndToEnd(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "orders", "dlq"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addrs := c.ListenAddrs()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.DefaultProduceTopic("orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	g, err := newOrderGen(7, genStart, 50*time.Millisecond, 0.05, "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid, err := produceEvents(context.Background(), cl, "orders", g, 3000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	yaml := `kafka:
+  brokers: [` + strings.Join(addrs, ",") + `]
+  group: run-test
+  fetch_max_wait: 100ms
+datasets:
+  - name: orders
+    topics: [orders]
+    event_time: {source: field, field: ts}
+    rotation: 1m
+    segments: {fields: [device]}
+    profile_full_dataset: true
+sinks:
+  - type: blob
+    url: file://` + filepath.ToSlash(out) + `
+dead_letter:
+  topic: dlq
+http:
+  listen: 127.0.0.1:0
+log:
+  level: warn
+  format: json
+`
+	path := filepath.Join(t.TempDir(), "kprofiler.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(config.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan os.Signal, 2)
+	started := make(chan *pipeline.Consumer, 1)
+	code := make(chan int, 1)
+	go func() {
+		code <- serve(cfg, zerolog.Nop(), stop, func(c *pipeline.Consumer) { started <- c })
+	}()
+	cons := <-started
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var next int64
+		for _, s := range cons.Stats() {
+			next += s.Next
+		}
+		if next == 3000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not consumed: %+v", cons.Stats())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop <- syscall.SIGTERM
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Fatalf("exit code %d", c)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not stop")
+	}
+	var n int64
+	files := 0
+	err = filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".bin") {
+			return err
+		}
+		files++
+		if !strings.Contains(filepath.ToSlash(p), "/_all/") {
+			return nil
+		}
+		dp, _, err := whylogs.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		col, ok := dp.Lookup("event_id")
+		if ok {
+			v, _ := col.Summary().Lookup("counts/n")
+			n += v.Int
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != int64(valid) || files == 0 {
+		t.Errorf("files hold %d events in %d files, want %d valid", n, files, valid)
+	}
+}
+
+func TestGenDeterministic(t *testing.T) {
+	for _, format := range []string{"json", "avro"} {
+		a, _ := newOrderGen(3, genStart, time.Second, 0.1, format)
+		b, _ := newOrderGen(3, genStart, time.Second, 0.1, format)
+		c, _ := newOrderGen(4, genStart, time.Second, 0.1, format)
+		same, bad := true, 0
+		for range 500 {
+			_, va, _, ok := a.next()
+			_, vb, _, _ := b.next()
+			_, vc, _, _ := c.next()
+			if string(va) != string(vb) {
+				t.Fatalf("%s: same seed gave different records", format)
+			}
+			if string(va) != string(vc) {
+				same = false
+			}
+			if !ok {
+				bad++
+			}
+		}
+		if same {
+			t.Errorf("%s: different seeds gave the same records", format)
+		}
+		if bad < 25 || bad > 80 {
+			t.Errorf("%s: %d malformed of 500 at ratio 0.1", format, bad)
+		}
+	}
+}
+
+func TestDemoSmall(t *testing.T) {
+	for _, format := range []string{"json", "avro"} {
+		var out strings.Builder
+		dir := t.TempDir()
+		err := demo(context.Background(), demoOptions{events: 1500, badRatio: 0.02, output: dir, format: format, seed: 1, partitions: 2}, &out, &out)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", format, err, out.String())
+		}
+		s := out.String()
+		if !strings.Contains(s, "profiled 1500 events") || !strings.Contains(s, "whole stream") {
+			t.Errorf("%s: summary:\n%s", format, s)
+		}
+		ents, _ := os.ReadDir(dir)
+		if len(ents) == 0 {
+			t.Errorf("%s: no profile files", format)
+		}
+	}
+}
+
+func TestConfigCommands(t *testing.T) {
+	code, out, _ := runCmd("config", "example")
+	if code != 0 || !strings.Contains(out, "kafka:") {
+		t.Errorf("config example: %d", code)
+	}
+	code, out, _ = runCmd("run", "--help")
+	if code != 0 || !strings.Contains(out, "datasets[].rotation") && !strings.Contains(out, "rotation") {
+		t.Errorf("run --help: %d %q", code, out[:min(200, len(out))])
+	}
+	path := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(path, []byte("datasets:\n  - name: x\n    rotation: 7m\n"), 0o600)
+	code, _, errOut := runCmd("config", "validate", "--config", path)
+	if code != 1 || !strings.Contains(errOut, "rotation") {
+		t.Errorf("config validate of a bad file: %d %q", code, errOut)
+	}
+}
+
+func TestHealthEndpoints(t *testing.T) {
+	var ready atomic.Bool
+	srv := httptest.NewServer(pipeline.Handler(nil, ready.Load))
+	defer srv.Close()
+	get := func(p string) int {
+		r, err := http.Get(srv.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		return r.StatusCode
+	}
+	if get("/healthz") != 200 || get("/readyz") != 503 {
+		t.Error("before ready")
+	}
+	ready.Store(true)
+	if get("/readyz") != 200 || get("/metrics") != 200 {
+		t.Error("after ready")
+	}
+}

@@ -1,0 +1,169 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/linkedin/goavro/v2"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kprofiler/kprofiler/schemas/event"
+)
+
+// flatOrder is the 12-field order event of schemas/event/examples/order_flat.avsc.
+func flatOrder(i int) map[string]any {
+	var coupon any
+	if i%5 == 0 {
+		coupon = "SAVE10"
+	}
+	return map[string]any{
+		"event_id": fmt.Sprintf("ord-%08d", i), "ts": base.Add(time.Duration(i) * 5 * time.Millisecond),
+		"country": []string{"US", "DE", "FR", "GB"}[i%4], "device": []string{"desktop", "mobile", "tablet", "tv"}[i%4],
+		"price": 3.5 + float64(i%997)/7, "quantity": int32(1 + i%4), "discount": nil, "coupon": coupon,
+		"is_gift": i%9 == 0, "comment": nil, "customer_id": int64(1000 + i%50000), "customer_segment": "gold",
+	}
+}
+
+func benchRecords(b *testing.B, format string, n, parts int) []*kgo.Record {
+	codec, err := goavro.NewCodec(event.OrderFlatSchema)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rs := make([]*kgo.Record, n)
+	for i := range rs {
+		m := flatOrder(i)
+		var v []byte
+		if format == "json" {
+			m["ts"] = m["ts"].(time.Time).Format(time.RFC3339Nano)
+			v, _ = json.Marshal(m)
+		} else {
+			if c, ok := m["coupon"].(string); ok {
+				m["coupon"] = goavro.Union("string", c)
+			}
+			if v, err = codec.BinaryFromNative(nil, m); err != nil {
+				b.Fatal(err)
+			}
+		}
+		rs[i] = &kgo.Record{Topic: "orders", Partition: int32(i % parts), Value: v}
+	}
+	return rs
+}
+
+// BenchmarkEndToEnd measures events/s from kfake through decoding, windows
+// (1m rotation, segmented by country plus the full profile) and encoding into
+// a memory publisher, next to a bare group consume of the same topic in the
+// same run; "ratio" is profiled/bare throughput.
+func BenchmarkEndToEnd(b *testing.B) {
+	const n, parts = 100000, 2
+	for _, format := range []string{"json", "avro"} {
+		b.Run(format, func(b *testing.B) {
+			addrs := benchCluster(b, parts)
+			cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), manualPartitioner(), kgo.ProducerBatchMaxBytes(4<<20))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer cl.Close()
+			if err := cl.ProduceSync(context.Background(), benchRecords(b, format, n, parts)...).FirstErr(); err != nil {
+				b.Fatal(err)
+			}
+			fixed, _ := event.NewFixedSchema(event.OrderFlatSchema)
+			var bare, full time.Duration
+			b.ResetTimer()
+			for i := range b.N {
+				t0 := time.Now()
+				bareConsume(b, addrs, fmt.Sprintf("bare-%d", i), n)
+				bare += time.Since(t0)
+
+				ds := Dataset{Name: "orders", Topics: []string{"orders"}, EventTimeField: "ts"}
+				if format == "avro" {
+					ds.Format, ds.Schemas = FormatAvro, fixed
+				}
+				ds.Window.Rotation = time.Minute
+				ds.Window.Segments.Columns = []string{"country"}
+				ds.Window.FullDataset = true
+				pub := NewMemoryPublisher()
+				cfg := testConfig(addrs, fmt.Sprintf("prof-%d", i), pub, ds)
+				cfg.Logger = testLogger()
+				c, err := New(cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan error, 1)
+				t0 = time.Now()
+				go func() { done <- c.Run(ctx) }()
+				for {
+					var next int64
+					for _, s := range c.Stats() {
+						next += s.Next
+					}
+					if next >= n {
+						break
+					}
+					time.Sleep(2 * time.Millisecond)
+				}
+				full += time.Since(t0)
+				cancel()
+				<-done
+			}
+			b.StopTimer()
+			bareRate := float64(n*b.N) / bare.Seconds()
+			fullRate := float64(n*b.N) / full.Seconds()
+			b.ReportMetric(fullRate, "events/s")
+			b.ReportMetric(bareRate, "bare-events/s")
+			b.ReportMetric(fullRate/bareRate, "ratio")
+		})
+	}
+}
+
+func bareConsume(b *testing.B, addrs []string, group string, n int) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumerGroup(group), kgo.ConsumeTopics("orders"),
+		kgo.FetchMaxWait(100*time.Millisecond), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cl.Close()
+	got := 0
+	for got < n {
+		fs := cl.PollRecords(context.Background(), 10000)
+		fs.EachRecord(func(*kgo.Record) { got++ })
+	}
+}
+
+// BenchmarkDatasetAdd is the per-record CPU cost of decoding and profiling
+// (no Kafka): one 12-field event into a segmented window set.
+func BenchmarkDatasetAdd(b *testing.B) {
+	for _, format := range []string{"json", "avro"} {
+		b.Run(format, func(b *testing.B) {
+			rs := benchRecords(b, format, 10000, 1)
+			fixed, _ := event.NewFixedSchema(event.OrderFlatSchema)
+			ds := Dataset{Name: "orders", Topics: []string{"orders"}, EventTimeField: "ts"}
+			if format == "avro" {
+				ds.Format, ds.Schemas = FormatAvro, fixed
+			}
+			ds.Window.Rotation = time.Minute
+			ds.Window.Segments.Columns = []string{"country"}
+			ds.Window.FullDataset = true
+			s, err := ds.newState("orders", 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				r := rs[i%len(rs)]
+				r.Offset = int64(i)
+				if _, err := s.add(ctx, r); err != nil {
+					b.Fatal(err)
+				}
+				if i%len(rs) == len(rs)-1 {
+					s.release(s.ws.Flush())
+				}
+			}
+		})
+	}
+}

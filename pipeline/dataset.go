@@ -1,0 +1,329 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kprofiler/kprofiler/profiler"
+	"github.com/kprofiler/kprofiler/schemas/event"
+)
+
+// Format is a record value format.
+type Format uint8
+
+// Formats.
+const (
+	FormatJSON Format = iota // one JSON object per record
+	FormatAvro               // Avro through Dataset.Schemas
+)
+
+// Dataset configures one profiled stream.
+type Dataset struct {
+	// Name is the dataset name (profile name, part of every identity).
+	Name string
+	// Topics are the topics whose records feed the dataset.
+	Topics []string
+	// Format is the record value format.
+	Format Format
+	// JSON configures JSON decoding (format json). EventTimeField is set
+	// from Dataset.EventTimeField.
+	JSON event.JSONOptions
+	// Avro configures Avro decoding (format avro), with Schemas resolving
+	// the writer schema (event.Registry or event.FixedSchema).
+	Avro    event.AvroOptions
+	Schemas event.SchemaSource
+	// EventTimeField is the flattened name of the event-time field; ""
+	// means the Kafka record timestamp.
+	EventTimeField string
+	// TimeFormat says how the event-time field is read.
+	TimeFormat event.TimeFormat
+	// Window configures windows, segments and sketches. Dataset and
+	// Partition are filled in per partition ("<topic>/<partition>").
+	Window profiler.WindowConfig
+}
+
+var datasetName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+
+func (d *Dataset) validate() error {
+	if !datasetName.MatchString(d.Name) {
+		return fmt.Errorf("pipeline: dataset name %q: want 1–128 characters of A–Z a–z 0–9 . _ -: %w", d.Name, ErrInvalidConfig)
+	}
+	if len(d.Topics) == 0 {
+		return fmt.Errorf("pipeline: dataset %s: no topics: %w", d.Name, ErrInvalidConfig)
+	}
+	if d.Format == FormatAvro && d.Schemas == nil {
+		return fmt.Errorf("pipeline: dataset %s: avro without a schema source: %w", d.Name, ErrInvalidConfig)
+	}
+	if _, err := d.newState("t", 0); err != nil {
+		return fmt.Errorf("pipeline: dataset %s: %w", d.Name, err)
+	}
+	return nil
+}
+
+// dsState is one dataset's state inside one partition worker.
+type dsState struct {
+	ds   *Dataset
+	jdec *event.JSONDecoder
+	adec *event.AvroDecoder
+	ws   *profiler.WindowSet
+	// held maps each unpublished window (on-time or late partial) to the
+	// lowest offset of a record in it.
+	held map[winKey]int64
+	last winKey // cache of the previous record's window
+	hasL bool
+
+	mLate, mOverflow prometheus.Counter
+
+	rec     event.Record
+	fields  recordFields
+	upd     columnUpdater
+	profBuf []*profiler.DatasetProfile
+}
+
+type winKey struct {
+	start int64 // Unix seconds
+	late  bool
+}
+
+func (d *Dataset) newState(topic string, partition int32) (*dsState, error) {
+	s := &dsState{ds: d, held: map[winKey]int64{}}
+	switch d.Format {
+	case FormatJSON:
+		o := d.JSON
+		o.EventTimeField = d.EventTimeField
+		dec, err := event.NewJSONDecoder(o)
+		if err != nil {
+			return nil, err
+		}
+		s.jdec = dec
+	case FormatAvro:
+		o := d.Avro
+		o.EventTimeField = d.EventTimeField
+		dec, err := event.NewAvroDecoder(d.Schemas, o)
+		if err != nil {
+			return nil, err
+		}
+		s.adec = dec
+	default:
+		return nil, fmt.Errorf("format %d: %w", d.Format, ErrInvalidConfig)
+	}
+	wc := d.Window
+	wc.Dataset = d.Name
+	wc.Partition = topic + "/" + strconv.Itoa(int(partition))
+	ws, err := profiler.NewWindowSet(wc)
+	if err != nil {
+		return nil, err
+	}
+	s.ws = ws
+	s.fields.rec = &s.rec
+	return s, nil
+}
+
+// errBadTime marks an event-time failure (a malformed record).
+var errBadTime = errors.New("pipeline: bad event time")
+
+// add decodes one record into the dataset's windows. It returns a decoding
+// error (event.*Error, or one wrapping errBadTime) without touching any
+// window; a nil error means the record was profiled.
+func (s *dsState) add(ctx context.Context, r *kgo.Record) (profiler.Placement, error) {
+	s.rec.Reset()
+	var raw event.RawTime
+	var err error
+	if s.jdec != nil {
+		raw, err = s.jdec.Decode(r.Value, &s.rec)
+	} else {
+		raw, err = s.adec.Decode(ctx, r.Value, &s.rec)
+	}
+	if err != nil {
+		return profiler.Placement{}, err
+	}
+	t := r.Timestamp
+	if s.ds.EventTimeField != "" {
+		t, err = event.ParseEventTime(raw, s.ds.TimeFormat)
+		if err != nil {
+			return profiler.Placement{}, fmt.Errorf("%w: %w", errBadTime, err)
+		}
+	}
+	ps, pl := s.ws.Route(t, r.Offset, &s.fields, s.profBuf[:0])
+	s.profBuf = ps[:0]
+	if len(ps) > 0 {
+		s.upd.begin(ps)
+		s.rec.Replay(&s.upd)
+		s.upd.ps = nil
+	}
+	if pl.Profiles > 0 {
+		k := winKey{start: pl.Window.Start.Unix(), late: pl.Late}
+		if !s.hasL || k != s.last {
+			if o, ok := s.held[k]; !ok || r.Offset < o {
+				s.held[k] = r.Offset
+			}
+			s.last, s.hasL = k, true
+		}
+	}
+	return pl, nil
+}
+
+// release forgets the windows of published profiles.
+func (s *dsState) release(fs []profiler.Finished) {
+	if len(fs) > 0 {
+		s.upd.reset()
+	}
+	for _, f := range fs {
+		k := winKey{start: f.Window.Start.Unix(), late: f.Kind == profiler.Late}
+		delete(s.held, k)
+	}
+	s.hasL = false
+}
+
+// lowestHeld returns the lowest offset held by an unpublished window.
+func (s *dsState) lowestHeld() (int64, bool) {
+	lo, ok := int64(0), false
+	for _, o := range s.held {
+		if !ok || o < lo {
+			lo, ok = o, true
+		}
+	}
+	return lo, ok
+}
+
+// recordFields exposes the buffered record's fields to segment routing.
+type recordFields struct{ rec *event.Record }
+
+func (f *recordFields) Field(name string) (any, bool) {
+	v, ok := f.rec.Lookup(name)
+	if !ok {
+		return nil, false
+	}
+	switch v.Kind {
+	case event.KindBool:
+		return v.Bool, true
+	case event.KindInt:
+		return v.Int, true
+	case event.KindFloat:
+		return v.Float, true
+	case event.KindString:
+		return string(v.Str), true
+	case event.KindObject:
+		return "<object>", true
+	}
+	return nil, true
+}
+
+// columnUpdater is the event.Visitor that updates the columns of every
+// profile a record goes to (full dataset and segment) with the typed Column
+// methods; a string value is converted once for all of them. Records of one
+// stream usually list their fields in the same order, so each profile keeps
+// the columns of the previous record by field position: a field whose
+// (interned) name matches its slot skips the profile's column map.
+type columnUpdater struct {
+	ps     []*profiler.DatasetProfile
+	caches []*colCache
+	i      int
+	byProf map[*profiler.DatasetProfile]*colCache
+}
+
+type colCache struct {
+	names []string
+	cols  []*profiler.Column
+}
+
+func (u *columnUpdater) begin(ps []*profiler.DatasetProfile) {
+	if u.byProf == nil {
+		u.byProf = map[*profiler.DatasetProfile]*colCache{}
+	}
+	u.ps, u.i = ps, 0
+	u.caches = u.caches[:0]
+	for _, p := range ps {
+		c := u.byProf[p]
+		if c == nil {
+			c = &colCache{}
+			u.byProf[p] = c
+		}
+		u.caches = append(u.caches, c)
+	}
+}
+
+// reset forgets every cached profile (they were emitted).
+func (u *columnUpdater) reset() { clear(u.byProf) }
+
+func (u *columnUpdater) col(k int, name string) *profiler.Column {
+	c := u.caches[k]
+	if u.i < len(c.names) {
+		if c.names[u.i] == name {
+			return c.cols[u.i]
+		}
+		col := u.ps[k].Column(name)
+		c.names[u.i], c.cols[u.i] = name, col
+		return col
+	}
+	col := u.ps[k].Column(name)
+	c.names = append(c.names, name)
+	c.cols = append(c.cols, col)
+	return col
+}
+
+func (u *columnUpdater) Null(col string) {
+	for k := range u.ps {
+		u.col(k, col).UpdateNull()
+	}
+	u.i++
+}
+
+func (u *columnUpdater) Bool(col string, v bool) {
+	for k := range u.ps {
+		u.col(k, col).UpdateBool(v)
+	}
+	u.i++
+}
+
+func (u *columnUpdater) Int(col string, v int64) {
+	for k := range u.ps {
+		u.col(k, col).UpdateInt64(v)
+	}
+	u.i++
+}
+
+func (u *columnUpdater) Float(col string, v float64) {
+	for k := range u.ps {
+		u.col(k, col).UpdateFloat64(v)
+	}
+	u.i++
+}
+
+func (u *columnUpdater) String(col string, v []byte) {
+	s := string(v)
+	for k := range u.ps {
+		u.col(k, col).UpdateString(s)
+	}
+	u.i++
+}
+
+func (u *columnUpdater) Object(col string) {
+	for k := range u.ps {
+		u.col(k, col).UpdateObject()
+	}
+	u.i++
+}
+
+var _ event.Visitor = (*columnUpdater)(nil)
+
+// sortedTopics returns the distinct topics of the datasets, sorted.
+func sortedTopics(ds []Dataset) []string {
+	var ts []string
+	for _, d := range ds {
+		ts = append(ts, d.Topics...)
+	}
+	slices.Sort(ts)
+	return slices.Compact(ts)
+}
+
+// timeNow is the wall clock, used only for backoff and log sampling.
+var timeNow = time.Now

@@ -1,0 +1,60 @@
+// Package pipeline is the streaming half of kprofiler: a franz-go consumer
+// group whose partition workers decode records straight into profiler column
+// updates, keep event-time windows per dataset (profiler.WindowSet), publish
+// finished windows through a Publisher and commit offsets only behind what
+// was published.
+//
+// # Shape
+//
+//	Consumer.Run
+//	  poll loop (one goroutine): PollRecords → hand each partition's records
+//	    to its worker → commit committable offsets → AllowRebalance
+//	  one worker goroutine per assigned partition: decode (schemas/event) →
+//	    event time → WindowSet.Route per dataset → typed column updates →
+//	    WindowSet.Advance → encode (whylogs v1) → Publisher.Publish (retried
+//	    with backoff until it confirms) → advance the committable offset
+//
+// The client uses cooperative-sticky balancing, DisableAutoCommit and
+// BlockRebalanceOnPoll: rebalance callbacks run only between poll-loop
+// iterations, so every record a poll returned is already queued at its
+// worker when a partition is revoked.
+//
+// # Offsets (invariant 1)
+//
+// Each worker tracks, per dataset and per unpublished window (on-time or
+// late partial), the lowest offset of a record that contributed to it. The
+// partition's committable offset is the minimum of those and the next offset
+// to process. It only advances after the Publisher confirmed the profiles
+// holding those records. Bad records hold nothing: they are counted,
+// dead-lettered and passed. A record whose decoding needs an unavailable
+// schema registry is retried with backoff and holds the committable offset.
+// Commits use CommitOffsetsSync under one mutex with the partition's revoked
+// flag, so a commit never happens for a partition after its revocation
+// finished.
+//
+// # Rebalances and shutdown
+//
+// On revoke the worker processes what is queued, publishes its open windows
+// as partial profiles (profiler Flushed, sink kind "checkpoint"), and the
+// callback commits synchronously before returning: the next owner starts
+// exactly after what was published, so a cooperative rebalance produces no
+// duplicates. On loss the worker is stopped and nothing is committed; the
+// next owner replays from the last commit (duplicates are possible, bounded
+// by the records after the last commit; keys are deterministic so re-published
+// profiles with the same first offset overwrite). Cancelling Run's context
+// does the revoke path for every partition, bounded by ShutdownTimeout;
+// Abort stops at once without committing anything unpublished.
+//
+// # Memory (invariant 7)
+//
+// A worker's queue is bounded: when it holds more than MaxQueuedRecords the
+// partition is paused (PauseFetchPartitions) and resumed once the worker
+// drained it to half. Open windows per partition are bounded by the
+// WindowSet (rotation and lateness); segments per window by MaxSegments.
+//
+// # Concurrency
+//
+// Consumer methods are safe for concurrent use. Each worker owns its
+// WindowSets and decoders; only the committable offset and the queue are
+// shared, under the worker's mutex.
+package pipeline

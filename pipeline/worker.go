@@ -1,0 +1,315 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kprofiler/kprofiler/profiler"
+	"github.com/kprofiler/kprofiler/schemas/event"
+	"github.com/kprofiler/kprofiler/schemas/whylogs"
+)
+
+// worker owns one assigned partition: its queue, its datasets' windows and
+// its offset bookkeeping.
+type worker struct {
+	c         *Consumer
+	topic     string
+	partition int32
+	pstr      string
+	states    []*dsState
+	log       zerolog.Logger
+	ctx       context.Context // cancelled on loss and abort
+	cancel    context.CancelFunc
+	done      chan struct{}
+
+	mu       sync.Mutex
+	cond     *sync.Cond
+	queue    []*kgo.Record
+	spare    []*kgo.Record
+	paused   bool
+	stopping bool // process what is queued, flush, exit
+	// next is the offset after the last processed record (-1: none yet);
+	// committable is the offset that may be committed (-1: none).
+	next        int64
+	epoch       int32
+	committable int64
+	err         error // why the worker stopped early (context)
+
+	// Owned by the Consumer under commitMu.
+	committed int64
+	revoked   bool
+
+	badLog sampler
+
+	mRecords, mBytes prometheus.Counter
+}
+
+func (c *Consumer) newWorker(topic string, partition int32) (*worker, error) {
+	ctx, cancel := context.WithCancel(c.workCtx)
+	w := &worker{
+		c: c, topic: topic, partition: partition, pstr: itoa32(partition),
+		log: c.log.With().Str("topic", topic).Int32("partition", partition).Logger(),
+		ctx: ctx, cancel: cancel, done: make(chan struct{}),
+		next: -1, committable: -1, committed: -1, epoch: -1,
+	}
+	w.cond = sync.NewCond(&w.mu)
+	w.mRecords = c.metrics.Records.WithLabelValues(topic)
+	w.mBytes = c.metrics.Bytes.WithLabelValues(topic)
+	for _, d := range c.byTopic[topic] {
+		s, err := d.newState(topic, partition)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		s.mLate = c.metrics.LateRecords.WithLabelValues(d.Name)
+		s.mOverflow = c.metrics.OverflowRecords.WithLabelValues(d.Name)
+		w.states = append(w.states, s)
+	}
+	return w, nil
+}
+
+// enqueue hands polled records to the worker; it pauses the partition when
+// the queue is over the limit. Called by the poll loop.
+func (w *worker) enqueue(rs []*kgo.Record) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.queue = append(w.queue, rs...)
+	if !w.paused && len(w.queue) >= w.c.cfg.MaxQueuedRecords {
+		w.paused = true
+		w.c.cl.PauseFetchPartitions(map[string][]int32{w.topic: {w.partition}})
+		w.c.metrics.PausedPartitions.Inc()
+		w.c.metrics.Pauses.Inc()
+	}
+	w.cond.Signal()
+}
+
+// stop asks the worker to process its queue, flush every open window and
+// exit (revoke and shutdown).
+func (w *worker) stop() {
+	w.mu.Lock()
+	w.stopping = true
+	w.cond.Signal()
+	w.mu.Unlock()
+}
+
+// kill stops the worker at once, discarding its state (loss and abort).
+func (w *worker) kill() {
+	w.cancel()
+	w.mu.Lock()
+	w.cond.Signal()
+	w.mu.Unlock()
+}
+
+// committableOffset returns the offset that may be committed and its leader
+// epoch (-1 offset: nothing yet).
+func (w *worker) committableOffset() (int64, int32) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.committable, w.epoch
+}
+
+func (w *worker) run() {
+	defer close(w.done)
+	defer w.cancel()
+	for {
+		w.mu.Lock()
+		for len(w.queue) == 0 && !w.stopping && w.ctx.Err() == nil {
+			w.cond.Wait()
+		}
+		if w.ctx.Err() != nil {
+			w.err = w.ctx.Err()
+			w.mu.Unlock()
+			return
+		}
+		batch := w.queue
+		w.queue = w.spare[:0]
+		stopping := w.stopping
+		if w.paused {
+			w.paused = false
+			w.c.cl.ResumeFetchPartitions(map[string][]int32{w.topic: {w.partition}})
+			w.c.metrics.PausedPartitions.Dec()
+		}
+		w.mu.Unlock()
+
+		for i, r := range batch {
+			if !w.process(r) {
+				return
+			}
+			batch[i] = nil
+		}
+		w.spare = batch[:0]
+		if len(batch) > 0 {
+			if err := w.publish(false); err != nil {
+				return
+			}
+		}
+		if stopping && len(batch) == 0 {
+			if err := w.publish(true); err != nil {
+				return
+			}
+			return
+		}
+	}
+}
+
+// process profiles one record into every dataset of its topic. It returns
+// false when the worker's context ended.
+func (w *worker) process(r *kgo.Record) bool {
+	m := w.c.metrics
+	w.mRecords.Inc()
+	w.mBytes.Add(float64(len(r.Value)))
+	for _, s := range w.states {
+		backoff := w.c.cfg.MinBackoff
+		for {
+			pl, err := s.add(w.ctx, r)
+			if err == nil {
+				if pl.Late {
+					s.mLate.Inc()
+				}
+				if pl.Overflow {
+					s.mOverflow.Inc()
+				}
+				break
+			}
+			if event.IsRetryable(err) {
+				m.RegistryRetries.WithLabelValues(s.ds.Name).Inc()
+				if ok, n := w.badLog.allow(int64(10 * time.Second)); ok {
+					w.log.Warn().Err(err).Str("dataset", s.ds.Name).Int64("offset", r.Offset).Int64("suppressed", n).
+						Dur("backoff", backoff).Msg("schema registry unavailable, retrying")
+				}
+				if !sleepCtx(w.ctx, backoff) {
+					return false
+				}
+				backoff = min(2*backoff, w.c.cfg.MaxBackoff)
+				continue
+			}
+			if !w.bad(s, r, err) {
+				return false
+			}
+			break
+		}
+	}
+	w.mu.Lock()
+	w.next = r.Offset + 1
+	w.epoch = r.LeaderEpoch
+	w.mu.Unlock()
+	if every := w.c.cfg.CheckpointEveryRecords; every > 0 && (r.Offset+1)%every == 0 {
+		if err := w.publish(true); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// bad handles a record that failed to decode: count, sampled log, dead
+// letter (retried until stored), skip.
+func (w *worker) bad(s *dsState, r *kgo.Record, err error) bool {
+	kind := event.KindOf(err).String()
+	if errors.Is(err, errBadTime) || kind == "none" {
+		kind = "malformed"
+	}
+	w.c.metrics.DecodeErrors.WithLabelValues(s.ds.Name, kind).Inc()
+	if ok, n := w.badLog.allow(int64(10 * time.Second)); ok {
+		w.log.Warn().Err(err).Str("dataset", s.ds.Name).Int64("offset", r.Offset).Int64("suppressed", n).
+			Msg("skipping record that failed to decode")
+	}
+	dl := w.c.cfg.DeadLetter
+	if dl == nil {
+		return true
+	}
+	backoff := w.c.cfg.MinBackoff
+	for {
+		derr := dl.Send(w.ctx, r, s.ds.Name, err)
+		if derr == nil {
+			w.c.metrics.DeadLetters.WithLabelValues(s.ds.Name).Inc()
+			return true
+		}
+		w.log.Warn().Err(derr).Int64("offset", r.Offset).Msg("dead letter failed, retrying")
+		if !sleepCtx(w.ctx, backoff) {
+			return false
+		}
+		backoff = min(2*backoff, w.c.cfg.MaxBackoff)
+	}
+}
+
+// publish emits the finished windows (all open windows as partials when
+// flush is set), publishes them until the Publisher confirms, then releases
+// their offsets and recomputes the committable offset.
+func (w *worker) publish(flush bool) error {
+	fins := make([][]profiler.Finished, len(w.states))
+	var out []Profile
+	for i, s := range w.states {
+		if flush {
+			fins[i] = s.ws.Flush()
+		} else {
+			fins[i] = s.ws.Advance()
+		}
+		for _, f := range fins[i] {
+			b, err := whylogs.MarshalV1(f.Profile)
+			if err != nil { // cannot happen for profiles the profiler built
+				return fmt.Errorf("encoding profile of %s window %v: %w", s.ds.Name, f.Window, err)
+			}
+			out = append(out, Profile{
+				Dataset: s.ds.Name, Topic: w.topic, Partition: w.partition, Window: f.Window,
+				SegmentKey: f.SegmentKey, Segment: f.Profile.Segment().Tags, Kind: f.Kind,
+				FirstOffset: f.FirstOffset, LastOffset: f.LastOffset, Records: f.Records, Value: b,
+			})
+		}
+	}
+	if len(out) > 0 {
+		backoff := w.c.cfg.MinBackoff
+		for {
+			err := w.c.cfg.Publisher.Publish(w.ctx, out)
+			if err == nil {
+				break
+			}
+			w.c.metrics.SinkErrors.Inc()
+			if w.ctx.Err() != nil {
+				w.err = w.ctx.Err()
+				return w.ctx.Err()
+			}
+			w.log.Warn().Err(err).Int("profiles", len(out)).Dur("backoff", backoff).Msg("publishing failed, retrying")
+			if !sleepCtx(w.ctx, backoff) {
+				w.err = w.ctx.Err()
+				return w.ctx.Err()
+			}
+			backoff = min(2*backoff, w.c.cfg.MaxBackoff)
+		}
+		for _, p := range out {
+			w.c.metrics.ProfilesPublished.WithLabelValues(p.Dataset, p.Kind.String()).Inc()
+		}
+		w.log.Debug().Int("profiles", len(out)).Bool("flush", flush).Msg("profiles published")
+	}
+	for i, s := range w.states {
+		s.release(fins[i])
+		w.c.metrics.OpenWindows.WithLabelValues(s.ds.Name, w.topic, w.pstr).Set(float64(s.ws.OpenWindows()))
+	}
+	w.mu.Lock()
+	lo := w.next
+	for _, s := range w.states {
+		if h, ok := s.lowestHeld(); ok && (lo < 0 || h < lo) {
+			lo = h
+		}
+	}
+	w.committable = lo
+	w.mu.Unlock()
+	return nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
