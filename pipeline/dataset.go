@@ -203,15 +203,15 @@ func (f *recordFields) Field(name string) (any, bool) {
 		return nil, false
 	}
 	switch v.Kind {
-	case event.KindBool:
+	case event.BoolValue:
 		return v.Bool, true
-	case event.KindInt:
+	case event.IntValue:
 		return v.Int, true
-	case event.KindFloat:
+	case event.FloatValue:
 		return v.Float, true
-	case event.KindString:
+	case event.StringValue:
 		return string(v.Str), true
-	case event.KindObject:
+	case event.ObjectValue:
 		return "<object>", true
 	}
 	return nil, true
