@@ -284,6 +284,8 @@ type checkResult struct {
 	ExpectedGroups int          `json:"expected_groups"`
 	Valid          int          `json:"valid"`
 	Failures       int          `json:"failures"`
+	TopicRecords   int          `json:"topic_records"`
+	TopicRepeated  int          `json:"topic_repeated_keys"`
 	FirstFailures  []string     `json:"first_failures"`
 	Files          *checkSource `json:"files"`
 	Kafka          *checkSource `json:"kafka"`
@@ -355,4 +357,63 @@ func seedsOf(bootstrap string) []string {
 		out = append(out, strconv.Quote(s))
 	}
 	return out
+}
+
+// bgPython is a Python script from e2e/python running in the background.
+type bgPython struct {
+	cmd  *exec.Cmd
+	out  bytes.Buffer
+	done chan struct{}
+	err  error
+}
+
+// startPython starts a script in the background with the venv's interpreter; it is
+// killed at cleanup if it still runs.
+func startPython(t testing.TB, script string, args ...string) *bgPython {
+	t.Helper()
+	py := envOrFail(t, "E2E_PYTHON")
+	b := &bgPython{done: make(chan struct{})}
+	b.cmd = exec.Command(py, append([]string{filepath.Join(repoRoot(t), "e2e", "python", script)}, args...)...)
+	b.cmd.Env = append(os.Environ(), "WHYLOGS_NO_ANALYTICS=True", "PYTHONUNBUFFERED=1")
+	b.cmd.Stdout, b.cmd.Stderr = &b.out, &b.out
+	if err := b.cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", script, err)
+	}
+	go func() {
+		b.err = b.cmd.Wait()
+		close(b.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-b.done:
+		default:
+			_ = b.cmd.Process.Kill()
+			<-b.done
+		}
+	})
+	return b
+}
+
+func (b *bgPython) running() bool {
+	select {
+	case <-b.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// wait waits up to timeout for the script and returns its output, failing the test on a
+// non-zero exit or timeout.
+func (b *bgPython) wait(t testing.TB, timeout time.Duration) string {
+	t.Helper()
+	select {
+	case <-b.done:
+	case <-time.After(timeout):
+		t.Fatalf("%s still runs after %s", b.cmd.Args[1], timeout)
+	}
+	if b.err != nil {
+		t.Fatalf("%s: %v\n%s", b.cmd.Args[1], b.err, b.out.String())
+	}
+	return b.out.String()
 }

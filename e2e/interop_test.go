@@ -84,6 +84,9 @@ func TestInterop(t *testing.T) {
 		max(r.Files.MaxRankErr, r.Kafka.MaxRankErr), deref(r.Files.Eps), max(r.Files.MaxMeanRel, r.Kafka.MaxMeanRel),
 		max(r.Files.MaxStdRel, r.Kafka.MaxStdRel), max(r.Files.MaxCardErr, r.Kafka.MaxCardErr), r.Files.FIChecked+r.Kafka.FIChecked,
 		r.Failures, code, produceDur.Round(time.Second), consumeDur.Round(time.Second), drain.Round(time.Millisecond), checkDur.Round(time.Second))
+	if r.TopicRepeated != 0 {
+		t.Errorf("the profile topic repeats %d keys (of %d records); without failures every profile is published once", r.TopicRepeated, r.TopicRecords)
+	}
 	if r.Failures != 0 {
 		t.Fatalf("whylogs comparison: %d failures, first: %v", r.Failures, r.FirstFailures)
 	}
