@@ -136,3 +136,49 @@ func TestSegmentOverflow(t *testing.T) {
 		t.Errorf("overflow metric %v, want 30", got)
 	}
 }
+
+// A second stop (Abort) during a drain that is stuck on the sink returns at
+// once and commits nothing unpublished.
+func TestAbortDuringDrain(t *testing.T) {
+	addrs := newCluster(t, 1, "orders")
+	ends := produce(t, manualClient(t, addrs), jsonRecords(0, 50, 1, 2*time.Second)) // windows [0,60s) and [60s,100s)
+	pub := NewMemoryPublisher()
+	var blocking atomic.Bool
+	pub.FailWith(func(ctx context.Context, _ []Profile) error {
+		if blocking.Load() {
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		return nil
+	})
+	cfg := testConfig(addrs, "g", pub, jsonDataset("orders", time.Minute, 0))
+	cfg.ShutdownTimeout = time.Minute
+	r := start(t, cfg)
+	waitProcessed(t, ends, r)
+	deadline := time.Now().Add(10 * time.Second)
+	for committed(t, addrs, "g", "orders")[0] != 30 { // the first window is published and committed
+		if time.Now().After(deadline) {
+			t.Fatalf("first window not committed: %v", committed(t, addrs, "g", "orders"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	blocking.Store(true)
+	r.cancel() // first signal: drain, stuck publishing
+	time.Sleep(200 * time.Millisecond)
+	t0 := time.Now()
+	r.c.Abort() // second signal
+	select {
+	case <-r.done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Abort did not stop the drain")
+	}
+	if !errors.Is(r.err, ErrAborted) {
+		t.Errorf("Run = %v, want ErrAborted", r.err)
+	}
+	if d := time.Since(t0); d > 3*time.Second {
+		t.Errorf("abort took %v", d)
+	}
+	if o := committed(t, addrs, "g", "orders")[0]; o != 30 {
+		t.Errorf("committed %d after abort, want 30 (the first record of the unpublished window)", o)
+	}
+}

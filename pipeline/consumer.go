@@ -92,7 +92,14 @@ type Consumer struct {
 
 	commitMu   sync.Mutex // every commit and every revoked flag
 	lastCommit time.Time
+
+	closeOnce sync.Once
+	fetchLog  sampler
 }
+
+// closeClient closes the client once (kgo's Close must not run twice
+// concurrently).
+func (c *Consumer) closeClient() { c.closeOnce.Do(c.cl.CloseAllowingRebalance) }
 
 // New validates cfg and creates the client (it connects lazily).
 func New(cfg Config) (*Consumer, error) {
@@ -366,7 +373,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 				return
 			}
-			c.log.Warn().Err(err).Str("topic", t).Int32("partition", p).Msg("fetch error")
+			if ok, n := c.fetchLog.allow(int64(10 * time.Second)); ok {
+				c.log.Warn().Err(err).Str("topic", t).Int32("partition", p).Int64("suppressed", n).Msg("fetch error")
+			}
 		})
 		fs.EachPartition(func(p kgo.FetchTopicPartition) {
 			if len(p.Records) == 0 {
@@ -396,7 +405,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), c.cfg.ShutdownTimeout)
 	defer cancel()
 	complete := c.drain(sctx, c.take(nil))
-	c.cl.CloseAllowingRebalance()
+	c.closeClient()
 	c.wg.Wait()
 	if c.aborted.Load() {
 		return ErrAborted
@@ -436,11 +445,11 @@ func (c *Consumer) Abort() {
 	c.abortFn()
 	c.commitMu.Lock() // wait for a commit in flight
 	c.commitMu.Unlock()
-	go c.cl.CloseAllowingRebalance()
+	go c.closeClient()
 }
 
 // Close releases the client when Run was never called.
-func (c *Consumer) Close() { c.cl.Close() }
+func (c *Consumer) Close() { c.closeClient() }
 
 // PartitionStats is the offset state of one assigned partition.
 type PartitionStats struct {

@@ -52,6 +52,45 @@
 // drained it to half. Open windows per partition are bounded by the
 // WindowSet (rotation and lateness); segments per window by MaxSegments.
 //
+// # Invariants and the tests that check them (architecture.md)
+//
+//  1. No loss: TestEndToEndMultiPartition, TestRebalanceMidWindow,
+//     TestCrashAndRestart, TestLostPartitionsReplay, TestSinkOutageBlocksCommits,
+//     TestShutdownTimeoutCommitsNothingUnpublished, TestAbortDuringDrain
+//     (the merged counts/n equal the valid records; commits never pass an
+//     unpublished record).
+//  2. Event time: TestLateAndBoundaries (t == end goes to the next window;
+//     windows close by the watermark only).
+//  3. Late data: TestLateAndBoundaries (late partial of the same window,
+//     counted).
+//  4. Determinism: TestReplayDeterminism (byte-identical profiles and sink
+//     keys across runs), TestCrashAndRestart (replayed profiles are
+//     identical), TestCheckpointsAtDeterministicOffsets.
+//  5. Idempotent output: keys from sink.Key of the profile identity
+//     (SinkProfile); duplicates after a crash overwrite.
+//  6. Poison records: TestPoisonRecordsAndRegistryOutage (counted,
+//     dead-lettered, skipped; a registry outage is retried, never skipped).
+//  7. Bounded memory: TestSlowPartitionIsPaused, TestSegmentOverflow.
+//  8. Partials: flushed, late and checkpoint partials merge downstream
+//     (every count test sums partials).
+//
+// Duplicates: a cooperative rebalance produces none (the revoke publishes
+// and commits exactly what it held). After a crash or a lost partition the
+// records after the last commit are replayed; the profiles they rebuild
+// carry the same identity and, when the replay sees the same records in the
+// same order from the same start, the same bytes, so they overwrite. A
+// replay that starts in the middle of what one run saw may classify records
+// as on time that the first run found late (the watermark starts over), so
+// a late partial and a replayed window can then both count a record: the
+// bound is the records after the last commit.
+//
+// # Not here yet (seams for issue 6)
+//
+// Exactly-once output (GroupTransactSession), wall-clock checkpoint
+// intervals and an idle-partition policy. Publishing happens in
+// worker.publish and committing in Consumer.commitLocked: a transactional
+// mode replaces those two steps.
+//
 // # Concurrency
 //
 // Consumer methods are safe for concurrent use. Each worker owns its

@@ -132,6 +132,21 @@ log:
 	if n != int64(valid) || files == 0 {
 		t.Errorf("files hold %d events in %d files, want %d valid", n, files, valid)
 	}
+	// Every malformed event is in the dead-letter topic.
+	dl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumeTopics("dlq"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	dead := 0
+	for dead < 3000-valid && ctx.Err() == nil {
+		dead += dl.PollFetches(ctx).NumRecords()
+	}
+	if dead != 3000-valid {
+		t.Errorf("%d dead letters, want %d", dead, 3000-valid)
+	}
 }
 
 func TestGenDeterministic(t *testing.T) {
