@@ -286,6 +286,7 @@ type checkResult struct {
 	Failures       int          `json:"failures"`
 	TopicRecords   int          `json:"topic_records"`
 	TopicRepeated  int          `json:"topic_repeated_keys"`
+	TopicRepRows   int          `json:"topic_repeated_rows"`
 	FirstFailures  []string     `json:"first_failures"`
 	Files          *checkSource `json:"files"`
 	Kafka          *checkSource `json:"kafka"`

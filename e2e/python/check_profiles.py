@@ -223,10 +223,16 @@ def main() -> int:
         # retried after one sink failed) repeats its key, and readers keep one record per
         # key, as a compacted topic does. Keep the last one; count the repeats.
         by_key = {}
+        extra_rows = 0
         for path, key in recs:
+            if key in by_key and key_parts(key)[1] == "_all":
+                # rows the replaced (earlier) full-dataset record held: the duplicates a
+                # reader that does not deduplicate by key would count
+                extra_rows += int(why.read(by_key[key]).view().to_pandas()["counts/n"].max())
             by_key[key] = path
         out["topic_records"] = len(recs)
         out["topic_repeated_keys"] = len(recs) - len(by_key)
+        out["topic_repeated_rows"] = extra_rows
         recs = sorted(((p, k) for k, p in by_key.items()), key=lambda pk: pk[1])
         sources.append(("kafka", recs))
         fkeys = sorted(k for _, k in files)
