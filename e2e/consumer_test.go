@@ -272,6 +272,7 @@ type checkSource struct {
 	Rows        int      `json:"rows"`
 	Values      int      `json:"values"`
 	MaxRankErr  float64  `json:"max_rank_err"`
+	MaxRankErr1 float64  `json:"max_rank_err_minus_item"`
 	Eps         *float64 `json:"eps"`
 	MaxMeanRel  float64  `json:"max_mean_rel"`
 	MaxStdRel   float64  `json:"max_std_rel"`
