@@ -23,8 +23,8 @@ import (
 // whylogs reads both outputs (the folder's files; the topic's records via confluent-kafka),
 // merges them per window and segment and compares with the exact statistics
 // (check_profiles.py: counts exact, mean/stddev 1e-9 relative, quantiles within the KLL
-// rank error plus one item, distinct counts within the HLL 3-sigma bounds, true top items among the
-// frequent items).
+// rank error plus one item, distinct counts within the HLL 3-sigma bounds, true top
+// items among the frequent items).
 func TestInterop(t *testing.T) {
 	const (
 		events     = 200000
