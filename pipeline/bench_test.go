@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -165,5 +166,44 @@ func BenchmarkDatasetAdd(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkOpenSegments reports the heap held by one partition's window
+// with 1,000 open segments (plus the full profile) of the 12-field event.
+func BenchmarkOpenSegments(b *testing.B) {
+	rs := benchRecords(b, "json", 20000, 1)
+	for i, r := range rs { // 1,000 distinct customers, all in one window
+		m := flatOrder(i)
+		m["customer_id"] = int64(i % 1000)
+		m["ts"] = base.Format(time.RFC3339Nano)
+		r.Value, _ = json.Marshal(m)
+	}
+	for range b.N {
+		ds := Dataset{Name: "orders", Topics: []string{"orders"}, EventTimeField: "ts"}
+		ds.Window.Rotation = time.Hour
+		ds.Window.Segments.Columns = []string{"customer_id"}
+		ds.Window.FullDataset = true
+		ds.Window.MaxSegments = 1000
+		s, err := ds.newState("orders", 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for i, r := range rs {
+			r.Offset = int64(i)
+			if _, err := s.add(context.Background(), r); err != nil {
+				b.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if s.ws.OpenProfiles() != 1001 {
+			b.Fatalf("%d open profiles", s.ws.OpenProfiles())
+		}
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "heap-MiB")
+		runtime.KeepAlive(s)
 	}
 }

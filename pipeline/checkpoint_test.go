@@ -36,3 +36,28 @@ func TestCheckpointsAtDeterministicOffsets(t *testing.T) {
 		}
 	}
 }
+
+// A wall-clock checkpoint publishes an idle partition's open window as a
+// partial, so its commit reaches the end without new event time.
+func TestCheckpointIntervalOnIdlePartition(t *testing.T) {
+	addrs := newCluster(t, 1, "orders")
+	ends := produce(t, manualClient(t, addrs), jsonRecords(0, 20, 1, time.Second))
+	pub := NewMemoryPublisher()
+	cfg := testConfig(addrs, "g", pub, jsonDataset("orders", time.Hour, 0))
+	cfg.CheckpointInterval = 200 * time.Millisecond
+	r := start(t, cfg)
+	waitProcessed(t, ends, r)
+	deadline := time.Now().Add(10 * time.Second)
+	for committed(t, addrs, "g", "orders")[0] != 20 {
+		if time.Now().After(deadline) {
+			t.Fatal("the idle partition's open window was never checkpointed")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if got := countN(t, pub.Profiles(), "event_id"); got != 20 {
+		t.Errorf("counts/n = %d, want 20", got)
+	}
+}

@@ -61,6 +61,12 @@ type Config struct {
 	// partial profiles whenever a record with (offset+1) % n == 0 was
 	// processed (deterministic: replays flush at the same offsets); 0: never.
 	CheckpointEveryRecords int64
+	// CheckpointInterval also publishes a partition's open windows as
+	// partials when this much wall time passed since its last flush (0:
+	// never). It is the only wall-clock effect: flush boundaries, not window
+	// contents, then depend on timing; it also lets commits advance on an
+	// idle partition whose windows cannot close for lack of event time.
+	CheckpointInterval time.Duration
 	// MinBackoff and MaxBackoff bound the retry backoff of publishing, dead
 	// letters and schema-registry outages (defaults 100ms and 10s).
 	MinBackoff, MaxBackoff time.Duration
@@ -392,6 +398,14 @@ func (c *Consumer) Run(ctx context.Context) error {
 			}
 			w.enqueue(p.Records)
 		})
+		if iv := c.cfg.CheckpointInterval; iv > 0 {
+			now := timeNow()
+			c.mu.Lock()
+			for _, w := range c.workers {
+				w.maybeCheckpoint(now, iv)
+			}
+			c.mu.Unlock()
+		}
 		if timeNow().Sub(c.lastCommit) >= c.cfg.CommitInterval {
 			c.commit(ctx)
 			c.updateLag(hw)

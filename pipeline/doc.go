@@ -65,7 +65,8 @@
 //     counted).
 //  4. Determinism: TestReplayDeterminism (byte-identical profiles and sink
 //     keys across runs), TestCrashAndRestart (replayed profiles are
-//     identical), TestCheckpointsAtDeterministicOffsets.
+//     identical), TestCheckpointsAtDeterministicOffsets,
+//     TestCheckpointIntervalOnIdlePartition.
 //  5. Idempotent output: keys from sink.Key of the profile identity
 //     (SinkProfile); duplicates after a crash overwrite.
 //  6. Poison records: TestPoisonRecordsAndRegistryOutage (counted,
@@ -86,8 +87,10 @@
 //
 // # Not here yet (seams for issue 6)
 //
-// Exactly-once output (GroupTransactSession), wall-clock checkpoint
-// intervals and an idle-partition policy. Publishing happens in
+// Exactly-once output (GroupTransactSession) and checkpoints of window
+// state that survive a restart without replay. Checkpoints by record count
+// (deterministic) and by wall-clock interval (also the idle-partition
+// policy: partials, never a closed window) exist. Publishing happens in
 // worker.publish and committing in Consumer.commitLocked: a transactional
 // mode replaces those two steps.
 //

@@ -29,17 +29,20 @@ type worker struct {
 	cancel    context.CancelFunc
 	done      chan struct{}
 
-	mu       sync.Mutex
-	cond     *sync.Cond
-	queue    []*kgo.Record
-	spare    []*kgo.Record
-	paused   bool
-	stopping bool // process what is queued, flush, exit
+	mu        sync.Mutex
+	cond      *sync.Cond
+	queue     []*kgo.Record
+	spare     []*kgo.Record
+	paused    bool
+	stopping  bool // process what is queued, flush, exit
+	flushReq  bool // a wall-clock checkpoint is due
+	lastFlush time.Time
 	// next is the offset after the last processed record (-1: none yet);
 	// committable is the offset that may be committed (-1: none).
 	next        int64
 	epoch       int32
 	committable int64
+	commitEpoch int32
 	err         error // why the worker stopped early (context)
 
 	// Owned by the Consumer under commitMu.
@@ -57,7 +60,7 @@ func (c *Consumer) newWorker(topic string, partition int32) (*worker, error) {
 		c: c, topic: topic, partition: partition, pstr: itoa32(partition),
 		log: c.log.With().Str("topic", topic).Int32("partition", partition).Logger(),
 		ctx: ctx, cancel: cancel, done: make(chan struct{}),
-		next: -1, committable: -1, committed: -1, epoch: -1,
+		next: -1, committable: -1, committed: -1, epoch: -1, commitEpoch: -1,
 	}
 	w.cond = sync.NewCond(&w.mu)
 	w.mRecords = c.metrics.Records.WithLabelValues(topic)
@@ -107,12 +110,28 @@ func (w *worker) kill() {
 	w.mu.Unlock()
 }
 
+// maybeCheckpoint asks for a wall-clock checkpoint when interval passed
+// since the last flush. Called by the poll loop.
+func (w *worker) maybeCheckpoint(now time.Time, interval time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.lastFlush.IsZero() {
+		w.lastFlush = now
+		return
+	}
+	if !w.flushReq && now.Sub(w.lastFlush) >= interval {
+		w.flushReq = true
+		w.lastFlush = now
+		w.cond.Signal()
+	}
+}
+
 // committableOffset returns the offset that may be committed and its leader
 // epoch (-1 offset: nothing yet).
 func (w *worker) committableOffset() (int64, int32) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.committable, w.epoch
+	return w.committable, w.commitEpoch
 }
 
 func (w *worker) run() {
@@ -120,7 +139,7 @@ func (w *worker) run() {
 	defer w.cancel()
 	for {
 		w.mu.Lock()
-		for len(w.queue) == 0 && !w.stopping && w.ctx.Err() == nil {
+		for len(w.queue) == 0 && !w.stopping && !w.flushReq && w.ctx.Err() == nil {
 			w.cond.Wait()
 		}
 		if w.ctx.Err() != nil {
@@ -131,6 +150,8 @@ func (w *worker) run() {
 		batch := w.queue
 		w.queue = w.spare[:0]
 		stopping := w.stopping
+		flushReq := w.flushReq
+		w.flushReq = false
 		if w.paused {
 			w.paused = false
 			w.c.cl.ResumeFetchPartitions(map[string][]int32{w.topic: {w.partition}})
@@ -147,6 +168,11 @@ func (w *worker) run() {
 		w.spare = batch[:0]
 		if len(batch) > 0 {
 			if err := w.publish(false); err != nil {
+				return
+			}
+		}
+		if flushReq && !stopping {
+			if err := w.publish(true); err != nil {
 				return
 			}
 		}
@@ -204,6 +230,9 @@ func (w *worker) process(r *kgo.Record) bool {
 		if err := w.publish(true); err != nil {
 			return false
 		}
+		w.mu.Lock()
+		w.lastFlush = timeNow()
+		w.mu.Unlock()
 	}
 	return true
 }
@@ -299,6 +328,12 @@ func (w *worker) publish(flush bool) error {
 		}
 	}
 	w.committable = lo
+	w.commitEpoch = w.epoch
+	if lo != w.next {
+		// The offset is held by an older window: the leader epoch of the
+		// last record may not be that offset's epoch, so send none.
+		w.commitEpoch = -1
+	}
 	w.mu.Unlock()
 	return nil
 }

@@ -17,6 +17,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/rs/zerolog"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -188,7 +190,24 @@ func demo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error {
 	if err := <-runErr; err != nil {
 		return err
 	}
-	return demoSummary(stdout, rec, dir, produced, valid, elapsed)
+	var m dto.Metric
+	if err := metrics.Records.WithLabelValues(topic).Write(&m); err != nil {
+		return err
+	}
+	consumed := int(m.GetCounter().GetValue())
+	if consumed < produced {
+		fmt.Fprintf(stdout, "stopped after profiling %d of the %d events produced\n", consumed, produced)
+	}
+	bad := 0
+	ch := make(chan prometheus.Metric, 16)
+	go func() { metrics.DecodeErrors.Collect(ch); close(ch) }()
+	for pm := range ch {
+		var d dto.Metric
+		if pm.Write(&d) == nil {
+			bad += int(d.GetCounter().GetValue())
+		}
+	}
+	return demoSummary(stdout, rec, dir, consumed, consumed-bad, elapsed)
 }
 
 // waitConsumed waits until the consumer processed every partition to its end.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/linkedin/goavro/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/kprofiler/kprofiler/schemas/event"
 )
@@ -40,6 +41,23 @@ type orderGen struct {
 	interval time.Duration
 	badRatio float64
 	avro     *goavro.Codec
+	schemaID uint32 // > 0: frame Avro values in the Confluent wire format
+}
+
+// useRegistry registers the order schema under subject with the registry at
+// url and makes the generator frame values with its id (Confluent wire
+// format); malformed records then include an unknown schema id.
+func (g *orderGen) useRegistry(ctx context.Context, url, subject string) error {
+	cl, err := sr.NewClient(sr.URLs(url))
+	if err != nil {
+		return err
+	}
+	ss, err := cl.CreateSchema(ctx, subject, sr.Schema{Schema: event.OrderFlatSchema})
+	if err != nil {
+		return fmt.Errorf("registering the order schema under %s: %w", subject, err)
+	}
+	g.schemaID = uint32(ss.ID)
+	return nil
 }
 
 func newOrderGen(seed uint64, start time.Time, interval time.Duration, badRatio float64, format string) (*orderGen, error) {
@@ -118,7 +136,11 @@ func (g *orderGen) next() ([]byte, []byte, time.Time, bool) {
 			m[f] = goavro.Union("string", v)
 		}
 	}
-	b, err := g.avro.BinaryFromNative(nil, m)
+	var b []byte
+	if g.schemaID > 0 {
+		b = event.AppendWireHeader(nil, g.schemaID)
+	}
+	b, err := g.avro.BinaryFromNative(b, m)
 	if err != nil { // the generator's own values always fit the schema
 		panic(err)
 	}
@@ -128,6 +150,16 @@ func (g *orderGen) next() ([]byte, []byte, time.Time, bool) {
 // bad returns a malformed value of the generator's format.
 func (g *orderGen) bad(ts time.Time) []byte {
 	kind := g.rng.IntN(3)
+	if g.avro != nil && g.schemaID > 0 {
+		switch kind {
+		case 0:
+			return event.AppendWireHeader(nil, g.schemaID+1000) // unknown schema id
+		case 1:
+			return append(event.AppendWireHeader(nil, g.schemaID), 0x02) // truncated payload
+		default:
+			return []byte("not the wire format")
+		}
+	}
 	if g.avro != nil {
 		switch kind {
 		case 0:
@@ -159,6 +191,7 @@ func runGen(args []string, stdout, stderr io.Writer) int {
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same records")
 	startStr := fs.String("start", genStart.Format(time.RFC3339), "event time of the first event (RFC 3339)")
 	interval := fs.Duration("interval", 50*time.Millisecond, "mean event-time step between events")
+	registry := fs.String("registry", "", "avro: schema registry URL; registers the schema under <topic>-value and writes the Confluent wire format (default: bare Avro)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -175,6 +208,18 @@ func runGen(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "consumer gen: %v\n", err)
 		return 2
 	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer cancel()
+	if *registry != "" {
+		if *format != "avro" {
+			fmt.Fprintln(stderr, "consumer gen: --registry needs --format avro")
+			return 2
+		}
+		if err := g.useRegistry(ctx, *registry, *topic+"-value"); err != nil {
+			fmt.Fprintf(stderr, "consumer gen: %v\n", err)
+			return 1
+		}
+	}
 	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(*brokers, ",")...), kgo.DefaultProduceTopic(*topic),
 		kgo.AllowAutoTopicCreation())
 	if err != nil {
@@ -182,8 +227,6 @@ func runGen(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer cl.Close()
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer cancel()
 	valid, err := produceEvents(ctx, cl, *topic, g, *events)
 	if err != nil {
 		fmt.Fprintf(stderr, "consumer gen: %v\n", err)

@@ -331,6 +331,7 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 		Metrics:                pipeline.NewMetrics(reg, "kprofiler"),
 		ShutdownTimeout:        cfg.ShutdownTimeout.Std(),
 		CheckpointEveryRecords: cfg.Checkpoint.EveryRecords,
+		CheckpointInterval:     cfg.Checkpoint.EveryInterval.Std(),
 	}
 	if cfg.DeadLetter.Topic != "" {
 		dcl, err := kgo.NewClient(conn...)
