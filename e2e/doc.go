@@ -19,4 +19,9 @@
 //
 // Each scenario asserts exact numbers and logs a one-line result such as
 // "smoke: produced=10000 consumed=10000 ...". The harness only binds and dials 127.0.0.1.
+//
+// The pipeline scenarios (interop, bad input, broker restart, scale-out) run the consumer
+// command, built once from the tree, as separate `consumer run --config F` processes fed
+// by the external producer python/produce_events.py, which keeps exact statistics; whylogs
+// (python/check_profiles.py) reads, merges and compares what they publish.
 package e2e
