@@ -118,6 +118,12 @@ func (d *Dataset) newState(topic string, partition int32) (*dsState, error) {
 	wc := d.Window
 	wc.Dataset = d.Name
 	wc.Partition = topic + "/" + strconv.Itoa(int(partition))
+	// A stream is cut into partials at arbitrary points (partition, window,
+	// segment, checkpoint), so a column's metric set must not depend on
+	// whether one partial happened to start with a null: with whylogs' rule
+	// (first value nil → "any", no sketches) merged partials would undercount
+	// nullable columns. A null leaves the type open until the first value.
+	wc.Profile.NullDefersType = true
 	ws, err := profiler.NewWindowSet(wc)
 	if err != nil {
 		return nil, err

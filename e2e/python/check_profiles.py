@@ -22,8 +22,8 @@ DatasetProfileView.merge. Each merged group is compared with the exact statistic
   the true top-5 items of sku/user/region/device/qty/coupon are among the frequent items
       (NO_FALSE_NEGATIVES), and each true top-10 item listed has lower <= count <= upper.
 
-Columns with nulls (NULLABLE) get only the exact counts and types compared unless
---strict-nullable (why: see NULLABLE). With --counts-only only counts/n (per column) is
+Columns with nulls (NULLABLE) get every check like the others; --lenient-nullable
+compares only their exact counts and types (why it once mattered: see NULLABLE). With --counts-only only counts/n (per column) is
 compared. Groups missing or unexpected
 are failures. Prints one line "check: {json}" (per-source figures and the first failures)
 and exits 1 on any failure. Test code of the e2e suite.
@@ -48,10 +48,9 @@ TOP_COLUMNS = ("sku", "user", "region", "device", "qty", "coupon")
 HLL_COLUMNS = ("id", "ts", "region", "device", "user", "sku", "qty", "amount", "score", "coupon")
 # Columns holding nulls. A profile column whose FIRST value is null becomes whylogs' "any"
 # type (counts and types only, no distribution/cardinality/frequent items: whylogs' row
-# rule, profiler.Config.NullDefersType off), which the pipeline does not change. So in a
-# partial profile that happens to start with a null, these columns keep no sketches, and
-# merged sketches miss those partials' values. Only their exact counts are compared unless
-# --strict-nullable (see the e2e README).
+# rule, profiler.Config.NullDefersType off). The pipeline now sets NullDefersType, so a
+# partial that starts with a null still gets its sketches; these columns are checked in full
+# unless --lenient-nullable (see the e2e README).
 NULLABLE = ("score", "coupon")
 TAG = "whylogs.tag."
 
@@ -204,7 +203,7 @@ def main() -> int:
     ap.add_argument("--dir", required=True)
     ap.add_argument("--kafka")
     ap.add_argument("--counts-only", action="store_true")
-    ap.add_argument("--strict-nullable", action="store_true")
+    ap.add_argument("--lenient-nullable", action="store_true")
     args = ap.parse_args()
     with open(args.stats) as f:
         truth = json.load(f)
@@ -248,7 +247,7 @@ def main() -> int:
                             f"{len(set(kkeys) - set(fkeys))} only in the topic")
     for label, pk in sources:
         groups = load(pk, failures, label)
-        st = compare(groups, truth, args.counts_only, args.strict_nullable, failures, label)
+        st = compare(groups, truth, args.counts_only, not args.lenient_nullable, failures, label)
         st["profiles"] = len(pk)
         out[label] = st
     out["failures"] = len(failures)
