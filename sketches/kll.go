@@ -319,12 +319,17 @@ func (s *KLL[T]) compressWhileUpdating() {
 		adjPop--
 	}
 	half := adjPop / 2
-	if h == 0 && !s.sorted {
-		s.sortRun(s.items[adjBeg : adjBeg+adjPop])
-	}
-	if popAbove == 0 {
+	switch {
+	case h == 0 && !s.sorted:
+		// Sorting and halving in one step: the sort's last pass writes
+		// only the kept half.
+		s.radix = kllSortHalve(s.items[adjBeg:adjBeg+adjPop], s.radix, s.bit(), popAbove == 0)
+		if popAbove != 0 {
+			kllMergeInPlace(s.items, adjBeg, half, rawLim, popAbove)
+		}
+	case popAbove == 0:
 		kllHalveUp(s.items, adjBeg, adjPop, s.bit())
-	} else {
+	default:
 		kllHalveDown(s.items, adjBeg, adjPop, s.bit())
 		kllMergeInPlace(s.items, adjBeg, half, rawLim, popAbove)
 	}

@@ -58,6 +58,84 @@ func kllSort[T float32 | float64](a []T, scratch []uint64) []uint64 {
 
 const kllInsertionMax = 8
 
+// kllSortHalve does what kllSort followed by kllHalveUp (up) or kllHalveDown
+// does to a (len(a) even, no NaN), with the same result bit for bit: it keeps
+// every other item of the sorted run, starting at offset, in the upper (up)
+// or lower half of a, and leaves the other half unspecified. Runs that go
+// through uint64 keys are converted back only for the kept half.
+//
+// Runs of up to kllInsertionMax items go through a sorting network on the
+// keys too, unless they hold a zero: the keys order −0 before +0 while
+// kllSort's insertion sort keeps equal items in input order, so such runs take
+// the insertion sort to stay identical.
+func kllSortHalve[T float32 | float64](a []T, scratch []uint64, offset uint32, up bool) []uint64 {
+	n := len(a)
+	half := n / 2
+	if n < 2 || kllMonotone(a) {
+		kllHalveInPlace(a, offset, up)
+		return scratch
+	}
+	if cap(scratch) < n {
+		scratch = make([]uint64, max(n, 16))
+	}
+	keys := scratch[:n]
+	zero := false
+	switch v := any(a).(type) {
+	case []float64:
+		for i, f := range v {
+			keys[i] = float64Key(f)
+			if f == 0 {
+				zero = true
+			}
+		}
+	case []float32:
+		for i, f := range v {
+			keys[i] = uint64(float32Key(f))
+			if f == 0 {
+				zero = true
+			}
+		}
+	}
+	if n <= kllInsertionMax && zero {
+		kllInsertionSort(a)
+		kllHalveInPlace(a, offset, up)
+		return scratch
+	}
+	if n <= kllLeafMax {
+		kllSortLeaf(keys)
+	} else {
+		kllIntroSort(keys, 2*bits.Len(uint(n)))
+	}
+	// Down keeps sorted[2t+offset] at t; up keeps sorted[2t+1−offset] at
+	// half+t (kllHalveDown and kllHalveUp).
+	src := keys[offset:]
+	dst := a[:half]
+	if up {
+		src = keys[1-offset:]
+		dst = a[half:]
+	}
+	switch v := any(dst).(type) {
+	case []float64:
+		for t := range v {
+			v[t] = float64FromKey(src[2*t])
+		}
+	case []float32:
+		for t := range v {
+			v[t] = float32FromKey(uint32(src[2*t]))
+		}
+	}
+	return scratch
+}
+
+// kllHalveInPlace is kllHalveUp or kllHalveDown on all of a.
+func kllHalveInPlace[T float32 | float64](a []T, offset uint32, up bool) {
+	if up {
+		kllHalveUp(a, 0, uint32(len(a)), offset)
+	} else {
+		kllHalveDown(a, 0, uint32(len(a)), offset)
+	}
+}
+
 // kllMonotone sorts a when it is already monotone (reversing a descending
 // run) and reports whether it did. It gives up at the first change of
 // direction, which for unsorted data is within a few items.
@@ -141,28 +219,39 @@ func kllIntroSort(a []uint64, depth int) {
 // kllLeafMax is the longest range the introsort hands to kllSortLeaf.
 const kllLeafMax = 16
 
-// kllSortLeaf sorts up to 16 keys with a sorting network, padding with the
-// largest key (no item maps to it: +Inf is 0xFFF0…).
+// kllSortLeaf sorts up to 16 keys with the sorting network for their number.
 func kllSortLeaf(a []uint64) {
-	n := len(a)
-	switch {
-	case n <= 1:
-	case n <= 8:
-		var x [8]uint64
-		copy(x[:], a)
-		for i := n; i < 8; i++ {
-			x[i] = math.MaxUint64
-		}
-		kllNet8(&x)
-		copy(a, x[:n])
-	default:
-		var x [16]uint64
-		copy(x[:], a)
-		for i := n; i < 16; i++ {
-			x[i] = math.MaxUint64
-		}
-		kllNet16(&x)
-		copy(a, x[:n])
+	switch len(a) {
+	case 2:
+		kllNet2(a)
+	case 3:
+		kllNet3(a)
+	case 4:
+		kllNet4(a)
+	case 5:
+		kllNet5(a)
+	case 6:
+		kllNet6(a)
+	case 7:
+		kllNet7(a)
+	case 9:
+		kllNet9(a)
+	case 10:
+		kllNet10(a)
+	case 11:
+		kllNet11(a)
+	case 12:
+		kllNet12(a)
+	case 13:
+		kllNet13(a)
+	case 14:
+		kllNet14(a)
+	case 15:
+		kllNet15(a)
+	case 8:
+		kllNet8((*[8]uint64)(a))
+	case 16:
+		kllNet16((*[16]uint64)(a))
 	}
 }
 
