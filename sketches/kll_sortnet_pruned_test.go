@@ -86,3 +86,60 @@ func TestKLLSortHalveMatchesSortThenHalve(t *testing.T) {
 		}
 	}
 }
+
+// kllMonotoneModel is the straightforward early-exit form of kllMonotone:
+// skip the equal prefix, then follow the direction of the first change.
+func kllMonotoneModel(a []float64) bool {
+	i := 1
+	for i < len(a) && a[i] == a[i-1] {
+		i++
+	}
+	if i >= len(a) {
+		return true
+	}
+	asc := a[i] > a[i-1]
+	for i++; i < len(a); i++ {
+		if (asc && a[i] < a[i-1]) || (!asc && a[i] > a[i-1]) {
+			return false
+		}
+	}
+	if !asc {
+		slices.Reverse(a)
+	}
+	return true
+}
+
+// TestKLLMonotoneMatchesModel checks the branch-free kllMonotone against the
+// model on runs with ties and zeros of both signs (whose order is visible in
+// the image), monotone or not.
+func TestKLLMonotoneMatchesModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	pool := []float64{math.Copysign(0, -1), 0, 1, 2}
+	for n := range 40 {
+		for trial := range 400 {
+			a := make([]float64, n)
+			for i := range a {
+				a[i] = pool[rng.IntN(len(pool))]
+			}
+			switch trial % 4 {
+			case 1:
+				slices.Sort(a)
+			case 2:
+				slices.Sort(a)
+				slices.Reverse(a)
+			}
+			want := slices.Clone(a)
+			wantOK := kllMonotoneModel(want)
+			got := slices.Clone(a)
+			gotOK := kllMonotone(got)
+			if gotOK != wantOK {
+				t.Fatalf("%v: kllMonotone = %v, model %v", a, gotOK, wantOK)
+			}
+			for i := range got {
+				if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+					t.Fatalf("%v: got %v, want %v", a, got, want)
+				}
+			}
+		}
+	}
+}
