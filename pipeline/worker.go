@@ -177,12 +177,20 @@ func (w *worker) run() {
 			w.c.signalTook()
 		}
 
+		// The record and byte counters are shared by the workers of a topic:
+		// add to them once per batch, not once per record.
+		var nbytes int
 		for i, r := range batch {
 			if !w.process(r) {
+				w.mRecords.Add(float64(i))
+				w.mBytes.Add(float64(nbytes))
 				return
 			}
+			nbytes += len(r.Value)
 			batch[i] = nil
 		}
+		w.mRecords.Add(float64(len(batch)))
+		w.mBytes.Add(float64(nbytes))
 		w.spare = batch[:0]
 		if len(batch) > 0 {
 			if err := w.publish(false); err != nil {
@@ -207,8 +215,6 @@ func (w *worker) run() {
 // false when the worker's context ended.
 func (w *worker) process(r *kgo.Record) bool {
 	m := w.c.metrics
-	w.mRecords.Inc()
-	w.mBytes.Add(float64(len(r.Value)))
 	for _, s := range w.states {
 		backoff := w.c.cfg.MinBackoff
 		for {
