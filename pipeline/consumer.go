@@ -441,14 +441,17 @@ func (c *Consumer) Run(ctx context.Context) error {
 const backpressureWait = time.Second
 
 // backpressure runs before each poll and keeps every worker's queue bounded
-// (MaxQueuedRecords plus one poll). A worker whose queue is full is either
-// busy with records or stalled (publishing, writing a dead letter, waiting
-// for the schema registry). A stalled worker's partition is paused so the
-// other partitions go on. For a busy one the poll loop waits until it takes
-// its queue (at most backpressureWait, then it is paused too): pausing a
-// partition makes the client drop what it has fetched or is fetching for it
-// and fetch it again on resume, which for a consumer that is merely CPU-bound
-// costs as much as the consuming itself.
+// by 2·MaxQueuedRecords plus one poll. A worker whose queue holds
+// MaxQueuedRecords is either busy with records or stalled (publishing,
+// writing a dead letter, waiting for the schema registry). A stalled
+// worker's partition is paused so the other partitions go on. For a busy
+// one, pausing would make the client drop what it has fetched or is fetching
+// for the partition and fetch it again on resume, which for a consumer that
+// is merely CPU-bound costs as much as the consuming itself; so the poll
+// loop waits until the worker takes its queue, unless another worker has
+// nothing queued (then it polls for it, and the busy queue may grow up to
+// twice the limit before its partition is paused) or the wait passed
+// backpressureWait (then it pauses).
 func (c *Consumer) backpressure(ctx context.Context) {
 	var deadline time.Time
 	var t *time.Timer
@@ -457,26 +460,31 @@ func (c *Consumer) backpressure(ctx context.Context) {
 			t.Stop()
 		}
 	}()
+	limit := c.cfg.MaxQueuedRecords
 	for {
-		c.mu.Lock()
-		busy := false
 		now := timeNow()
 		if deadline.IsZero() {
 			deadline = now.Add(backpressureWait)
 		}
+		late := !now.Before(deadline) || ctx.Err() != nil
+		busy, hungry := false, false
+		c.mu.Lock()
 		for _, w := range c.workers {
 			w.mu.Lock()
-			if !w.paused && len(w.queue) >= c.cfg.MaxQueuedRecords {
-				if w.stalled || !now.Before(deadline) || ctx.Err() != nil {
-					w.pauseLocked()
-				} else {
-					busy = true
-				}
+			n := len(w.queue)
+			switch {
+			case w.paused:
+			case n >= 2*limit || n >= limit && (w.stalled || late):
+				w.pauseLocked()
+			case n >= limit:
+				busy = true
+			case n == 0:
+				hungry = true
 			}
 			w.mu.Unlock()
 		}
 		c.mu.Unlock()
-		if !busy || c.aborted.Load() {
+		if !busy || hungry || c.aborted.Load() {
 			return
 		}
 		if t == nil {

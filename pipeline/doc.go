@@ -48,15 +48,17 @@
 //
 // # Memory (invariant 7)
 //
-// A worker's queue is bounded by MaxQueuedRecords plus one poll: before each
-// poll, a full queue whose worker is stalled (publishing, writing a dead
-// letter, waiting for the schema registry) gets its partition paused
-// (PauseFetchPartitions) until the worker takes its queue; for a full queue
-// whose worker is busy with records the poll loop waits instead, up to a
-// second, then pauses too (a pause makes the client drop and later refetch
-// what it had fetched for the partition, which doubled the consuming cost of
-// a CPU-bound consumer). Open windows per partition are bounded by the
-// WindowSet (rotation and lateness); segments per window by MaxSegments.
+// A worker's queue is bounded by 2·MaxQueuedRecords plus one poll: before
+// each poll, a queue holding MaxQueuedRecords whose worker is stalled
+// (publishing, writing a dead letter, waiting for the schema registry) gets
+// its partition paused (PauseFetchPartitions) until the worker takes its
+// queue; for one whose worker is busy with records the poll loop waits
+// instead (up to a second, then pauses), unless another worker has nothing
+// queued (then the busy partition is paused only at twice the limit). A
+// pause makes the client drop and later refetch what it had fetched for the
+// partition, which doubled the consuming cost of a CPU-bound consumer.
+// Open windows per partition are bounded by the WindowSet (rotation and
+// lateness); segments per window by MaxSegments.
 //
 // # Invariants and the tests that check them (architecture.md)
 //
