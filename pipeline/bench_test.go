@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/linkedin/goavro/v2"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kprofiler/kprofiler/schemas/event"
@@ -71,12 +72,19 @@ func BenchmarkEndToEnd(b *testing.B) {
 				b.Fatal(err)
 			}
 			fixed, _ := event.NewFixedSchema(event.OrderFlatSchema)
-			var bare, full time.Duration
+			var bare, full, bareCPU, fullCPU time.Duration
+			var bareMallocs, fullMallocs uint64
+			var pauses float64
+			var ms runtime.MemStats
 			b.ResetTimer()
 			for i := range b.N {
-				t0 := time.Now()
+				runtime.ReadMemStats(&ms)
+				m0, c0, t0 := ms.Mallocs, processCPU(), time.Now()
 				bareConsume(b, addrs, fmt.Sprintf("bare-%d", i), n)
 				bare += time.Since(t0)
+				bareCPU += processCPU() - c0
+				runtime.ReadMemStats(&ms)
+				bareMallocs += ms.Mallocs - m0
 
 				ds := Dataset{Name: "orders", Topics: []string{"orders"}, EventTimeField: "ts"}
 				if format == "avro" {
@@ -94,7 +102,8 @@ func BenchmarkEndToEnd(b *testing.B) {
 				}
 				ctx, cancel := context.WithCancel(context.Background())
 				done := make(chan error, 1)
-				t0 = time.Now()
+				runtime.ReadMemStats(&ms)
+				m0, c0, t0 = ms.Mallocs, processCPU(), time.Now()
 				go func() { done <- c.Run(ctx) }()
 				for {
 					var next int64
@@ -107,15 +116,31 @@ func BenchmarkEndToEnd(b *testing.B) {
 					time.Sleep(2 * time.Millisecond)
 				}
 				full += time.Since(t0)
+				fullCPU += processCPU() - c0
+				runtime.ReadMemStats(&ms)
+				fullMallocs += ms.Mallocs - m0
+				var d dto.Metric
+				if err := c.Metrics().Pauses.Write(&d); err == nil {
+					pauses += d.Counter.GetValue()
+				}
 				cancel()
 				<-done
 			}
 			b.StopTimer()
-			bareRate := float64(n*b.N) / bare.Seconds()
-			fullRate := float64(n*b.N) / full.Seconds()
+			events := float64(n * b.N)
+			bareRate := events / bare.Seconds()
+			fullRate := events / full.Seconds()
 			b.ReportMetric(fullRate, "events/s")
 			b.ReportMetric(bareRate, "bare-events/s")
 			b.ReportMetric(fullRate/bareRate, "ratio")
+			// Process CPU (kfake, client and profiler) and heap allocations
+			// per event of each phase: unlike wall time, robust on a loaded
+			// machine.
+			b.ReportMetric(float64(fullCPU.Microseconds())/events, "cpu-µs/event")
+			b.ReportMetric(float64(bareCPU.Microseconds())/events, "bare-cpu-µs/event")
+			b.ReportMetric(float64(fullMallocs)/events, "allocs/event")
+			b.ReportMetric(float64(bareMallocs)/events, "bare-allocs/event")
+			b.ReportMetric(pauses/float64(b.N), "pauses/run")
 		})
 	}
 }
@@ -155,6 +180,7 @@ func BenchmarkDatasetAdd(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.ResetTimer()
+			c0 := processCPU()
 			for i := range b.N {
 				r := rs[i%len(rs)]
 				r.Offset = int64(i)
@@ -165,6 +191,7 @@ func BenchmarkDatasetAdd(b *testing.B) {
 					s.release(s.ws.Flush())
 				}
 			}
+			b.ReportMetric(float64(processCPU()-c0)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }

@@ -101,6 +101,9 @@ type Consumer struct {
 
 	closeOnce sync.Once
 	fetchLog  sampler
+	// took is signalled (without blocking) when a worker takes its queue
+	// or stalls, so that the poll loop's backpressure looks again.
+	took chan struct{}
 }
 
 // closeClient closes the client once (kgo's Close must not run twice
@@ -140,7 +143,8 @@ func New(cfg Config) (*Consumer, error) {
 		cfg.Metrics = NewMetrics(nil, "")
 	}
 	cfg.Datasets = slices.Clone(cfg.Datasets)
-	c := &Consumer{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, byTopic: map[string][]*Dataset{}, workers: map[tp]*worker{}}
+	c := &Consumer{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, byTopic: map[string][]*Dataset{}, workers: map[tp]*worker{},
+		took: make(chan struct{}, 1)}
 	seen := map[string]bool{}
 	for i := range c.cfg.Datasets {
 		d := &c.cfg.Datasets[i]
@@ -368,6 +372,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	defer c.abortFn()
 	hw := map[tp]int64{}
 	for ctx.Err() == nil && !c.aborted.Load() {
+		c.backpressure(ctx)
 		pctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 		fs := c.cl.PollRecords(pctx, c.cfg.PollRecords)
 		cancel()
@@ -429,6 +434,78 @@ func (c *Consumer) Run(ctx context.Context) error {
 	}
 	c.log.Info().Msg("drained and committed")
 	return nil
+}
+
+// backpressureWait bounds how long the poll loop waits for a busy worker
+// before pausing its partition.
+const backpressureWait = time.Second
+
+// backpressure runs before each poll and keeps every worker's queue bounded
+// by 2·MaxQueuedRecords plus one poll. A worker whose queue holds
+// MaxQueuedRecords is either busy with records or stalled (publishing,
+// writing a dead letter, waiting for the schema registry). A stalled
+// worker's partition is paused so the other partitions go on. For a busy
+// one, pausing would make the client drop what it has fetched or is fetching
+// for the partition and fetch it again on resume, which for a consumer that
+// is merely CPU-bound costs as much as the consuming itself; so the poll
+// loop waits until the worker takes its queue, unless another worker has
+// nothing queued (then it polls for it, and the busy queue may grow up to
+// twice the limit before its partition is paused) or the wait passed
+// backpressureWait (then it pauses).
+func (c *Consumer) backpressure(ctx context.Context) {
+	var deadline time.Time
+	var t *time.Timer
+	defer func() {
+		if t != nil {
+			t.Stop()
+		}
+	}()
+	limit := c.cfg.MaxQueuedRecords
+	for {
+		now := timeNow()
+		if deadline.IsZero() {
+			deadline = now.Add(backpressureWait)
+		}
+		late := !now.Before(deadline) || ctx.Err() != nil
+		busy, hungry := false, false
+		c.mu.Lock()
+		for _, w := range c.workers {
+			w.mu.Lock()
+			n := len(w.queue)
+			switch {
+			case w.paused:
+			case n >= 2*limit || n >= limit && (w.stalled || late):
+				w.pauseLocked()
+			case n >= limit:
+				busy = true
+			case n == 0:
+				hungry = true
+			}
+			w.mu.Unlock()
+		}
+		c.mu.Unlock()
+		if !busy || hungry || c.aborted.Load() {
+			return
+		}
+		if t == nil {
+			t = time.NewTimer(10 * time.Millisecond)
+		} else {
+			t.Reset(10 * time.Millisecond)
+		}
+		select {
+		case <-c.took:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// signalTook wakes the poll loop's backpressure wait.
+func (c *Consumer) signalTook() {
+	select {
+	case c.took <- struct{}{}:
+	default:
+	}
 }
 
 func (c *Consumer) updateLag(hw map[tp]int64) {

@@ -83,6 +83,7 @@ type dsState struct {
 	mLate, mOverflow prometheus.Counter
 
 	rec     event.Record
+	strs    stringCache
 	fields  recordFields
 	upd     columnUpdater
 	profBuf []*profiler.DatasetProfile
@@ -129,7 +130,8 @@ func (d *Dataset) newState(topic string, partition int32) (*dsState, error) {
 		return nil, err
 	}
 	s.ws = ws
-	s.fields.rec = &s.rec
+	s.fields.rec, s.fields.strs = &s.rec, &s.strs
+	s.upd.strs = &s.strs
 	return s, nil
 }
 
@@ -161,7 +163,7 @@ func (s *dsState) add(ctx context.Context, r *kgo.Record) (profiler.Placement, e
 	ps, pl := s.ws.Route(t, r.Offset, &s.fields, s.profBuf[:0])
 	s.profBuf = ps[:0]
 	if len(ps) > 0 {
-		s.upd.begin(ps)
+		s.upd.ps, s.upd.i = ps, 0
 		s.rec.Replay(&s.upd)
 		s.upd.ps = nil
 	}
@@ -179,9 +181,6 @@ func (s *dsState) add(ctx context.Context, r *kgo.Record) (profiler.Placement, e
 
 // release forgets the windows of published profiles.
 func (s *dsState) release(fs []profiler.Finished) {
-	if len(fs) > 0 {
-		s.upd.reset()
-	}
 	for _, f := range fs {
 		k := winKey{start: f.Window.Start.Unix(), late: f.Kind == profiler.Late}
 		delete(s.held, k)
@@ -199,127 +198,6 @@ func (s *dsState) lowestHeld() (int64, bool) {
 	}
 	return lo, ok
 }
-
-// recordFields exposes the buffered record's fields to segment routing.
-type recordFields struct{ rec *event.Record }
-
-func (f *recordFields) Field(name string) (any, bool) {
-	v, ok := f.rec.Lookup(name)
-	if !ok {
-		return nil, false
-	}
-	switch v.Kind {
-	case event.BoolValue:
-		return v.Bool, true
-	case event.IntValue:
-		return v.Int, true
-	case event.FloatValue:
-		return v.Float, true
-	case event.StringValue:
-		return string(v.Str), true
-	case event.ObjectValue:
-		return "<object>", true
-	}
-	return nil, true
-}
-
-// columnUpdater is the event.Visitor that updates the columns of every
-// profile a record goes to (full dataset and segment) with the typed Column
-// methods; a string value is converted once for all of them. Records of one
-// stream usually list their fields in the same order, so each profile keeps
-// the columns of the previous record by field position: a field whose
-// (interned) name matches its slot skips the profile's column map.
-type columnUpdater struct {
-	ps     []*profiler.DatasetProfile
-	caches []*colCache
-	i      int
-	byProf map[*profiler.DatasetProfile]*colCache
-}
-
-type colCache struct {
-	names []string
-	cols  []*profiler.Column
-}
-
-func (u *columnUpdater) begin(ps []*profiler.DatasetProfile) {
-	if u.byProf == nil {
-		u.byProf = map[*profiler.DatasetProfile]*colCache{}
-	}
-	u.ps, u.i = ps, 0
-	u.caches = u.caches[:0]
-	for _, p := range ps {
-		c := u.byProf[p]
-		if c == nil {
-			c = &colCache{}
-			u.byProf[p] = c
-		}
-		u.caches = append(u.caches, c)
-	}
-}
-
-// reset forgets every cached profile (they were emitted).
-func (u *columnUpdater) reset() { clear(u.byProf) }
-
-func (u *columnUpdater) col(k int, name string) *profiler.Column {
-	c := u.caches[k]
-	if u.i < len(c.names) {
-		if c.names[u.i] == name {
-			return c.cols[u.i]
-		}
-		col := u.ps[k].Column(name)
-		c.names[u.i], c.cols[u.i] = name, col
-		return col
-	}
-	col := u.ps[k].Column(name)
-	c.names = append(c.names, name)
-	c.cols = append(c.cols, col)
-	return col
-}
-
-func (u *columnUpdater) Null(col string) {
-	for k := range u.ps {
-		u.col(k, col).UpdateNull()
-	}
-	u.i++
-}
-
-func (u *columnUpdater) Bool(col string, v bool) {
-	for k := range u.ps {
-		u.col(k, col).UpdateBool(v)
-	}
-	u.i++
-}
-
-func (u *columnUpdater) Int(col string, v int64) {
-	for k := range u.ps {
-		u.col(k, col).UpdateInt64(v)
-	}
-	u.i++
-}
-
-func (u *columnUpdater) Float(col string, v float64) {
-	for k := range u.ps {
-		u.col(k, col).UpdateFloat64(v)
-	}
-	u.i++
-}
-
-func (u *columnUpdater) String(col string, v []byte) {
-	s := string(v)
-	for k := range u.ps {
-		u.col(k, col).UpdateString(s)
-	}
-	u.i++
-}
-
-func (u *columnUpdater) Object(col string) {
-	for k := range u.ps {
-		u.col(k, col).UpdateObject()
-	}
-	u.i++
-}
-
-var _ event.Visitor = (*columnUpdater)(nil)
 
 // sortedTopics returns the distinct topics of the datasets, sorted.
 func sortedTopics(ds []Dataset) []string {

@@ -7,8 +7,9 @@
 // # Shape
 //
 //	Consumer.Run
-//	  poll loop (one goroutine): PollRecords → hand each partition's records
-//	    to its worker → commit committable offsets → AllowRebalance
+//	  poll loop (one goroutine): backpressure → PollRecords → hand each
+//	    partition's records to its worker (a batch per partition and poll) →
+//	    commit committable offsets → AllowRebalance
 //	  one worker goroutine per assigned partition: decode (schemas/event) →
 //	    event time → WindowSet.Route per dataset → typed column updates →
 //	    WindowSet.Advance → encode (whylogs v1) → Publisher.Publish (retried
@@ -47,10 +48,17 @@
 //
 // # Memory (invariant 7)
 //
-// A worker's queue is bounded: when it holds more than MaxQueuedRecords the
-// partition is paused (PauseFetchPartitions) and resumed once the worker
-// drained it to half. Open windows per partition are bounded by the
-// WindowSet (rotation and lateness); segments per window by MaxSegments.
+// A worker's queue is bounded by 2·MaxQueuedRecords plus one poll: before
+// each poll, a queue holding MaxQueuedRecords whose worker is stalled
+// (publishing, writing a dead letter, waiting for the schema registry) gets
+// its partition paused (PauseFetchPartitions) until the worker takes its
+// queue; for one whose worker is busy with records the poll loop waits
+// instead (up to a second, then pauses), unless another worker has nothing
+// queued (then the busy partition is paused only at twice the limit). A
+// pause makes the client drop and later refetch what it had fetched for the
+// partition, which doubled the consuming cost of a CPU-bound consumer.
+// Open windows per partition are bounded by the WindowSet (rotation and
+// lateness); segments per window by MaxSegments.
 //
 // # Invariants and the tests that check them (architecture.md)
 //

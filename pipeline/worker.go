@@ -34,6 +34,7 @@ type worker struct {
 	queue     []*kgo.Record
 	spare     []*kgo.Record
 	paused    bool
+	stalled   bool // waiting on a sink, a dead-letter topic or the registry
 	stopping  bool // process what is queued, flush, exit
 	flushReq  bool // a wall-clock checkpoint is due
 	lastFlush time.Time
@@ -78,19 +79,33 @@ func (c *Consumer) newWorker(topic string, partition int32) (*worker, error) {
 	return w, nil
 }
 
-// enqueue hands polled records to the worker; it pauses the partition when
-// the queue is over the limit. Called by the poll loop.
+// enqueue hands polled records to the worker. Called by the poll loop,
+// whose backpressure bounds the queue.
 func (w *worker) enqueue(rs []*kgo.Record) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.queue = append(w.queue, rs...)
-	if !w.paused && len(w.queue) >= w.c.cfg.MaxQueuedRecords {
-		w.paused = true
-		w.c.cl.PauseFetchPartitions(map[string][]int32{w.topic: {w.partition}})
-		w.c.metrics.PausedPartitions.Inc()
-		w.c.metrics.Pauses.Inc()
-	}
 	w.cond.Signal()
+}
+
+// pauseLocked pauses the partition's fetches until the worker takes its
+// queue. The caller holds w.mu.
+func (w *worker) pauseLocked() {
+	w.paused = true
+	w.c.cl.PauseFetchPartitions(map[string][]int32{w.topic: {w.partition}})
+	w.c.metrics.PausedPartitions.Inc()
+	w.c.metrics.Pauses.Inc()
+}
+
+// setStalled records whether the worker waits on something other than its
+// records (the poll loop pauses a stalled worker's full partition).
+func (w *worker) setStalled(v bool) {
+	w.mu.Lock()
+	w.stalled = v
+	w.mu.Unlock()
+	if v {
+		w.c.signalTook()
+	}
 }
 
 // stop asks the worker to process its queue, flush every open window and
@@ -158,13 +173,24 @@ func (w *worker) run() {
 			w.c.metrics.PausedPartitions.Dec()
 		}
 		w.mu.Unlock()
+		if len(batch) > 0 {
+			w.c.signalTook()
+		}
 
+		// The record and byte counters are shared by the workers of a topic:
+		// add to them once per batch, not once per record.
+		var nbytes int
 		for i, r := range batch {
 			if !w.process(r) {
+				w.mRecords.Add(float64(i))
+				w.mBytes.Add(float64(nbytes))
 				return
 			}
+			nbytes += len(r.Value)
 			batch[i] = nil
 		}
+		w.mRecords.Add(float64(len(batch)))
+		w.mBytes.Add(float64(nbytes))
 		w.spare = batch[:0]
 		if len(batch) > 0 {
 			if err := w.publish(false); err != nil {
@@ -189,8 +215,6 @@ func (w *worker) run() {
 // false when the worker's context ended.
 func (w *worker) process(r *kgo.Record) bool {
 	m := w.c.metrics
-	w.mRecords.Inc()
-	w.mBytes.Add(float64(len(r.Value)))
 	for _, s := range w.states {
 		backoff := w.c.cfg.MinBackoff
 		for {
@@ -210,7 +234,10 @@ func (w *worker) process(r *kgo.Record) bool {
 					w.log.Warn().Err(err).Str("dataset", s.ds.Name).Int64("offset", r.Offset).Int64("suppressed", n).
 						Dur("backoff", backoff).Msg("schema registry unavailable, retrying")
 				}
-				if !sleepCtx(w.ctx, backoff) {
+				w.setStalled(true)
+				ok := sleepCtx(w.ctx, backoff)
+				w.setStalled(false)
+				if !ok {
 					return false
 				}
 				backoff = min(2*backoff, w.c.cfg.MaxBackoff)
@@ -253,6 +280,8 @@ func (w *worker) bad(s *dsState, r *kgo.Record, err error) bool {
 	if dl == nil {
 		return true
 	}
+	w.setStalled(true)
+	defer w.setStalled(false)
 	backoff := w.c.cfg.MinBackoff
 	for {
 		derr := dl.Send(w.ctx, r, s.ds.Name, err)
@@ -293,6 +322,8 @@ func (w *worker) publish(flush bool) error {
 		}
 	}
 	if len(out) > 0 {
+		w.setStalled(true)
+		defer w.setStalled(false)
 		backoff := w.c.cfg.MinBackoff
 		for {
 			err := w.c.cfg.Publisher.Publish(w.ctx, out)

@@ -170,7 +170,7 @@ func newMetricSet(has uint8, s *settings, seed uint64) metricSet {
 		if err != nil {
 			panic("profiler: validated frequent items parameters rejected: " + err.Error())
 		}
-		m.fi = frequentItemsMetric{fs: f, maxSize: s.maxItemSize}
+		m.fi = frequentItemsMetric{fs: f, maxSize: s.maxItemSize, cache: s.ints}
 	}
 	return m
 }

@@ -27,6 +27,9 @@ type DatasetProfile struct {
 	segment      Segment
 	columns      map[string]*Column
 	set          *settings
+	// seq remembers columns by the position ColumnAt was asked for them
+	// (nil when a column was replaced or removed since).
+	seq []*Column
 }
 
 // NewDatasetProfile returns an empty profile. Both timestamps are required;
@@ -112,6 +115,35 @@ func (p *DatasetProfile) Column(name string) *Column {
 	return c
 }
 
+// ColumnAt returns Column(name), remembering it as the i-th column: the next
+// ColumnAt(i, name) with the same name skips the column map (a slice index
+// and a string compare, a pointer compare for interned names). It is for
+// decoders that report the fields of each record in a stable order; i is
+// the field's position in its record (0 ≤ i; positions beyond 1024 are not
+// remembered).
+func (p *DatasetProfile) ColumnAt(i int, name string) *Column {
+	if i < len(p.seq) {
+		if c := p.seq[i]; c != nil && c.name == name {
+			return c
+		}
+		c := p.Column(name)
+		p.seq[i] = c
+		return c
+	}
+	c := p.Column(name)
+	if i <= maxColumnSeq {
+		if i >= cap(p.seq) {
+			p.seq = append(p.seq[:cap(p.seq)], make([]*Column, i+1-cap(p.seq))...)
+		}
+		p.seq = p.seq[:i+1]
+		p.seq[i] = c
+	}
+	return c
+}
+
+// maxColumnSeq bounds the positions ColumnAt remembers.
+const maxColumnSeq = 1024
+
 // Lookup returns the named column if the profile has it.
 func (p *DatasetProfile) Lookup(name string) (*Column, bool) {
 	c, ok := p.columns[name]
@@ -150,6 +182,12 @@ func (p *DatasetProfile) Clone() *DatasetProfile {
 	c.columns = make(map[string]*Column, len(p.columns))
 	for k, col := range p.columns {
 		c.columns[k] = col.clone()
+	}
+	c.seq = nil
+	if p.set.ints != nil { // a clone does not share its WindowSet's cache
+		ns := *p.set
+		ns.ints = nil
+		c.set = &ns
 	}
 	return &c
 }
@@ -215,6 +253,7 @@ func (p *DatasetProfile) Merge(o *DatasetProfile, opts MergeOptions) error {
 		}
 	}
 	p.columns = cols
+	p.seq = nil
 	p.datasetTime = earlier(p.datasetTime, o.datasetTime)
 	p.creationTime = earlier(p.creationTime, o.creationTime)
 	maps.Copy(p.metadata, o.metadata)
@@ -294,6 +333,7 @@ func (p *DatasetProfile) SetColumnComponents(name string, comps []Component) err
 		return err
 	}
 	p.columns[name] = c
+	p.seq = nil
 	return nil
 }
 
@@ -391,4 +431,7 @@ func (p *DatasetProfile) SetFileProperties(fp FileProperties) {
 
 // DeleteColumn removes the named column (whylogs' DatasetSchema has no
 // equivalent; it is here for readers and tools that drop columns).
-func (p *DatasetProfile) DeleteColumn(name string) { delete(p.columns, name) }
+func (p *DatasetProfile) DeleteColumn(name string) {
+	delete(p.columns, name)
+	p.seq = nil
+}

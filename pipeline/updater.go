@@ -1,0 +1,185 @@
+package pipeline
+
+import (
+	"hash/maphash"
+
+	"github.com/kprofiler/kprofiler/profiler"
+	"github.com/kprofiler/kprofiler/schemas/event"
+)
+
+// columnUpdater is the event.Visitor that replays one buffered record into
+// the columns of every profile it goes to (the full-dataset profile and its
+// segment) with the typed Column methods. Columns are found by field
+// position (DatasetProfile.ColumnAt: records of one stream list their fields
+// in the same order, and the decoder interns the names), and a string value
+// is converted once for all profiles, through the stringCache.
+type columnUpdater struct {
+	ps   []*profiler.DatasetProfile
+	i    int // position of the current field in the record
+	strs *stringCache
+}
+
+func (u *columnUpdater) Null(col string) {
+	for _, p := range u.ps {
+		p.ColumnAt(u.i, col).UpdateNull()
+	}
+	u.i++
+}
+
+func (u *columnUpdater) Bool(col string, v bool) {
+	for _, p := range u.ps {
+		p.ColumnAt(u.i, col).UpdateBool(v)
+	}
+	u.i++
+}
+
+func (u *columnUpdater) Int(col string, v int64) {
+	for _, p := range u.ps {
+		p.ColumnAt(u.i, col).UpdateInt64(v)
+	}
+	u.i++
+}
+
+func (u *columnUpdater) Float(col string, v float64) {
+	for _, p := range u.ps {
+		p.ColumnAt(u.i, col).UpdateFloat64(v)
+	}
+	u.i++
+}
+
+func (u *columnUpdater) String(col string, v []byte) {
+	s := u.strs.str(u.i, v)
+	for _, p := range u.ps {
+		p.ColumnAt(u.i, col).UpdateString(s)
+	}
+	u.i++
+}
+
+func (u *columnUpdater) Object(col string) {
+	for _, p := range u.ps {
+		p.ColumnAt(u.i, col).UpdateObject()
+	}
+	u.i++
+}
+
+var _ event.Visitor = (*columnUpdater)(nil)
+
+// recordFields exposes the buffered record's fields to segment routing.
+// String values come from the stringCache with their boxed form, so the
+// segment value of a repeated string costs no allocation.
+type recordFields struct {
+	rec  *event.Record
+	strs *stringCache
+}
+
+func (f *recordFields) Field(name string) (any, bool) {
+	i := f.rec.Len() - 1
+	for i >= 0 && f.rec.At(i).Col != name { // the last update of the column, as Record.Lookup
+		i--
+	}
+	if i < 0 {
+		return nil, false
+	}
+	v := f.rec.At(i)
+	switch v.Kind {
+	case event.BoolValue:
+		return v.Bool, true
+	case event.IntValue:
+		return v.Int, true
+	case event.FloatValue:
+		return v.Float, true
+	case event.StringValue:
+		return f.strs.boxed(i, v.Str), true
+	case event.ObjectValue:
+		return "<object>", true
+	}
+	return nil, true
+}
+
+// stringCache turns string values into Go strings, reusing the string of a
+// value that was seen recently at the same field position: the column
+// profiles keep strings (frequent items), so each distinct value must be a
+// string of its own, but a repeated one (a country, a device type) need not
+// be allocated again. Each position has a small direct-mapped table; a
+// position whose values rarely repeat (ids, timestamps) stops probing for a
+// while. Only short strings are cached, so the tables hold little memory.
+type stringCache struct {
+	seed maphash.Seed
+	pos  []*posStrings
+}
+
+const (
+	strSlots      = 16  // table entries per field position
+	strMaxLen     = 64  // longer strings are not cached
+	strMaxPos     = 256 // positions with a table
+	strProbeBatch = 256 // lookups per hit-rate check
+	strSkip       = 4096
+)
+
+type posStrings struct {
+	ents         [strSlots]strEntry
+	probes, hits int
+	skip         int // lookups left without probing
+}
+
+type strEntry struct {
+	s   string
+	box any // s as an interface value, once asked for
+}
+
+// entry returns the cache entry holding b at position i, or nil when the
+// value is not cached (the caller allocates).
+func (c *stringCache) entry(i int, b []byte) *strEntry {
+	if len(b) > strMaxLen || i >= strMaxPos {
+		return nil
+	}
+	if i >= len(c.pos) {
+		if c.pos == nil {
+			c.seed = maphash.MakeSeed()
+		}
+		c.pos = append(c.pos, make([]*posStrings, i+1-len(c.pos))...)
+	}
+	p := c.pos[i]
+	if p == nil {
+		p = new(posStrings)
+		c.pos[i] = p
+	}
+	if p.skip > 0 {
+		p.skip--
+		return nil
+	}
+	e := &p.ents[maphash.Bytes(c.seed, b)&(strSlots-1)]
+	p.probes++
+	if e.s == string(b) {
+		p.hits++
+	} else {
+		e.s, e.box = string(b), nil
+	}
+	if p.probes == strProbeBatch {
+		if p.hits < strProbeBatch/4 {
+			p.skip = strSkip
+		}
+		p.probes, p.hits = 0, 0
+	}
+	return e
+}
+
+// str returns b as a string.
+func (c *stringCache) str(i int, b []byte) string {
+	if e := c.entry(i, b); e != nil {
+		return e.s
+	}
+	return string(b)
+}
+
+// boxed returns b as a string in an interface value.
+func (c *stringCache) boxed(i int, b []byte) any {
+	e := c.entry(i, b)
+	if e == nil {
+		return string(b)
+	}
+	if e.box == nil {
+		e.box = e.s
+	}
+	return e.box
+}
