@@ -65,6 +65,7 @@ func TestFastPathMatchesTrack(t *testing.T) {
 			}
 			wc := ds.Window
 			wc.Dataset, wc.Partition = ds.Name, "orders/0"
+			wc.Profile.NullDefersType = true // as newState sets it for every stream
 			ref, err := profiler.NewWindowSet(wc)
 			if err != nil {
 				t.Fatal(err)

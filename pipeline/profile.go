@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -179,49 +177,4 @@ func (m *MemoryPublisher) Wait(ctx context.Context, cond func(ps []Profile) bool
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-// DirPublisher writes each profile to Dir/Name() (temporary file, fsync,
-// rename), so a profile is confirmed once it is durably in place and a replay
-// overwrites the same file.
-type DirPublisher struct {
-	Dir string
-}
-
-// Publish writes every profile.
-func (d DirPublisher) Publish(ctx context.Context, ps []Profile) error {
-	for i := range ps {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := writeFileAtomic(filepath.Join(d.Dir, filepath.FromSlash(ps[i].Name())), ps[i].Value); err != nil {
-			return fmt.Errorf("publishing %s: %w", ps[i].Name(), err)
-		}
-	}
-	return nil
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }

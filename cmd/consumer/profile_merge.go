@@ -4,9 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/kprofiler/kprofiler/profiler/session"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/kprofiler/kprofiler/profiler"
 	"github.com/kprofiler/kprofiler/schemas/whylogs"
@@ -80,38 +79,10 @@ func profileMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "consumer profile merge: writing %s: %s\n", *out, oneLine(err))
 		return 1
 	}
-	if err := writeFileAtomic(*out, b); err != nil {
+	if err := session.WriteFileAtomic(*out, b); err != nil {
 		fmt.Fprintf(stderr, "consumer profile merge: %s\n", oneLine(err))
 		return 1
 	}
 	fmt.Fprintf(stdout, "merged %d profiles (%d columns) into %s (%d bytes)\n", len(files), len(acc.ColumnNames()), *out, len(b))
 	return 0
-}
-
-// writeFileAtomic writes data to a temporary file next to path and renames
-// it to path, so readers never see a partial profile.
-func writeFileAtomic(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

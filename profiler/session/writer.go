@@ -171,18 +171,21 @@ func (w *LocalWriter) Write(ctx context.Context, p *profiler.DatasetProfile) err
 	if err != nil {
 		return fmt.Errorf("session: local writer: encoding %s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("session: local writer: %w", err)
+	}
+	if err := WriteFileAtomic(path, data); err != nil {
 		return fmt.Errorf("session: local writer: %w", err)
 	}
 	return nil
 }
 
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".tmp-*")
+// WriteFileAtomic writes data to path so that readers never see a partial
+// file: it writes a temporary file beside path (the folder must exist),
+// syncs it, makes it world-readable (0644) and renames it over path. On error
+// the temporary file is removed and path is untouched.
+func WriteFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
 	}
@@ -193,6 +196,9 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
 	}
 	if err == nil {
 		err = os.Rename(tmp, path)
