@@ -320,10 +320,11 @@ func (s *KLL[T]) compressWhileUpdating() {
 	}
 	half := adjPop / 2
 	switch {
-	case h == 0 && !s.sorted:
-		// Sorting and halving in one step: the sort's last pass writes
-		// only the kept half.
-		s.radix = kllSortHalve(s.items[adjBeg:adjBeg+adjPop], s.radix, s.bit(), popAbove == 0)
+	case h == 0 && !s.sorted && !kllMonotone(s.items[adjBeg:adjBeg+adjPop]):
+		// Sorting and halving in one step (kllSortHalve): the sort's
+		// last pass writes only the kept half. A run that kllMonotone
+		// accepted is sorted now and is halved below.
+		s.radix = kllSortHalveUnsorted(s.items[adjBeg:adjBeg+adjPop], s.radix, s.bit(), popAbove == 0)
 		if popAbove != 0 {
 			kllMergeInPlace(s.items, adjBeg, half, rawLim, popAbove)
 		}

@@ -69,12 +69,18 @@ const kllInsertionMax = 8
 // kllSort's insertion sort keeps equal items in input order, so such runs take
 // the insertion sort to stay identical.
 func kllSortHalve[T float32 | float64](a []T, scratch []uint64, offset uint32, up bool) []uint64 {
-	n := len(a)
-	half := n / 2
-	if n < 2 || kllMonotone(a) {
+	if len(a) < 2 || kllMonotone(a) {
 		kllHalveInPlace(a, offset, up)
 		return scratch
 	}
+	return kllSortHalveUnsorted(a, scratch, offset, up)
+}
+
+// kllSortHalveUnsorted is kllSortHalve for a run that kllMonotone has
+// rejected (and left unchanged).
+func kllSortHalveUnsorted[T float32 | float64](a []T, scratch []uint64, offset uint32, up bool) []uint64 {
+	n := len(a)
+	half := n / 2
 	if cap(scratch) < n {
 		scratch = make([]uint64, max(n, 16))
 	}
