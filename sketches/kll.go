@@ -192,9 +192,9 @@ func (s *KLL[T]) Max() T {
 // ±Inf are ordinary items. Update does not allocate once the sketch has
 // reached its full capacity.
 func (s *KLL[T]) Update(x T) {
-	// Fast path, small enough to be inlined: a non-empty sketch with free
-	// space below level 0 (every update but the first and those that
-	// compact). Min and max keep the first of equal items (−0 vs +0), as
+	// Fast path: a non-empty sketch with free space below level 0 (every
+	// update but the first and those that compact). Update is not inlined
+	// (go1.26: cost 127, budget 80; the slow-path call alone costs 57). Min and max keep the first of equal items (−0 vs +0), as
 	// upstream, hence the comparisons rather than the min/max builtins.
 	if s.n != 0 && x == x {
 		if i := s.levels[0]; i != 0 {
