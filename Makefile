@@ -3,7 +3,7 @@ GO ?= go
 FUZZTIME ?= 30s
 BENCHCOUNT ?= 5
 
-.PHONY: test race bench fuzz e2e interop vet
+.PHONY: test race bench fuzz e2e interop vet crash
 
 test:
 	$(GO) test ./...
@@ -30,3 +30,7 @@ e2e:
 
 interop:
 	bash interop/run.sh
+
+# The crash suite (SIGKILLs `consumer run` and checks exact counts; see crash/doc.go).
+crash:
+	bash crash/run.sh

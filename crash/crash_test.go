@@ -1,0 +1,159 @@
+//go:build crash
+
+package crash
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+	binDir  string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// consumerBinary builds cmd/consumer once per test binary.
+func consumerBinary(t testing.TB) string {
+	t.Helper()
+	binOnce.Do(func() {
+		_, file, _, _ := runtime.Caller(0)
+		root := filepath.Dir(filepath.Dir(file))
+		binDir, binErr = os.MkdirTemp("", "kprofiler-crash-bin-")
+		if binErr != nil {
+			return
+		}
+		start := time.Now()
+		binPath, binErr = BuildConsumer(root, binDir)
+		fmt.Printf("consumer binary built in %s\n", time.Since(start).Round(time.Millisecond))
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+func envInt(t testing.TB, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		t.Fatalf("%s=%q: want a non-negative integer", name, v)
+	}
+	return n
+}
+
+// seed returns CRASH_SEED or a fresh seed from the clock (printed, so any
+// run can be repeated).
+func seed(t testing.TB) uint64 {
+	if v := os.Getenv("CRASH_SEED"); v != "" {
+		s, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("CRASH_SEED=%q: %v", v, err)
+		}
+		return s
+	}
+	return uint64(time.Now().UnixNano())
+}
+
+// devBroker starts `consumer devbroker` (kfake) as a separate process on a
+// free 127.0.0.1 port and returns its address.
+func devBroker(t testing.TB, bin string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	p, err := StartProc("devbroker", bin, []string{"devbroker", "--addr", addr, "--partitions", "6"}, nil,
+		filepath.Join(t.TempDir(), "devbroker.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := p.Term(30 * time.Second); err != nil {
+			t.Errorf("stopping the dev broker: %v", err)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, _, err := p.WaitLine(ctx, 0, func(l string) bool { return strings.Contains(l, "listening on") }); err != nil {
+		t.Fatalf("dev broker: %v\n%s", err, p.Tail(20))
+	}
+	return addr
+}
+
+// runScenario runs the crash scenario with the given sink and fails the test
+// on any harness error or guarantee violation.
+func runScenario(t *testing.T, bin, broker string, sink SinkVariant) *Result {
+	t.Helper()
+	s := seed(t)
+	o := Options{
+		Binary: bin, Brokers: []string{broker}, Topic: "orders-" + sink.Name, Partitions: 6,
+		Group: "crash-" + sink.Name, Events: envInt(t, "CRASH_EVENTS", 500000), Kills: envInt(t, "CRASH_KILLS", 10),
+		Seed: s, Dir: t.TempDir(), Sink: sink, Logf: t.Logf,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, o)
+	if res != nil {
+		t.Logf("RESULT %s: %s", sink.Name, res.Summary())
+	}
+	if err != nil {
+		t.Fatalf("seed %d: %v", s, err)
+	}
+	for _, m := range res.Mismatches {
+		t.Errorf("seed %d: %s", s, m)
+	}
+	return res
+}
+
+// TestCrashFileSink: the file sink, 10 kills, exact counts.
+func TestCrashFileSink(t *testing.T) {
+	bin := consumerBinary(t)
+	broker := devBroker(t, bin)
+	root := filepath.Join(t.TempDir(), "profiles")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	runScenario(t, bin, broker, FileSink(root))
+}
+
+// TestCrashS3Sink: the S3 sink against gofakes3 served by this process.
+func TestCrashS3Sink(t *testing.T) {
+	bin := consumerBinary(t)
+	broker := devBroker(t, bin)
+	f, err := NewFakeS3("profiles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res := runScenario(t, bin, broker, S3Sink(f, "kp/"))
+	t.Logf("fake S3: %d requests, %d profile PUTs", f.Requests.Load(), f.Puts.Load())
+	_ = res
+}
+
+var _ = kgo.NewClient
