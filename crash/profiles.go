@@ -81,7 +81,8 @@ func Merge(ps []Stored, dataset string) (*Merged, error) {
 		m.Profiles++
 		seg := dp.Segment().String()
 		if seg == "" {
-			if p, err := strconv.Atoi(dp.Metadata()[profiler.MetaPartition]); err == nil {
+			meta := dp.Metadata()[profiler.MetaPartition] // "topic/partition"
+			if p, err := strconv.Atoi(meta[strings.LastIndexByte(meta, '/')+1:]); err == nil {
 				m.Partitions[int32(p)]++
 			}
 		}

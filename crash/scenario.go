@@ -33,6 +33,9 @@ const Dataset = "orders"
 // reads the output back and times "write" kills.
 type SinkVariant struct {
 	Name string
+	// Setup, when set, runs before the consumers start (e.g. creates an
+	// output topic).
+	Setup func(ctx context.Context, adm *kadm.Client) error
 	// YAML returns the entries of the config's sinks list for process slot
 	// "a" or "b" (each line indented by two spaces, starting with "  - ").
 	YAML func(slot string) string
@@ -304,9 +307,19 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := createTopic(ctx, s.adm, o.Topic, o.Partitions, o.ReplicationFactor); err != nil {
 		return nil, err
 	}
+	if o.Sink.Setup != nil {
+		if err := o.Sink.Setup(ctx, s.adm); err != nil {
+			return nil, err
+		}
+	}
 	s.logf("seed %d (set CRASH_SEED to repeat), %d events over %d partitions, %d kills", o.Seed, o.Events, o.Partitions, o.Kills)
 	if err := s.run(ctx); err != nil {
 		s.res.Duration = time.Since(s.start)
+		for _, slot := range []string{"a", "b"} {
+			if p := s.procs[slot]; p != nil {
+				err = fmt.Errorf("%w\n----- last lines of consumer %s (%s, %s) -----\n%s", err, p.Name, p.ExitStatus(), p.LogPath, p.Tail(25))
+			}
+		}
 		return s.res, err
 	}
 	s.res.Duration = time.Since(s.start)
@@ -374,6 +387,9 @@ func (s *scenario) run(ctx context.Context) error {
 		wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		if _, _, err := a.WaitLine(wctx, 0, hasPartitions); err != nil {
 			cancel()
+			if i == 0 && errors.Is(err, ErrExited) && a.Count("not implemented") > 0 {
+				return fmt.Errorf("%w: %s", ErrUnsupported, a.Tail(3))
+			}
 			return fmt.Errorf("kill %d: waiting for consumer %s to be assigned partitions: %w\n%s", i+1, a.Name, err, a.Tail(30))
 		}
 		cancel()
