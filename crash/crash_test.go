@@ -137,7 +137,7 @@ func runScenario(t *testing.T, bin, broker string, sink SinkVariant) *Result {
 	defer cancel()
 	res, err := Run(ctx, o)
 	if res != nil {
-		t.Logf("RESULT %s: %s", sink.Name, res.Summary())
+		t.Logf("RESULT %s: %s%s", sink.Name, res.Summary(), res.Totals())
 	}
 	if err != nil {
 		t.Fatalf("seed %d: %v", s, err)
@@ -194,7 +194,7 @@ func TestCrashKafkaExactlyOnce(t *testing.T) {
 		t.Skipf("exactly-once Kafka sink NOT TESTED: %v", err)
 	}
 	if res != nil {
-		t.Logf("RESULT %s: %s", sink.Name, res.Summary())
+		t.Logf("RESULT %s: %s%s", sink.Name, res.Summary(), res.Totals())
 	}
 	if err != nil {
 		t.Fatalf("seed %d: %v", s, err)

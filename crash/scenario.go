@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -119,6 +120,27 @@ func (r *Result) Summary() string {
 		fmt.Fprintf(&b, "; merged %d profiles: full-dataset counts/n %d, %d segments", r.Merged.Profiles, n, len(r.Merged.Segments)-1)
 	}
 	fmt.Fprintf(&b, "; catch-up %s, total %s", r.CatchUp.Round(time.Millisecond), r.Duration.Round(time.Millisecond))
+	return b.String()
+}
+
+// Totals lists counts/n of event_id per merged segment next to the valid
+// events the generator produced for it.
+func (r *Result) Totals() string {
+	if r.Merged == nil {
+		return "no profiles merged"
+	}
+	var b strings.Builder
+	line := func(name string, seg string, want int) {
+		got := int64(-1)
+		if dp := r.Merged.Segments[seg]; dp != nil {
+			got = Counts(dp)["event_id"]
+		}
+		fmt.Fprintf(&b, "\n  %-14s counts/n %7d  valid events %7d", name, got, want)
+	}
+	line("full dataset", "", r.Valid)
+	for _, c := range slices.Sorted(maps.Keys(r.ByCountry)) {
+		line("country="+c, "country="+c, r.ByCountry[c])
+	}
 	return b.String()
 }
 

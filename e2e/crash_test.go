@@ -60,7 +60,7 @@ func TestCrashRealBroker(t *testing.T) {
 	defer cancel()
 	res, err := crash.Run(ctx, o)
 	if res != nil {
-		t.Logf("RESULT real broker, file sink: %s", res.Summary())
+		t.Logf("RESULT real broker, file sink: %s%s", res.Summary(), res.Totals())
 	}
 	if err != nil {
 		t.Fatalf("seed %d: %v", seed, err)
