@@ -31,6 +31,21 @@
 // (kfake) as a separate process on 127.0.0.1; the e2e suite reuses the same
 // harness against a real Apache Kafka broker (e2e/crash_test.go).
 //
+// The seed fixes the events, the order of the kill kinds and the random
+// delays; the exact moments also depend on timing (what the child has done
+// when a trigger fires), so a seed repeats a run closely, not bit for bit.
+//
+// Variants: TestCrashFileSink (file:// bucket), TestCrashS3Sink (gofakes3
+// served by the test process on 127.0.0.1, s3:// URL with endpoint and path
+// style, dummy credentials), TestCrashKafkaExactlyOnce (kafka sink with
+// exactly_once, read back with read_committed; skipped, saying so, when the
+// consumer rejects the configuration). Each takes about 1.5 minutes on two
+// cores for 500,000 events and 10 kills (every kill costs the group's 6 s
+// session timeout), plus the build of the binary.
+//
 // Environment: CRASH_SEED (the random seed; printed by every run),
-// CRASH_EVENTS (default 500000), CRASH_KILLS (default 10).
+// CRASH_EVENTS (default 500000), CRASH_KILLS (default 10), CRASH_DIR (keep
+// configs and consumer logs there instead of a temporary directory),
+// CRASH_CONSUMER_BIN (use this consumer binary instead of building one).
+// Children get a parent-death signal (Linux), so none outlives a killed run.
 package crash

@@ -63,6 +63,7 @@ func StartProc(name, bin string, args, env []string, logPath string) (*Proc, err
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = w, w
 	p.cmd.Env = append(os.Environ(), env...)
+	dieWithParent(p.cmd)
 	if err := p.cmd.Start(); err != nil {
 		lf.Close()
 		r.Close()
