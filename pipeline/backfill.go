@@ -317,13 +317,14 @@ func (b *Backfill) Progress() BackfillProgress {
 // windows are emitted when their watermark passes (Advance after each
 // fetched batch, as a live worker does after each batch) and the end
 // publishes the open windows as partials, as a live shutdown or revoke
-// does. So for a range that live processing also started with empty state
-// (the beginning of the partition, or where a previous backfill or
-// deployment ended with a full flush), and that it ended with a full flush
-// at End, both publish the same profiles. Late partial profiles are the
-// exception: when a late partial is emitted depends on the batch boundaries
-// of each run, so late records may be split differently between partials
-// (their counts are equal after merging, not necessarily the sketch bytes).
+// does. So its profiles are the ones live processing published for the same
+// offsets when it also started at Start with fresh state (the beginning of
+// the partition, or a restart from a commit there) and flushed at End (a
+// checkpoint or a shutdown there): a backfill of a whole topic reproduces a
+// live run over it. Late partial profiles are the exception: when a late
+// partial is emitted depends on the batch boundaries of each run, so late
+// records may be split differently between partials (their counts are equal
+// after merging, not necessarily the sketch bytes).
 func (b *Backfill) Run(ctx context.Context) error {
 	ranges, err := b.Plan(ctx)
 	if err != nil {

@@ -29,7 +29,6 @@ import (
 	"github.com/kprofiler/kprofiler/pipeline"
 	"github.com/kprofiler/kprofiler/profiler"
 	"github.com/kprofiler/kprofiler/schemas/event"
-	"github.com/kprofiler/kprofiler/sink"
 )
 
 // version is the kprofiler version written into published profiles' sink
@@ -288,41 +287,9 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 		}
 		datasets = append(datasets, pd)
 	}
-	var sinks []sink.Sink
-	for i, s := range cfg.Sinks {
-		var sk sink.Sink
-		switch s.Type {
-		case "blob":
-			sk, err = sink.OpenBlob(ctx, s.URL, sink.BlobOptions{Prefix: s.Prefix})
-		case "kafka":
-			if s.ExactlyOnce {
-				err = errors.New("exactly_once is not implemented yet; use at-least-once (the default)")
-				break
-			}
-			opts := slices.Clone(conn)
-			if len(s.Brokers) > 0 {
-				opts = append(opts, kgo.SeedBrokers(s.Brokers...))
-			}
-			sk, err = sink.DialKafka(s.Topic, sink.KafkaOptions{}, opts...)
-		default:
-			err = fmt.Errorf("unknown type %q", s.Type)
-		}
-		if err != nil {
-			return fail(fmt.Errorf("sinks[%d]: %w", i, err))
-		}
-		a.closers = append(a.closers, func() { sk.Close() })
-		sinks = append(sinks, sk)
-	}
-	var out sink.Sink
-	switch len(sinks) {
-	case 0:
-		return fail(errors.New("no sinks configured"))
-	case 1:
-		out = sinks[0]
-	default:
-		if out, err = sink.NewMulti(sinks...); err != nil {
-			return fail(err)
-		}
+	out, err := openSinks(ctx, cfg, conn, &a.closers)
+	if err != nil {
+		return fail(err)
 	}
 	pcfg := pipeline.Config{
 		Brokers: cfg.Kafka.Brokers, Group: cfg.Kafka.Group, ClientID: cfg.Kafka.ClientID,
@@ -333,17 +300,8 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 		CheckpointEveryRecords: cfg.Checkpoint.EveryRecords,
 		CheckpointInterval:     cfg.Checkpoint.EveryInterval.Std(),
 	}
-	if cfg.DeadLetter.Topic != "" {
-		dcl, err := kgo.NewClient(conn...)
-		if err != nil {
-			return fail(err)
-		}
-		a.closers = append(a.closers, dcl.Close)
-		dl, err := sink.NewDeadLetter(dcl, cfg.DeadLetter.Topic)
-		if err != nil {
-			return fail(err)
-		}
-		pcfg.DeadLetter = pipeline.SinkDeadLetter{DL: dl}
+	if pcfg.DeadLetter, err = openDeadLetter(cfg, conn, &a.closers); err != nil {
+		return fail(err)
 	}
 	start := kgo.NewOffset().AtStart()
 	switch cfg.Kafka.StartFrom.Kind {
