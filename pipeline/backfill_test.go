@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kprofiler/kprofiler/profiler"
+	"github.com/kprofiler/kprofiler/schemas/event"
 	"github.com/kprofiler/kprofiler/schemas/whylogs"
 )
 
@@ -421,5 +422,58 @@ func TestBackfillCancel(t *testing.T) {
 	}
 	if p := b.Progress(); p.PartitionsDone != 0 {
 		t.Errorf("a partition counts as done though nothing was published: %+v", p)
+	}
+}
+
+// BenchmarkBackfill measures records/s of a backfill from kfake through
+// decoding, windows (1m rotation, segmented by country plus the full
+// profile), checkpoints every 100,000 records and encoding into a memory
+// publisher; cpu-µs/event (process CPU, kfake included) is the number to
+// compare on a loaded machine.
+func BenchmarkBackfill(b *testing.B) {
+	const n, parts = 100000, 2
+	for _, format := range []string{"json", "avro"} {
+		b.Run(format, func(b *testing.B) {
+			addrs := benchCluster(b, parts)
+			cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), manualPartitioner(), kgo.ProducerBatchMaxBytes(4<<20))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer cl.Close()
+			if err := cl.ProduceSync(context.Background(), benchRecords(b, format, n, parts)...).FirstErr(); err != nil {
+				b.Fatal(err)
+			}
+			fixed, _ := event.NewFixedSchema(event.OrderFlatSchema)
+			ds := Dataset{Name: "orders", Topics: []string{"orders"}, EventTimeField: "ts"}
+			if format == "avro" {
+				ds.Format, ds.Schemas = FormatAvro, fixed
+			}
+			ds.Window.Rotation = time.Minute
+			ds.Window.Segments.Columns = []string{"country"}
+			ds.Window.FullDataset = true
+			var wall, cpu time.Duration
+			b.ResetTimer()
+			for range b.N {
+				cfg := backfillConfig(addrs, NewMemoryPublisher(), ds)
+				cfg.CheckpointEveryRecords = 100000
+				bf, err := NewBackfill(cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				c0, t0 := processCPU(), time.Now()
+				if err := bf.Run(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+				wall += time.Since(t0)
+				cpu += processCPU() - c0
+				if p := bf.Progress(); p.Done != n {
+					b.Fatalf("backfilled %d records, want %d", p.Done, n)
+				}
+			}
+			b.StopTimer()
+			events := float64(n * b.N)
+			b.ReportMetric(events/wall.Seconds(), "records/s")
+			b.ReportMetric(float64(cpu.Microseconds())/events, "cpu-µs/event")
+		})
 	}
 }
