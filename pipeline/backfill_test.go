@@ -251,6 +251,24 @@ func TestBackfillStopsAtEndWhileProducing(t *testing.T) {
 	if p := b.Progress(); p.Done != total || p.PartitionsDone != parts {
 		t.Errorf("progress %+v, want %d done in %d partitions", p, total, parts)
 	}
+	// The replay-progress metrics agree.
+	gauge := func(g interface{ Write(*dto.Metric) error }) float64 {
+		var d dto.Metric
+		if err := g.Write(&d); err != nil {
+			t.Fatal(err)
+		}
+		return d.Gauge.GetValue()
+	}
+	for _, r := range ranges {
+		pl := itoa32(r.Partition)
+		target, done := gauge(b.prog.Target.WithLabelValues("orders", pl)), gauge(b.prog.Done.WithLabelValues("orders", pl))
+		if target != float64(r.Records()) || done != target {
+			t.Errorf("partition %d: target %v done %v, want both %d", r.Partition, target, done, r.Records())
+		}
+	}
+	if rem := gauge(b.prog.Remaining); rem != 0 {
+		t.Errorf("remaining partitions %v, want 0", rem)
+	}
 }
 
 // From and To map to the first offsets at or after them by record
