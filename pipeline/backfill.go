@@ -362,7 +362,7 @@ func (b *Backfill) Run(ctx context.Context) error {
 	for _, r := range ranges {
 		total += r.Records()
 	}
-	b.log.Info().Int("partitions", len(ws)).Int64("records", total).Msg("backfill starting")
+	b.log.Debug().Int("partitions", len(ws)).Int64("records", total).Msg("backfill starting")
 	if len(ws) == 0 {
 		return nil
 	}
@@ -387,10 +387,25 @@ func (b *Backfill) Run(ctx context.Context) error {
 
 	fetching := len(ws)
 	var fetchLog sampler
+	lastCheck := timeNow()
+	for _, w := range ws {
+		w.lastSeen = lastCheck
+	}
 	for fetching > 0 {
-		fs := cl.PollRecords(ctx, b.cfg.PollRecords)
+		pctx, pcancel := context.WithTimeout(ctx, time.Second)
+		fs := cl.PollRecords(pctx, b.cfg.PollRecords)
+		pcancel()
 		if ctx.Err() != nil || fs.IsClientClosed() {
 			break
+		}
+		if now := timeNow(); now.Sub(lastCheck) >= backfillStallWarn {
+			lastCheck = now
+			for _, w := range ws {
+				if !w.fetched && now.Sub(w.lastSeen) >= backfillStallWarn {
+					b.log.Warn().Str("topic", w.r.Topic).Int32("partition", w.r.Partition).Int64("next", w.expect).Int64("end", w.r.End).
+						Dur("since", now.Sub(w.lastSeen)).Msg("no records from the partition: waiting for the offsets up to the end of its range")
+				}
+			}
 		}
 		fs.EachError(func(t string, p int32, err error) {
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -408,6 +423,7 @@ func (b *Backfill) Run(ctx context.Context) error {
 			if w == nil || w.fetched {
 				return
 			}
+			w.lastSeen = timeNow()
 			recs := p.Records
 			if first := recs[0].Offset; w.expect == w.r.Start && first > w.r.Start {
 				b.log.Warn().Str("topic", p.Topic).Int32("partition", p.Partition).Int64("want", w.expect).Int64("got", first).
@@ -439,7 +455,7 @@ func (b *Backfill) Run(ctx context.Context) error {
 		return err
 	}
 	p := b.Progress()
-	b.log.Info().Int("partitions", p.Partitions).Int64("records", p.Done).Dur("elapsed", p.Elapsed).
+	b.log.Debug().Int("partitions", p.Partitions).Int64("records", p.Done).Dur("elapsed", p.Elapsed).
 		Float64("records_per_second", p.Rate()).Msg("backfill done")
 	return nil
 }
@@ -469,9 +485,15 @@ type bfWorker struct {
 	mSinkErrs prometheus.Counter
 
 	// Owned by the poll loop.
-	fetched bool  // the final batch was handed over
-	expect  int64 // the next offset the poll loop expects
+	fetched  bool      // the final batch was handed over
+	expect   int64     // the next offset the poll loop expects
+	lastSeen time.Time // when the partition last returned records
 }
+
+// backfillStallWarn is how long a partition may return no records before
+// the backfill logs that it is still waiting for it (a range whose last
+// offsets no fetch returns, such as a compacted-away tail, never ends).
+const backfillStallWarn = 30 * time.Second
 
 func (b *Backfill) newWorker(ctx context.Context, r PartitionRange) (*bfWorker, error) {
 	w := &bfWorker{
