@@ -243,6 +243,10 @@ func backfill(ctx context.Context, cfg *config.Config, d config.Dataset, f *back
 		}
 	}()
 	fail := func(what string, err error) int {
+		if ctx.Err() != nil {
+			log.Warn().Err(err).Msg("backfill interrupted")
+			return 130
+		}
 		log.Error().Err(err).Msg(what)
 		return 1
 	}
@@ -331,7 +335,7 @@ func backfill(ctx context.Context, cfg *config.Config, d config.Dataset, f *back
 		log.Info().Int64("records", p.Done).Int("partitions", p.Partitions).Dur("elapsed", p.Elapsed).
 			Float64("records_per_second", p.Rate()).Msg("backfill complete")
 		return 0
-	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+	case ctx.Err() != nil:
 		log.Warn().Int64("records", p.Done).Int64("total", p.Total).Msg("backfill interrupted")
 		return 130
 	default:

@@ -9,9 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/kprofiler/kprofiler/cmd/consumer/config"
 	"github.com/kprofiler/kprofiler/pipeline"
 	"github.com/kprofiler/kprofiler/schemas/whylogs"
 )
@@ -218,5 +220,60 @@ func TestRenderBar(t *testing.T) {
 	w.endBar()
 	if got, want := b.String(), "\rbar1\x1b[K\r\x1b[Klog line\n\rbar2\x1b[K\n"; got != want {
 		t.Errorf("terminal output %q, want %q", got, want)
+	}
+}
+
+// A backfill whose sink keeps failing retries until it is interrupted, then
+// exits 130.
+func TestBackfillCommandInterrupted(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addrs := c.ListenAddrs()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.DefaultProduceTopic("orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	g, err := newOrderGen(5, genStart, time.Second, 0, "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := produceEvents(context.Background(), cl, "orders", g, 100); err != nil {
+		t.Fatal(err)
+	}
+	blocked := t.TempDir() // every key starts with "orders/", which is a file here
+	if err := os.WriteFile(filepath.Join(blocked, "orders"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	yaml := "kafka:\n  brokers: [" + strings.Join(addrs, ",") + "]\n  fetch_max_wait: 100ms\n" +
+		"datasets:\n  - name: orders\n    topics: [orders]\nsinks:\n  - type: blob\n    url: file://" + filepath.ToSlash(blocked) + "\n"
+	path := filepath.Join(t.TempDir(), "kprofiler.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var so, se bytes.Buffer
+	f, code, ok := parseBackfillArgs([]string{"--config", path, "--dataset", "orders", "--from", "0", "--progress", "none"}, time.Now(), &so, &se)
+	if !ok {
+		t.Fatalf("parse: exit %d: %s", code, se.String())
+	}
+	cfg, err := config.Load(config.Options{Flags: f.cfgFlags})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	var logs bytes.Buffer
+	out := &barWriter{w: &logs}
+	got := backfill(ctx, cfg, cfg.Datasets[0], f, zerolog.New(out), out, "none")
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	if got != 130 {
+		t.Errorf("exit %d, want 130; logs:\n%s", got, logs.String())
+	}
+	if !strings.Contains(logs.String(), "publishing failed, retrying") || !strings.Contains(logs.String(), "backfill interrupted") {
+		t.Errorf("the sink failure was not retried until the interruption:\n%s", logs.String())
 	}
 }
