@@ -40,7 +40,8 @@ after T1 and the end offset the first record at or after T2; without --to, the
 end offsets when the command starts (records produced later are not read, so the
 backfill stops by itself while producers keep writing). The partitions are read
 directly: no consumer group is joined and no offset is committed, so a running
-"consumer run" of the same group is not disturbed.
+"consumer run" of the same group is not disturbed. A kafka sink with exactly_once
+is written without transactions (there are no offsets to commit with the profiles).
 
 Records are profiled exactly as "consumer run" does (same decoding, event-time
 windows, segments, and checkpoint.every_records partials after each offset with
@@ -258,7 +259,7 @@ func backfill(ctx context.Context, cfg *config.Config, d config.Dataset, f *back
 	if err != nil {
 		return fail("starting", err)
 	}
-	sk, err := openSinks(ctx, cfg, conn, &closers)
+	sk, err := openSinks(ctx, cfg, conn, &closers, true)
 	if err != nil {
 		return fail("starting", err)
 	}

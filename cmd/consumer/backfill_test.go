@@ -277,3 +277,61 @@ func TestBackfillCommandInterrupted(t *testing.T) {
 		t.Errorf("the sink failure was not retried until the interruption:\n%s", logs.String())
 	}
 }
+
+// A kafka sink configured with exactly_once is written without transactions
+// by a backfill (run alone uses the transaction).
+func TestBackfillExactlyOnceSinkIsPlain(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "orders", "profiles"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addrs := c.ListenAddrs()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.DefaultProduceTopic("orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	g, err := newOrderGen(9, genStart, time.Second, 0, "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := produceEvents(context.Background(), cl, "orders", g, 200); err != nil {
+		t.Fatal(err)
+	}
+	yaml := "kafka:\n  brokers: [" + strings.Join(addrs, ",") + "]\n  fetch_max_wait: 100ms\n" +
+		"datasets:\n  - name: orders\n    topics: [orders]\n    rotation: 1m\n" +
+		"sinks:\n  - type: kafka\n    topic: profiles\n    exactly_once: true\nlog:\n  format: json\n"
+	path := filepath.Join(t.TempDir(), "kprofiler.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var so, se bytes.Buffer
+	if code := dispatch([]string{"backfill", "--config", path, "--dataset", "orders", "--from", "0", "--progress", "none"}, &so, &se); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, se.String())
+	}
+	rd, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumeTopics("profiles"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var n int64
+	for n < 200 && ctx.Err() == nil {
+		rd.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
+			dp, _, err := whylogs.Read(r.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if col, ok := dp.Lookup("event_id"); ok {
+				v, _ := col.Summary().Lookup("counts/n")
+				n += v.Int
+			}
+		})
+	}
+	if n != 200 {
+		t.Errorf("the profiles topic holds %d events, want 200", n)
+	}
+}

@@ -18,8 +18,10 @@ import (
 // openSinks opens the configured sinks and returns them as one sink (a
 // sink.Multi when there are several). conn are the source cluster's
 // connection options; the close function of every opened sink is appended
-// to closers, also when a later one fails.
-func openSinks(ctx context.Context, cfg *config.Config, conn []kgo.Opt, closers *[]func()) (sink.Sink, error) {
+// to closers, also when a later one fails. An exactly_once kafka sink is
+// refused unless plainEOS is set (backfill: no group offsets to commit with
+// the profiles, so the sink is opened as an ordinary idempotent producer).
+func openSinks(ctx context.Context, cfg *config.Config, conn []kgo.Opt, closers *[]func(), plainEOS bool) (sink.Sink, error) {
 	var sinks []sink.Sink
 	for i, s := range cfg.Sinks {
 		var sk sink.Sink
@@ -28,7 +30,7 @@ func openSinks(ctx context.Context, cfg *config.Config, conn []kgo.Opt, closers 
 		case "blob":
 			sk, err = sink.OpenBlob(ctx, s.URL, sink.BlobOptions{Prefix: s.Prefix})
 		case "kafka":
-			if s.ExactlyOnce {
+			if s.ExactlyOnce && !plainEOS {
 				err = errors.New("exactly_once is not implemented yet; use at-least-once (the default)")
 				break
 			}

@@ -287,7 +287,7 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 		}
 		datasets = append(datasets, pd)
 	}
-	out, err := openSinks(ctx, cfg, conn, &a.closers)
+	out, err := openSinks(ctx, cfg, conn, &a.closers, false)
 	if err != nil {
 		return fail(err)
 	}
