@@ -259,7 +259,19 @@ func backfill(ctx context.Context, cfg *config.Config, d config.Dataset, f *back
 	if err != nil {
 		return fail("starting", err)
 	}
-	sk, err := openSinks(ctx, cfg, conn, &closers, true)
+	sinks, eos, err := openSinks(ctx, cfg, conn, &closers)
+	if err != nil {
+		return fail("starting", err)
+	}
+	if eos >= 0 { // no offsets to commit with the profiles: no transaction
+		k, err := openKafkaSink(cfg.Sinks[eos], conn)
+		if err != nil {
+			return fail("starting", fmt.Errorf("sinks[%d]: %w", eos, err))
+		}
+		closers = append(closers, func() { k.Close() })
+		sinks[eos] = k
+	}
+	sk, err := combineSinks(sinks)
 	if err != nil {
 		return fail("starting", err)
 	}

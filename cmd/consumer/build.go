@@ -15,43 +15,55 @@ import (
 
 // Builders shared by the commands that publish profiles (run, backfill).
 
-// openSinks opens the configured sinks and returns them as one sink (a
-// sink.Multi when there are several). conn are the source cluster's
-// connection options; the close function of every opened sink is appended
-// to closers, also when a later one fails. An exactly_once kafka sink is
-// refused unless plainEOS is set (backfill: no group offsets to commit with
-// the profiles, so the sink is opened as an ordinary idempotent producer).
-func openSinks(ctx context.Context, cfg *config.Config, conn []kgo.Opt, closers *[]func(), plainEOS bool) (sink.Sink, error) {
-	var sinks []sink.Sink
+// openSinks opens cfg.Sinks in order; conn are the source cluster's
+// connection options. The close function of every opened sink is appended
+// to closers, also when a later one fails. A kafka sink with exactly_once is
+// not opened: its slot is nil and its index is returned as eos (-1: none;
+// the configuration allows at most one), for the caller to fill (run: the
+// transactional sink, backfill: openKafkaSink).
+func openSinks(ctx context.Context, cfg *config.Config, conn []kgo.Opt, closers *[]func()) (sinks []sink.Sink, eos int, err error) {
+	eos = -1
 	for i, s := range cfg.Sinks {
 		var sk sink.Sink
-		var err error
 		switch s.Type {
 		case "blob":
 			sk, err = sink.OpenBlob(ctx, s.URL, sink.BlobOptions{Prefix: s.Prefix})
 		case "kafka":
-			if s.ExactlyOnce && !plainEOS {
-				err = errors.New("exactly_once is not implemented yet; use at-least-once (the default)")
-				break
+			if s.ExactlyOnce {
+				eos = i
+				sinks = append(sinks, nil)
+				continue
 			}
-			opts := slices.Clone(conn)
-			if len(s.Brokers) > 0 {
-				opts = append(opts, kgo.SeedBrokers(s.Brokers...))
-			}
-			sk, err = sink.DialKafka(s.Topic, sink.KafkaOptions{}, opts...)
+			sk, err = openKafkaSink(s, conn)
 		default:
 			err = fmt.Errorf("unknown type %q", s.Type)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("sinks[%d]: %w", i, err)
+			return nil, -1, fmt.Errorf("sinks[%d]: %w", i, err)
 		}
 		*closers = append(*closers, func() { sk.Close() })
 		sinks = append(sinks, sk)
 	}
-	switch len(sinks) {
-	case 0:
-		return nil, errors.New("no sinks configured")
-	case 1:
+	if len(sinks) == 0 {
+		return nil, -1, errors.New("no sinks configured")
+	}
+	return sinks, eos, nil
+}
+
+// openKafkaSink opens a kafka sink with an idempotent (at-least-once)
+// producer on s.Brokers, or on the source cluster when empty.
+func openKafkaSink(s config.Sink, conn []kgo.Opt) (sink.Sink, error) {
+	opts := slices.Clone(conn)
+	if len(s.Brokers) > 0 {
+		opts = append(opts, kgo.SeedBrokers(s.Brokers...))
+	}
+	return sink.DialKafka(s.Topic, sink.KafkaOptions{}, opts...)
+}
+
+// combineSinks returns the one sink, or a sink.Multi that confirms only when
+// all did.
+func combineSinks(sinks []sink.Sink) (sink.Sink, error) {
+	if len(sinks) == 1 {
 		return sinks[0], nil
 	}
 	return sink.NewMulti(sinks...)

@@ -287,7 +287,14 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 		}
 		datasets = append(datasets, pd)
 	}
-	out, err := openSinks(ctx, cfg, conn, &a.closers, false)
+	sinks, eos, err := openSinks(ctx, cfg, conn, &a.closers)
+	if err != nil {
+		return fail(err)
+	}
+	if eos >= 0 {
+		return fail(fmt.Errorf("sinks[%d]: exactly_once is not implemented yet; use at-least-once (the default)", eos))
+	}
+	out, err := combineSinks(sinks)
 	if err != nil {
 		return fail(err)
 	}
