@@ -1,0 +1,275 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kprofiler/kprofiler/cmd/consumer/config"
+)
+
+// testPKI is a throwaway CA with a server certificate for 127.0.0.1 and a
+// client certificate, written as PEM files into a temporary directory.
+type testPKI struct {
+	dir                         string
+	caFile, certFile, keyFile   string // the CA, the client certificate and key
+	pool                        *x509.CertPool
+	server, client              tls.Certificate
+	otherCAFile                 string // a second CA that signed nothing here
+	serverCertPEM, serverKeyPEM []byte
+}
+
+func newTestPKI(t *testing.T) *testPKI {
+	t.Helper()
+	dir := t.TempDir()
+	p := &testPKI{dir: dir, pool: x509.NewCertPool()}
+	write := func(name string, data []byte) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	serial := int64(1)
+	newKey := func() *ecdsa.PrivateKey {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	certPEM := func(der []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}) }
+	keyPEM := func(k *ecdsa.PrivateKey) []byte {
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	}
+	now := time.Now()
+	newCA := func(name string) (*x509.Certificate, *ecdsa.PrivateKey, []byte) {
+		k := newKey()
+		serial++
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: name},
+			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+			KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, k, certPEM(der)
+	}
+	leaf := func(ca *x509.Certificate, caKey *ecdsa.PrivateKey, name string, usage x509.ExtKeyUsage, ips []net.IP) ([]byte, []byte) {
+		k := newKey()
+		serial++
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: name},
+			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
+			ExtKeyUsage: []x509.ExtKeyUsage{usage}, IPAddresses: ips}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &k.PublicKey, caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return certPEM(der), keyPEM(k)
+	}
+	ca, caKey, caPEM := newCA("kprofiler test CA")
+	p.pool.AddCert(ca)
+	p.caFile = write("ca.pem", caPEM)
+	_, _, otherPEM := newCA("some other CA")
+	p.otherCAFile = write("other-ca.pem", otherPEM)
+	p.serverCertPEM, p.serverKeyPEM = leaf(ca, caKey, "broker", x509.ExtKeyUsageServerAuth, []net.IP{net.IPv4(127, 0, 0, 1)})
+	cc, ck := leaf(ca, caKey, "kprofiler", x509.ExtKeyUsageClientAuth, nil)
+	p.certFile = write("client.pem", cc)
+	p.keyFile = write("client-key.pem", ck)
+	var err error
+	if p.server, err = tls.X509KeyPair(p.serverCertPEM, p.serverKeyPEM); err != nil {
+		t.Fatal(err)
+	}
+	if p.client, err = tls.X509KeyPair(cc, ck); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// cluster starts a kfake cluster on 127.0.0.1 with TLS; with mutual, it
+// requires a client certificate signed by the CA.
+func (p *testPKI) cluster(t *testing.T, mutual bool, opts ...kfake.Opt) *kfake.Cluster {
+	t.Helper()
+	sc := &tls.Config{Certificates: []tls.Certificate{p.server}, MinVersion: tls.VersionTLS12}
+	if mutual {
+		sc.ClientAuth = tls.RequireAndVerifyClientCert
+		sc.ClientCAs = p.pool
+	}
+	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1), kfake.TLS(sc)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// clientOpts are the options of a test client of a TLS cluster.
+func (p *testPKI) clientOpts(c *kfake.Cluster) []kgo.Opt {
+	return []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...),
+		kgo.DialTLSConfig(&tls.Config{RootCAs: p.pool, Certificates: []tls.Certificate{p.client}, MinVersion: tls.VersionTLS12})}
+}
+
+// consumer run with kafka.tls against a TLS-only broker: with the CA and a
+// client certificate (mutual TLS) and with insecure_skip_verify, every
+// record is profiled and the kafka sink (which reuses the TLS settings)
+// publishes the profiles; the group commits the end offsets.
+func TestRunTLS(t *testing.T) {
+	p := newTestPKI(t)
+	for _, tc := range []struct {
+		name   string
+		mutual bool
+		tls    string
+	}{
+		{"ca+client-cert", true, "  tls: {enabled: true, ca_file: " + p.caFile + ", cert_file: " + p.certFile + ", key_file: " + p.keyFile + "}"},
+		{"skip-verify+client-cert", true, "  tls: {enabled: true, insecure_skip_verify: true, cert_file: " + p.certFile + ", key_file: " + p.keyFile + "}"},
+		{"ca-only", false, "  tls: {enabled: true, ca_file: " + p.caFile + "}"},
+		{"server-name", false, "  tls: {enabled: true, ca_file: " + p.caFile + ", server_name: 127.0.0.1}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := p.cluster(t, tc.mutual, kfake.SeedTopics(2, "numbers", "profiles"))
+			opts := p.clientOpts(c)
+			produceNumbered(t, producer(t, opts...), "numbers", 2, 50, func(_ int32, i int) time.Time {
+				return genStart.Add(time.Duration(i) * time.Second)
+			})
+			cfg := loadYAML(t, runYAML(c.ListenAddrs(), "tls-"+tc.name, "numbers", "profiles", tc.tls))
+			r := startServe(t, cfg)
+			if r.cons == nil {
+				t.Fatalf("exit %d before starting; logs:\n%s", <-r.code, r.logs)
+			}
+			r.waitNext(t, "numbers", map[int32]int64{0: 50, 1: 50})
+			if code := r.exit(t, sigterm); code != 0 {
+				t.Fatalf("exit code %d; logs:\n%s", code, r.logs)
+			}
+			sp := spans(t, readProfiles(t, "profiles", opts...), "numbers")
+			for part := range int32(2) {
+				if s := sp[part]; s.first != 0 || s.last != 49 || s.n != 50 {
+					t.Errorf("partition %d: profiled %+v, want offsets 0..49", part, s)
+				}
+			}
+			if got := committed(t, "tls-"+tc.name, "numbers", opts...); got[0] != 50 || got[1] != 50 {
+				t.Errorf("committed %v, want 50 on both partitions", got)
+			}
+		})
+	}
+}
+
+// A TLS configuration that cannot work stops consumer run at start-up with
+// exit code 1 and an error naming the broker and the TLS setting, instead
+// of retrying forever.
+func TestRunTLSFailures(t *testing.T) {
+	p := newTestPKI(t)
+	c := p.cluster(t, true, kfake.SeedTopics(1, "numbers", "profiles"))
+	broker := c.ListenAddrs()[0]
+	for _, tc := range []struct {
+		name string
+		tls  string
+		want []string // in the error message
+	}{
+		{"wrong CA", "  tls: {enabled: true, ca_file: " + p.otherCAFile + ", cert_file: " + p.certFile + ", key_file: " + p.keyFile + "}",
+			[]string{"kafka.brokers[0] " + broker, "TLS handshake failed", "kafka.tls", "certificate signed by unknown authority"}},
+		{"wrong server name", "  tls: {enabled: true, ca_file: " + p.caFile + ", cert_file: " + p.certFile + ", key_file: " + p.keyFile + ", server_name: kafka.example}",
+			[]string{"kafka.brokers[0] " + broker, "TLS handshake failed", "kafka.example"}},
+		{"no client certificate", "  tls: {enabled: true, ca_file: " + p.caFile + "}",
+			[]string{"kafka.brokers[0] " + broker, "TLS handshake failed", "certificate"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := loadYAML(t, runYAML(c.ListenAddrs(), "tls-fail", "numbers", "profiles", tc.tls))
+			r := startServe(t, cfg)
+			if r.cons != nil {
+				code := r.exit(t, sigterm)
+				t.Fatalf("consumer started (exit %d after SIGTERM); logs:\n%s", code, r.logs)
+			}
+			if code := r.wait(t, time.Minute); code != 1 {
+				t.Errorf("exit code %d, want 1", code)
+			}
+			logs := r.logs.String()
+			for _, w := range tc.want {
+				if !strings.Contains(logs, w) {
+					t.Errorf("logs lack %q:\n%s", w, logs)
+				}
+			}
+		})
+	}
+	// Plaintext client, TLS broker: not a TLS error on our side (the broker
+	// just drops the connection), so it is a warning and the consumer starts
+	// and retries; SIGTERM still ends it with exit code 0.
+	t.Run("tls disabled", func(t *testing.T) {
+		cfg := loadYAML(t, runYAML(c.ListenAddrs(), "tls-off", "numbers", "profiles", ""))
+		r := startServe(t, cfg)
+		if r.cons == nil {
+			t.Fatalf("exit %d before starting; logs:\n%s", <-r.code, r.logs)
+		}
+		if code := r.exit(t, sigterm); code != 0 {
+			t.Errorf("exit code %d; logs:\n%s", code, r.logs)
+		}
+		if logs := r.logs.String(); !strings.Contains(logs, "not reachable at start-up") || !strings.Contains(logs, broker) {
+			t.Errorf("no warning naming the broker:\n%s", logs)
+		}
+	})
+}
+
+// Broken TLS file settings are configuration errors naming the field and
+// the path (config.Load, before anything connects).
+func TestTLSConfigErrors(t *testing.T) {
+	p := newTestPKI(t)
+	missing := filepath.Join(p.dir, "missing-key.pem")
+	for _, tc := range []struct {
+		name, tls string
+		want      []string
+	}{
+		{"missing key file", "{enabled: true, ca_file: " + p.caFile + ", cert_file: " + p.certFile + ", key_file: " + missing + "}",
+			[]string{"kafka.tls.key_file", `"` + missing + `"`, "must be a readable file", "no such file"}},
+		{"missing CA file", "{enabled: true, ca_file: " + missing + "}",
+			[]string{"kafka.tls.ca_file", `"` + missing + `"`, "must be a readable file"}},
+		{"key without cert", "{enabled: true, key_file: " + p.keyFile + "}",
+			[]string{"kafka.tls.cert_file", "must be set when kafka.tls.key_file is set"}},
+		{"cert without key", "{enabled: true, cert_file: " + p.certFile + "}",
+			[]string{"kafka.tls.key_file", "must be set when kafka.tls.cert_file is set"}},
+		{"key of another certificate", "{enabled: true, cert_file: " + p.certFile + ", key_file: " + p.caFile + "}",
+			[]string{"kafka.tls.cert_file", `"` + p.certFile + `"`, "matching kafka.tls.key_file"}},
+		{"CA file without certificates", "{enabled: true, ca_file: " + p.keyFile + "}",
+			[]string{"kafka.tls.ca_file", `"` + p.keyFile + `"`, "must hold at least one PEM certificate"}},
+		{"files while disabled", "{ca_file: " + p.caFile + "}",
+			[]string{"kafka.tls.ca_file", `"` + p.caFile + `"`, "kafka.tls.enabled is false"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "kprofiler.yaml")
+			yaml := "kafka:\n  tls: " + tc.tls + "\ndatasets: [{name: n, topics: [n]}]\nsinks: [{type: blob, url: \"mem://\"}]\n"
+			if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := config.Load(config.Options{Path: path})
+			if !errors.Is(err, config.ErrInvalid) {
+				t.Fatalf("err = %v, want a config.ErrInvalid", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q: %v", w, err)
+				}
+			}
+		})
+	}
+}
