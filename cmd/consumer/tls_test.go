@@ -17,8 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kprofiler/kprofiler/cmd/consumer/config"
 )
@@ -269,6 +271,125 @@ func TestTLSConfigErrors(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error lacks %q: %v", w, err)
 				}
+			}
+		})
+	}
+}
+
+// consumer run with SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512; the last also
+// over TLS) and the password from an environment variable or a file: every
+// record is profiled, and the password appears nowhere in the logs (debug
+// level, franz-go's own log lines included). A wrong password stops the
+// consumer at start-up with an error naming the broker and kafka.sasl, again
+// without the password.
+func TestRunSASL(t *testing.T) {
+	const pass = "pw-7f3a9c1e-do-not-log"
+	p := newTestPKI(t)
+	for _, tc := range []struct {
+		mech, source string
+		tls          bool
+	}{
+		{"PLAIN", "env", false},
+		{"PLAIN", "file", false},
+		{"SCRAM-SHA-256", "env", false},
+		{"SCRAM-SHA-256", "file", false},
+		{"SCRAM-SHA-512", "env", false},
+		{"SCRAM-SHA-512", "file", true},
+	} {
+		name := tc.mech + "/" + tc.source
+		if tc.tls {
+			name += "/tls"
+		}
+		t.Run(name, func(t *testing.T) {
+			copts := []kfake.Opt{kfake.EnableSASL(), kfake.Superuser(tc.mech, "kp", pass), kfake.SeedTopics(2, "numbers", "profiles")}
+			var c *kfake.Cluster
+			var opts []kgo.Opt
+			extra := ""
+			if tc.tls {
+				c = p.cluster(t, false, copts...)
+				opts = p.clientOpts(c)
+				extra = "  tls: {enabled: true, ca_file: " + p.caFile + "}\n"
+			} else {
+				var err error
+				if c, err = kfake.NewCluster(append(copts, kfake.NumBrokers(1))...); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(c.Close)
+				opts = []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...)}
+			}
+			// The test's own clients authenticate as the same superuser.
+			admin, err := connOpts(config.Kafka{Brokers: c.ListenAddrs(),
+				SASL: config.SASL{Mechanism: tc.mech, Credentials: config.Credentials{Username: "kp", Password: config.NewSecret(pass)}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts = append(opts, admin[1:]...) // everything but the seed brokers
+			run := func(t *testing.T, password, group string) *running {
+				var env []string
+				sasl := "  sasl: {mechanism: " + tc.mech + ", username: kp, "
+				switch tc.source {
+				case "env":
+					env = []string{"KP_SASL_PASSWORD=" + password}
+					sasl += "password_env: KP_SASL_PASSWORD}"
+				case "file":
+					file := filepath.Join(t.TempDir(), "password")
+					if err := os.WriteFile(file, []byte(password+"\n"), 0o600); err != nil {
+						t.Fatal(err)
+					}
+					sasl += "password_file: " + file + "}"
+				}
+				cfg := loadYAML(t, runYAML(c.ListenAddrs(), group, "numbers", "profiles", extra+sasl), env...)
+				if s := cfg.String(); strings.Contains(s, password) {
+					t.Errorf("the configuration's String() shows the password: %s", s)
+				}
+				return startServe(t, cfg)
+			}
+			produceNumbered(t, producer(t, opts...), "numbers", 2, 40, func(_ int32, i int) time.Time {
+				return genStart.Add(time.Duration(i) * time.Second)
+			})
+
+			r := run(t, pass, "sasl")
+			if r.cons == nil {
+				t.Fatalf("exit %d before starting; logs:\n%s", <-r.code, r.logs)
+			}
+			r.waitNext(t, "numbers", map[int32]int64{0: 40, 1: 40})
+			if code := r.exit(t, sigterm); code != 0 {
+				t.Fatalf("exit code %d; logs:\n%s", code, r.logs)
+			}
+			sp := spans(t, readProfiles(t, "profiles", opts...), "numbers")
+			if sp[0].n != 40 || sp[1].n != 40 {
+				t.Errorf("profiled %+v, want 40 records of each partition", sp)
+			}
+			if logs := r.logs.String(); strings.Contains(logs, pass) || logs == "" {
+				t.Errorf("logs show the password (or are empty):\n%s", logs)
+			}
+
+			// kfake drops the connection on bad credentials; Apache Kafka
+			// answers SASL_AUTHENTICATION_FAILED first. Answer like Kafka.
+			c.ControlKey(int16(kmsg.SASLAuthenticate), func(req kmsg.Request) (kmsg.Response, error, bool) {
+				c.KeepControl()
+				resp := req.ResponseKind().(*kmsg.SASLAuthenticateResponse)
+				resp.ErrorCode = kerr.SaslAuthenticationFailed.Code
+				msg := "Authentication failed during authentication due to invalid credentials with SASL mechanism " + tc.mech
+				resp.ErrorMessage = &msg
+				return resp, nil, true
+			})
+			const wrong = "wrong-pw-0b5e2d"
+			r = run(t, wrong, "sasl-wrong")
+			if r.cons != nil {
+				t.Fatalf("consumer started with a wrong password (exit %d after SIGTERM)\n%s", r.exit(t, sigterm), r.logs)
+			}
+			if code := r.wait(t, time.Minute); code != 1 {
+				t.Errorf("wrong password: exit code %d, want 1", code)
+			}
+			logs := r.logs.String()
+			for _, w := range []string{"kafka.brokers[0] " + c.ListenAddrs()[0], "SASL authentication failed", "kafka.sasl", tc.mech} {
+				if !strings.Contains(logs, w) {
+					t.Errorf("wrong password: logs lack %q:\n%s", w, logs)
+				}
+			}
+			if strings.Contains(logs, wrong) || strings.Contains(logs, pass) {
+				t.Errorf("wrong password: logs show a password:\n%s", logs)
 			}
 		})
 	}
