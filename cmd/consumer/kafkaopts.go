@@ -75,6 +75,12 @@ const brokerCheckTimeout = 10 * time.Second
 // unreachable (refused, timed out) is logged as a warning and the consumer
 // starts anyway: the client keeps retrying, as for any outage.
 func checkBrokers(ctx context.Context, k config.Kafka, conn []kgo.Opt, log zerolog.Logger) error {
+	if k.TLS.Enabled && k.TLS.InsecureSkipVerify {
+		log.Warn().Msg("kafka.tls.insecure_skip_verify is true: broker certificates are not verified")
+	}
+	if k.SASL.Mechanism == "PLAIN" && !k.TLS.Enabled {
+		log.Warn().Msg("kafka.sasl.mechanism PLAIN without kafka.tls.enabled sends the password in clear text")
+	}
 	var errs []error
 	for i, b := range k.Brokers {
 		err := checkBroker(ctx, conn, b)

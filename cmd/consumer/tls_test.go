@@ -174,6 +174,9 @@ func TestRunTLS(t *testing.T) {
 			if got := committed(t, "tls-"+tc.name, "numbers", opts...); got[0] != 50 || got[1] != 50 {
 				t.Errorf("committed %v, want 50 on both partitions", got)
 			}
+			if warned := strings.Contains(r.logs.String(), "insecure_skip_verify is true"); warned != strings.Contains(tc.tls, "insecure_skip_verify") {
+				t.Errorf("skip-verify warning logged: %v; logs:\n%s", warned, r.logs)
+			}
 		})
 	}
 }
@@ -362,6 +365,9 @@ func TestRunSASL(t *testing.T) {
 			}
 			if logs := r.logs.String(); strings.Contains(logs, pass) || logs == "" {
 				t.Errorf("logs show the password (or are empty):\n%s", logs)
+			}
+			if warned := strings.Contains(r.logs.String(), "clear text"); warned != (tc.mech == "PLAIN" && !tc.tls) {
+				t.Errorf("clear-text password warning logged: %v; logs:\n%s", warned, r.logs)
 			}
 
 			// kfake drops the connection on bad credentials; Apache Kafka
