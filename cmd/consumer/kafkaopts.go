@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -81,9 +82,17 @@ func checkBrokers(ctx context.Context, k config.Kafka, conn []kgo.Opt, log zerol
 	if k.SASL.Mechanism == "PLAIN" && !k.TLS.Enabled {
 		log.Warn().Msg("kafka.sasl.mechanism PLAIN without kafka.tls.enabled sends the password in clear text")
 	}
+	// All brokers at once, so the check takes at most brokerCheckTimeout
+	// (a shutdown signal is only acted on once it is over).
+	results := make([]error, len(k.Brokers))
+	var wg sync.WaitGroup
+	for i, b := range k.Brokers {
+		wg.Go(func() { results[i] = checkBroker(ctx, conn, b) })
+	}
+	wg.Wait()
 	var errs []error
 	for i, b := range k.Brokers {
-		err := checkBroker(ctx, conn, b)
+		err := results[i]
 		if err == nil || ctx.Err() != nil {
 			continue
 		}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -398,5 +399,24 @@ func TestRunSASL(t *testing.T) {
 				t.Errorf("wrong password: logs show a password:\n%s", logs)
 			}
 		})
+	}
+}
+
+// An unreachable seed broker is an outage, not a configuration error: the
+// start-up check logs a warning naming it and lets the consumer start.
+func TestCheckBrokersUnreachableIsAWarning(t *testing.T) {
+	c, _ := plainCluster(t, 1, "numbers")
+	dead := freeAddr(t)
+	k := config.Kafka{Brokers: []string{dead, c.ListenAddrs()[0]}}
+	conn, err := connOpts(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs lockedBuffer
+	if err := checkBrokers(t.Context(), k, conn, zerolog.New(&logs)); err != nil {
+		t.Fatalf("checkBrokers: %v", err)
+	}
+	if s := logs.String(); !strings.Contains(s, `"broker":"`+dead+`"`) || strings.Contains(s, c.ListenAddrs()[0]) || strings.Count(s, "\n") != 1 {
+		t.Errorf("want one warning naming only %s:\n%s", dead, s)
 	}
 }
