@@ -61,7 +61,10 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			"Joins the consumer group, profiles every dataset's topics into event-time windows and\n"+
 			"publishes finished profiles to the sinks; commits offsets only behind published profiles.\n"+
 			"SIGINT/SIGTERM publish open windows as partial profiles, commit and exit; a second signal\n"+
-			"exits at once without committing unpublished work.\n\nFlags:\n")
+			"exits at once without committing unpublished work.\n\n"+
+			"Exit codes: 0 drained and committed; 1 invalid configuration, a TLS or SASL failure at\n"+
+			"start-up, a failed run or a drain cut short by shutdown_timeout; 2 usage error;\n"+
+			"130 stopped by a second signal.\n\nFlags:\n")
 		fs.PrintDefaults()
 		fmt.Fprint(w, "\nConfiguration (YAML file < KPROFILER_* environment < flags):\n\n")
 		fmt.Fprint(w, config.Reference())

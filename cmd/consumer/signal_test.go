@@ -238,3 +238,19 @@ func TestRunShutdownTimeout(t *testing.T) {
 		t.Errorf("committed %v after a timed-out drain, want nothing past offset 0", got)
 	}
 }
+
+// consumer run --help documents the two-stage shutdown and every exit code
+// the tests above observe.
+func TestRunHelpDocumentsShutdown(t *testing.T) {
+	code, out, _ := runCmd("run", "--help")
+	if code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	for _, w := range []string{"SIGINT/SIGTERM", "partial profiles", "second signal", "0 drained and committed",
+		"1 invalid configuration", "TLS or SASL failure", "shutdown_timeout", "2 usage error", "130 stopped by a second signal",
+		"kafka.tls.ca_file", "kafka.sasl.password_file", "kafka.start_from"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("run --help lacks %q", w)
+		}
+	}
+}
