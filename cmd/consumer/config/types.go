@@ -137,7 +137,7 @@ type Sink struct {
 	URL             string   `yaml:"url" json:"url" example:"s3://bucket?region=eu-west-1" doc:"blob: bucket URL; scheme file, mem, s3, gs or azblob."`
 	Prefix          string   `yaml:"prefix" json:"prefix" example:"profiles/" doc:"blob: key prefix of every object."`
 	Topic           string   `yaml:"topic" json:"topic" example:"whylogs-profiles" doc:"kafka: output topic."`
-	Brokers         []string `yaml:"brokers" json:"brokers" defdoc:"kafka.brokers" example:"kafka-out:9092" doc:"kafka: brokers of the output cluster; empty: kafka.brokers."`
+	Brokers         []string `yaml:"brokers" json:"brokers" defdoc:"kafka.brokers" example:"kafka-out:9092" doc:"kafka: brokers of the output cluster, reached with the kafka.tls and kafka.sasl settings; empty: kafka.brokers."`
 	ExactlyOnce     bool     `yaml:"exactly_once" json:"exactly_once" default:"false" doc:"kafka: publish profiles and commit the consumed offsets in one transaction (readers use read_committed). Needs the output on the source cluster; at most one such sink."`
 	TransactionalID string   `yaml:"transactional_id" json:"transactional_id" example:"kprofiler-1" doc:"kafka with exactly_once: the producer's transactional id, unique per process; empty: derived at start-up from kafka.group and the host name."`
 }
