@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -84,10 +85,18 @@ func checkBrokers(ctx context.Context, k config.Kafka, conn []kgo.Opt, log zerol
 	}
 	// All brokers at once, so the check takes at most brokerCheckTimeout
 	// (a shutdown signal is only acted on once it is over).
+	tc, err := k.TLS.ClientConfig()
+	if err != nil {
+		return err
+	}
 	results := make([]error, len(k.Brokers))
 	var wg sync.WaitGroup
 	for i, b := range k.Brokers {
-		wg.Go(func() { results[i] = checkBroker(ctx, conn, b) })
+		wg.Go(func() {
+			if results[i] = checkHandshake(ctx, tc, b); results[i] == nil {
+				results[i] = checkBroker(ctx, conn, b)
+			}
+		})
 	}
 	wg.Wait()
 	var errs []error
@@ -100,9 +109,6 @@ func checkBrokers(ctx context.Context, k config.Kafka, conn []kgo.Opt, log zerol
 		switch {
 		case isTLSError(err):
 			what = "TLS handshake failed (check kafka.tls: ca_file, cert_file, key_file, server_name, and that the broker listener speaks TLS)"
-			if !k.TLS.Enabled {
-				what = "the broker answered with TLS but kafka.tls.enabled is false"
-			}
 		case isSASLError(err):
 			what = "SASL authentication failed (check kafka.sasl: mechanism " + k.SASL.Mechanism + ", username, password)"
 		default:
@@ -112,6 +118,52 @@ func checkBrokers(ctx context.Context, k config.Kafka, conn []kgo.Opt, log zerol
 		errs = append(errs, fmt.Errorf("kafka.brokers[%d] %s: %s: %w", i, b, what, err))
 	}
 	return errors.Join(errs...)
+}
+
+// handshakeTimeout bounds a TLS handshake once the TCP connection is open.
+const handshakeTimeout = 5 * time.Second
+
+// notTLSError is a TLS handshake that a broker accepted the TCP connection
+// for but never answered as a TLS server (it closed the connection or kept
+// silent): its listener is almost certainly plaintext.
+type notTLSError struct{ err error }
+
+func (e *notTLSError) Error() string {
+	return "the broker accepted the connection but did not answer the TLS handshake: " + e.err.Error()
+}
+
+func (e *notTLSError) Unwrap() error { return e.err }
+
+// checkHandshake, with TLS configured (tc non-nil), opens a TCP connection
+// to broker and runs the TLS handshake on it, so that a plaintext listener
+// is told apart from an unreachable broker: a failed dial is returned as is
+// (an outage), a failed handshake as a TLS error.
+func checkHandshake(ctx context.Context, tc *tls.Config, broker string) error {
+	if tc == nil {
+		return nil
+	}
+	d := net.Dialer{Timeout: brokerCheckTimeout}
+	raw, err := d.DialContext(ctx, "tcp", broker)
+	if err != nil {
+		return err
+	}
+	defer raw.Close()
+	c := tc.Clone()
+	if c.ServerName == "" { // as franz-go does
+		if host, _, err := net.SplitHostPort(broker); err == nil {
+			c.ServerName = host
+		}
+	}
+	hctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
+	defer cancel()
+	conn := tls.Client(raw, c)
+	if err := conn.HandshakeContext(hctx); err != nil {
+		if isTLSError(err) || ctx.Err() != nil {
+			return err
+		}
+		return &notTLSError{err}
+	}
+	return conn.Close()
 }
 
 // checkBroker asks one broker for metadata over a fresh connection.
@@ -138,7 +190,8 @@ func isTLSError(err error) bool {
 		header   tls.RecordHeaderError
 		alertErr tls.AlertError
 	)
-	if errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) ||
+	var notTLS *notTLSError
+	if errors.As(err, &notTLS) || errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) ||
 		errors.As(err, &header) || errors.As(err, &alertErr) {
 		return true
 	}

@@ -219,6 +219,23 @@ func TestRunTLSFailures(t *testing.T) {
 			}
 		})
 	}
+	// TLS client, plaintext broker: the answer is not a TLS record.
+	t.Run("plaintext broker", func(t *testing.T) {
+		plain, _ := plainCluster(t, 1, "numbers", "profiles")
+		cfg := loadYAML(t, runYAML(plain.ListenAddrs(), "tls-plain", "numbers", "profiles", "  tls: {enabled: true, ca_file: "+p.caFile+"}"))
+		r := startServe(t, cfg)
+		if r.cons != nil {
+			t.Fatalf("consumer started (exit %d after SIGTERM); logs:\n%s", r.exit(t, sigterm), r.logs)
+		}
+		if code := r.wait(t, time.Minute); code != 1 {
+			t.Errorf("exit code %d, want 1", code)
+		}
+		for _, w := range []string{"kafka.brokers[0] " + plain.ListenAddrs()[0], "TLS handshake failed", "speaks TLS", "did not answer the TLS handshake"} {
+			if logs := r.logs.String(); !strings.Contains(logs, w) {
+				t.Errorf("logs lack %q:\n%s", w, logs)
+			}
+		}
+	})
 	// Plaintext client, TLS broker: not a TLS error on our side (the broker
 	// just drops the connection), so it is a warning and the consumer starts
 	// and retries; SIGTERM still ends it with exit code 0.
