@@ -259,6 +259,9 @@ func backfill(ctx context.Context, cfg *config.Config, d config.Dataset, f *back
 	if err != nil {
 		return fail("starting", err)
 	}
+	if err := checkBrokers(ctx, cfg.Kafka, conn, log); err != nil {
+		return fail("starting", err)
+	}
 	sinks, eos, err := openSinks(ctx, cfg, conn, &closers)
 	if err != nil {
 		return fail("starting", err)
