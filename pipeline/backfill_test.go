@@ -102,69 +102,105 @@ func mergedByWindowSegment(t *testing.T, ps []Profile) map[string][]byte {
 // Backfill equality: live processing (consumer group, small polls, so many
 // batches, record-count checkpoints and no wall-clock ones) and a backfill
 // of the same offset range (one big poll per fetch) publish the same
-// profiles, and the same bytes after merging per window and segment.
+// profiles, and the same bytes after merging per window and segment: over
+// the whole topic, and from a time (the live group starting at that time
+// with fresh state, as after a restart there).
 func TestBackfillEqualsLive(t *testing.T) {
 	const n, parts, every = 6000, 4, 97
 	addrs := newCluster(t, parts, "orders")
-	ends := produce(t, manualClient(t, addrs), jitteredRecords(n, parts, 40*time.Millisecond))
+	rs := jitteredRecords(n, parts, 40*time.Millisecond)
+	for i, r := range rs { // record timestamps = event times (before the jitter)
+		r.Timestamp = base.Add(time.Duration(i) * 40 * time.Millisecond)
+	}
+	ends := produce(t, manualClient(t, addrs), rs)
 	ds := segmentedDataset(time.Minute, 5*time.Second)
 
-	live := NewMemoryPublisher()
-	lcfg := testConfig(addrs, "g", live, ds)
-	lcfg.CheckpointEveryRecords = every
-	lcfg.PollRecords = 37
-	lcfg.ClientOpts = append(lcfg.ClientOpts, kgoMaxPartitionBytes(4<<10))
-	r := start(t, lcfg)
-	waitProcessed(t, ends, r)
-	if err := r.stop(t); err != nil {
-		t.Fatal(err)
-	}
+	for _, tc := range []struct {
+		name string
+		from time.Time
+	}{
+		{"whole topic", time.Time{}},
+		{"from a time", base.Add(97 * time.Second)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bf := NewMemoryPublisher()
+			bcfg := backfillConfig(addrs, bf, ds)
+			bcfg.CheckpointEveryRecords = every
+			bcfg.From = tc.from
+			b, err := NewBackfill(bcfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			ranges, err := b.Plan(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want int64
+			for _, r := range ranges {
+				if r.End != ends[r.Partition] || (tc.from.IsZero() != (r.Start == 0)) {
+					t.Fatalf("range %+v for end %d", r, ends[r.Partition])
+				}
+				want += r.Records()
+			}
+			if err := b.Run(ctx); err != nil {
+				t.Fatalf("backfill: %v", err)
+			}
+			if p := b.Progress(); p.Done != want || p.Total != want || p.PartitionsDone != parts {
+				t.Errorf("progress %+v, want %d/%d records and %d partitions done", p, want, want, parts)
+			}
 
-	bf := NewMemoryPublisher()
-	bcfg := backfillConfig(addrs, bf, ds)
-	bcfg.CheckpointEveryRecords = every
-	b, err := runBackfill(t, bcfg)
-	if err != nil {
-		t.Fatalf("backfill: %v", err)
-	}
-	if p := b.Progress(); p.Done != n || p.Total != n || p.PartitionsDone != parts {
-		t.Errorf("progress %+v, want %d/%d records and %d partitions done", p, n, n, parts)
-	}
+			live := NewMemoryPublisher()
+			lcfg := testConfig(addrs, "g-"+strings.ReplaceAll(tc.name, " ", "-"), live, ds)
+			lcfg.CheckpointEveryRecords = every
+			lcfg.PollRecords = 37
+			lcfg.ClientOpts = append(lcfg.ClientOpts, kgoMaxPartitionBytes(4<<10))
+			if !tc.from.IsZero() {
+				lcfg.ClientOpts = append(lcfg.ClientOpts, kgo.ConsumeResetOffset(kgo.NewOffset().AfterMilli(tc.from.UnixMilli())))
+			}
+			r := start(t, lcfg)
+			waitProcessed(t, ends, r)
+			if err := r.stop(t); err != nil {
+				t.Fatal(err)
+			}
 
-	lp, bp := live.Profiles(), bf.Profiles()
-	if got := countN(t, bp, "event_id"); got != n {
-		t.Fatalf("backfill counts/n = %d, want %d", got, n)
-	}
-	if got := countN(t, lp, "event_id"); got != n {
-		t.Fatalf("live counts/n = %d, want %d", got, n)
-	}
-	kinds := map[profiler.EmitKind]int{}
-	for _, p := range bp {
-		kinds[p.Kind]++
-	}
-	if kinds[profiler.Closed] == 0 || kinds[profiler.Flushed] == 0 || kinds[profiler.Late] != 0 {
-		t.Fatalf("want closed windows and checkpoint partials and no late partials, got %v", kinds)
-	}
-	// The profiles themselves are equal: same identities, same bytes.
-	if len(lp) != len(bp) {
-		t.Errorf("live published %d profiles, backfill %d", len(lp), len(bp))
-	}
-	for i := range min(len(lp), len(bp)) {
-		if lp[i].Name() != bp[i].Name() || !bytes.Equal(lp[i].Value, bp[i].Value) || lp[i].Kind != bp[i].Kind {
-			t.Errorf("profile %d: live %s (%v, %d bytes), backfill %s (%v, %d bytes)", i,
-				lp[i].Name(), lp[i].Kind, len(lp[i].Value), bp[i].Name(), bp[i].Kind, len(bp[i].Value))
-			break
-		}
-	}
-	// And so are the merged profiles per window and segment.
-	lm, bm := mergedByWindowSegment(t, lp), mergedByWindowSegment(t, bp)
-	if len(lm) != len(bm) || len(bm) < 8 {
-		t.Fatalf("merged groups: live %d, backfill %d", len(lm), len(bm))
-	}
-	for k, v := range lm {
-		if !bytes.Equal(v, bm[k]) {
-			t.Errorf("window/segment %s: merged live and backfill profiles differ (%d vs %d bytes)", k, len(v), len(bm[k]))
-		}
+			lp, bp := live.Profiles(), bf.Profiles()
+			if got := countN(t, bp, "event_id"); got != want {
+				t.Fatalf("backfill counts/n = %d, want %d", got, want)
+			}
+			if got := countN(t, lp, "event_id"); got != want {
+				t.Fatalf("live counts/n = %d, want %d", got, want)
+			}
+			kinds := map[profiler.EmitKind]int{}
+			for _, p := range bp {
+				kinds[p.Kind]++
+			}
+			if kinds[profiler.Closed] == 0 || kinds[profiler.Flushed] == 0 || kinds[profiler.Late] != 0 {
+				t.Fatalf("want closed windows and checkpoint partials and no late partials, got %v", kinds)
+			}
+			// The profiles themselves are equal: same identities, same bytes.
+			if len(lp) != len(bp) {
+				t.Errorf("live published %d profiles, backfill %d", len(lp), len(bp))
+			}
+			for i := range min(len(lp), len(bp)) {
+				if lp[i].Name() != bp[i].Name() || !bytes.Equal(lp[i].Value, bp[i].Value) || lp[i].Kind != bp[i].Kind {
+					t.Errorf("profile %d: live %s (%v, %d bytes), backfill %s (%v, %d bytes)", i,
+						lp[i].Name(), lp[i].Kind, len(lp[i].Value), bp[i].Name(), bp[i].Kind, len(bp[i].Value))
+					break
+				}
+			}
+			// And so are the merged profiles per window and segment.
+			lm, bm := mergedByWindowSegment(t, lp), mergedByWindowSegment(t, bp)
+			if len(lm) != len(bm) || len(bm) < 8 {
+				t.Fatalf("merged groups: live %d, backfill %d", len(lm), len(bm))
+			}
+			for k, v := range lm {
+				if !bytes.Equal(v, bm[k]) {
+					t.Errorf("window/segment %s: merged live and backfill profiles differ (%d vs %d bytes)", k, len(v), len(bm[k]))
+				}
+			}
+		})
 	}
 }
 
