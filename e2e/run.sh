@@ -10,7 +10,8 @@
 # failure the tail of each broker's log is printed. Needs no stdin; safe to re-run.
 #
 # Environment: E2E_GO_TEST_FLAGS (extra flags for go test, e.g. "-run TestSmoke"),
-# E2E_TEST_TIMEOUT (go test -timeout, default 20m), and those of kafka/broker.sh.
+# E2E_TEST_TIMEOUT (go test -timeout, default 20m), and those of kafka/broker.sh. The crash
+# scenario (crash_test.go) reads E2E_CRASH_EVENTS (default 100000), E2E_CRASH_KILLS (5), CRASH_SEED.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
