@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 var (
@@ -202,4 +204,12 @@ func TestCrashKafkaExactlyOnce(t *testing.T) {
 	for _, m := range res.Mismatches {
 		t.Errorf("seed %d: %s", s, m)
 	}
+	// Not vacuous: the kills left aborted transactions that held profiles,
+	// which a read_uncommitted reader sees and read_committed hides.
+	all, err := ReadTopic(ctx, []kgo.Opt{kgo.SeedBrokers(broker)}, "profiles-eos", kgo.ReadUncommitted())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("output topic: %d committed profile records, %d records read_uncommitted (%d in aborted transactions)",
+		res.Merged.Profiles, len(all), len(all)-res.Merged.Profiles)
 }

@@ -54,17 +54,18 @@ func KafkaEOSSink(brokers []string, topic string, partitions int32, rf int16, cl
 			return fired, func() { cancel(); <-done; cl.Close() }, nil
 		},
 		Read: func(ctx context.Context) ([]Stored, error) {
-			return ReadTopic(ctx, opts, topic)
+			return ReadTopic(ctx, opts, topic, kgo.ReadCommitted())
 		},
 	}
 }
 
-// ReadTopic reads every committed record of topic (read_committed) from the
-// start, once all its producers stopped.
-func ReadTopic(ctx context.Context, opts []kgo.Opt, topic string) ([]Stored, error) {
+// ReadTopic reads every record of topic from the start at the given
+// isolation level (kgo.ReadCommitted() for what readers see), once all its
+// producers stopped.
+func ReadTopic(ctx context.Context, opts []kgo.Opt, topic string, isolation kgo.IsolationLevel) ([]Stored, error) {
 	cl, err := kgo.NewClient(append(opts, kgo.ConsumeTopics(topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.FetchIsolationLevel(isolation),
 		kgo.FetchMaxWait(200*time.Millisecond))...)
 	if err != nil {
 		return nil, err
