@@ -69,6 +69,7 @@ func Merge(ps []Stored, dataset string) (*Merged, error) {
 	m := &Merged{Segments: map[string]*profiler.DatasetProfile{}, Partitions: map[int32]int{}}
 	// Key order: the merge result does not depend on it for counts, but a
 	// fixed order keeps the sketches' bytes reproducible.
+	ps = slices.Clone(ps)
 	slices.SortFunc(ps, func(a, b Stored) int { return strings.Compare(a.Key, b.Key) })
 	for _, s := range ps {
 		dp, _, err := whylogs.Read(s.Value)
