@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -38,6 +40,9 @@ type Gen struct {
 	Produced  int
 	Valid     int
 	ByCountry map[string]int
+
+	mu          sync.Mutex
+	validOffset map[int32][]int64 // partition → offsets of valid records (filled by Produce)
 }
 
 // NewGen returns a generator whose event times start at start and advance by
@@ -60,8 +65,8 @@ type order struct {
 	CustomerID int64    `json:"customer_id"`
 }
 
-// Next returns the next record.
-func (g *Gen) Next() *kgo.Record {
+// Next returns the next record and whether it is valid.
+func (g *Gen) Next() (*kgo.Record, bool) {
 	i := g.i
 	g.i++
 	g.Produced++
@@ -78,7 +83,7 @@ func (g *Gen) Next() *kgo.Record {
 		default:
 			v = []byte("\x00\x01 binary garbage \xff")
 		}
-		return &kgo.Record{Key: key, Value: v, Timestamp: ts}
+		return &kgo.Record{Key: key, Value: v, Timestamp: ts}, false
 	}
 	o := order{
 		EventID: string(key), TS: ts.Format("2006-01-02T15:04:05.000Z07:00"),
@@ -97,7 +102,32 @@ func (g *Gen) Next() *kgo.Record {
 	v, _ := json.Marshal(o)
 	g.Valid++
 	g.ByCountry[o.Country]++
-	return &kgo.Record{Key: key, Value: v, Timestamp: ts}
+	return &kgo.Record{Key: key, Value: v, Timestamp: ts}, true
+}
+
+// ValidBelow counts the produced valid records of partition p with an
+// offset below off.
+func (g *Gen) ValidBelow(p int32, off int64) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n, _ := slices.BinarySearch(g.validOffset[p], off)
+	return n
+}
+
+func (g *Gen) produced(rs []*kgo.Record, valid []bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.validOffset == nil {
+		g.validOffset = map[int32][]int64{}
+	}
+	for i, r := range rs {
+		if valid[i] {
+			g.validOffset[r.Partition] = append(g.validOffset[r.Partition], r.Offset)
+		}
+	}
+	for p := range g.validOffset {
+		slices.Sort(g.validOffset[p])
+	}
 }
 
 // Produce produces the next n records of g to topic with cl (acks=all,
@@ -105,15 +135,18 @@ func (g *Gen) Next() *kgo.Record {
 func Produce(ctx context.Context, cl *kgo.Client, topic string, g *Gen, n int) error {
 	const batch = 2000
 	rs := make([]*kgo.Record, 0, batch)
+	ok := make([]bool, 0, batch)
 	for i := 0; i < n; i++ {
-		r := g.Next()
+		r, valid := g.Next()
 		r.Topic = topic
 		rs = append(rs, r)
+		ok = append(ok, valid)
 		if len(rs) == batch || i == n-1 {
 			if err := cl.ProduceSync(ctx, rs...).FirstErr(); err != nil {
 				return fmt.Errorf("producing to %s: %w", topic, err)
 			}
-			rs = rs[:0]
+			g.produced(rs, ok)
+			rs, ok = make([]*kgo.Record, 0, batch), ok[:0]
 		}
 	}
 	return nil

@@ -50,8 +50,11 @@ func TestCheckCatchesDuplicatesAndLoss(t *testing.T) {
 	g := NewGen(1, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Second, 0.05)
 	var events []map[string]any
 	for range 400 {
-		r := g.Next()
-		if json.Valid(r.Value) && r.Value[0] == '{' {
+		r, valid := g.Next()
+		if isObject := json.Valid(r.Value) && r.Value[0] == '{'; isObject != valid {
+			t.Fatalf("record %s: valid %v, value %q", r.Key, valid, r.Value)
+		}
+		if valid {
 			events = append(events, map[string]any{"event_id": string(r.Key), "ts": "x", "country": countryOf(r.Value),
 				"device": "d", "price": 1.5, "quantity": int64(1), "discount": nil, "coupon": nil, "is_gift": false, "customer_id": int64(7)})
 		}

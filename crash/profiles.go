@@ -1,6 +1,7 @@
 package crash
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -31,6 +32,9 @@ func IsProfileKey(key string) bool {
 func ReadDir(root string) ([]Stored, error) {
 	var out []Stored
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -43,6 +47,9 @@ func ReadDir(root string) ([]Stored, error) {
 			return nil
 		}
 		b, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // removed since the walk listed it (a reconcile)
+		}
 		if err != nil {
 			return err
 		}
@@ -97,6 +104,30 @@ func Merge(ps []Stored, dataset string) (*Merged, error) {
 		}
 	}
 	return m, nil
+}
+
+// PartitionRecords sums counts/n of the first column over the full-dataset
+// profiles of each source partition (metadata kprofiler.partition): how
+// many records of each partition the sink holds (replayed duplicates count
+// again).
+func PartitionRecords(ps []Stored, dataset string) (map[int32]int64, error) {
+	out := map[int32]int64{}
+	for _, s := range ps {
+		dp, _, err := whylogs.Read(s.Value)
+		if err != nil {
+			return nil, fmt.Errorf("profile %s: %w", s.Key, err)
+		}
+		if dp.Name() != dataset || !dp.Segment().IsZero() {
+			continue
+		}
+		meta := dp.Metadata()[profiler.MetaPartition] // "topic/partition"
+		p, err := strconv.Atoi(meta[strings.LastIndexByte(meta, '/')+1:])
+		if err != nil {
+			return nil, fmt.Errorf("profile %s: partition metadata %q", s.Key, meta)
+		}
+		out[int32(p)] += Counts(dp)[Columns[0]]
+	}
+	return out, nil
 }
 
 // Counts returns counts/n of every column of a profile.

@@ -49,6 +49,9 @@ type SinkVariant struct {
 	ArmWrite func(ctx context.Context, slot, dir string, p *Proc) (fired <-chan struct{}, after func(), err error)
 	// Read returns every published profile.
 	Read func(ctx context.Context) ([]Stored, error)
+	// CheckEachKill checks after every kill that each partition's committed
+	// offset covers only records the sink holds (Read must be cheap).
+	CheckEachKill bool
 }
 
 // Options configure Run.
@@ -88,6 +91,7 @@ type Result struct {
 	Seed       uint64
 	Kills      []KillRecord
 	Restarts   int
+	KillChecks int // committed-versus-stored checks after kills
 	Produced   int
 	Valid      int
 	ByCountry  map[string]int
@@ -109,8 +113,8 @@ func (r *Result) Summary() string {
 			fb++
 		}
 	}
-	fmt.Fprintf(&b, "seed %d: %d kills (consume %d, write %d, between %d, rebalance %d; %d fallback), %d restarts; produced %d events, %d valid",
-		r.Seed, len(r.Kills), kinds[KillConsume], kinds[KillWrite], kinds[KillBetween], kinds[KillRebalance], fb, r.Restarts, r.Produced, r.Valid)
+	fmt.Fprintf(&b, "seed %d: %d kills (consume %d, write %d, between %d, rebalance %d; %d fallback), %d restarts, %d committed-vs-stored checks; produced %d events, %d valid",
+		r.Seed, len(r.Kills), kinds[KillConsume], kinds[KillWrite], kinds[KillBetween], kinds[KillRebalance], fb, r.Restarts, r.KillChecks, r.Produced, r.Valid)
 	if r.Merged != nil {
 		full := r.Merged.Segments[""]
 		n := int64(-1)
@@ -294,6 +298,40 @@ func (s *scenario) committed(ctx context.Context) (committed, end int64, done bo
 		}
 	})
 	return committed, end, done, nil
+}
+
+// checkCommitted checks, right after a kill, that the group's committed
+// offset of every partition covers no more valid records than the sink
+// holds for that partition: nothing was committed that is not published.
+// Violations go to the result's mismatches.
+func (s *scenario) checkCommitted(ctx context.Context, kill int) error {
+	offs, err := s.adm.FetchOffsets(ctx, s.o.Group)
+	if err == nil {
+		err = offs.Error()
+	}
+	if err != nil {
+		return fmt.Errorf("kill %d: fetching committed offsets: %w", kill, err)
+	}
+	ps, err := s.o.Sink.Read(ctx)
+	if err != nil {
+		return fmt.Errorf("kill %d: reading the sink: %w", kill, err)
+	}
+	held, err := PartitionRecords(ps, Dataset)
+	if err != nil {
+		return fmt.Errorf("kill %d: %w", kill, err)
+	}
+	for p := int32(0); p < s.o.Partitions; p++ {
+		o, ok := offs.Lookup(s.o.Topic, p)
+		if !ok || o.At <= 0 {
+			continue
+		}
+		if below := s.gen.ValidBelow(p, o.At); int64(below) > held[p] {
+			s.res.Mismatches = append(s.res.Mismatches, fmt.Sprintf("after kill %d: partition %d committed at %d covers %d valid records, the sink holds %d of them",
+				kill, p, o.At, below, held[p]))
+		}
+	}
+	s.res.KillChecks++
+	return nil
 }
 
 // waitSoleOwner waits until the group is stable with one member, of the
@@ -546,6 +584,11 @@ func (s *scenario) run(ctx context.Context) error {
 		if err := <-produced; err != nil {
 			return err
 		}
+		if s.o.Sink.CheckEachKill {
+			if err := s.checkCommitted(ctx, rec.N); err != nil {
+				return err
+			}
+		}
 		if _, err := s.startProc("a"); err != nil {
 			return err
 		}
@@ -662,7 +705,8 @@ func FileSink(root string) SinkVariant {
 			}()
 			return fired, func() { close(stop); wg.Wait() }, nil
 		},
-		Read: func(context.Context) ([]Stored, error) { return ReadDir(root) },
+		Read:          func(context.Context) ([]Stored, error) { return ReadDir(root) },
+		CheckEachKill: true,
 	}
 }
 
@@ -680,6 +724,7 @@ func S3Sink(f *FakeS3, prefix string) SinkVariant {
 			held, release := f.HoldPut("crash-" + slot)
 			return held, release, nil
 		},
-		Read: func(context.Context) ([]Stored, error) { return f.Objects(prefix) },
+		Read:          func(context.Context) ([]Stored, error) { return f.Objects(prefix) },
+		CheckEachKill: true,
 	}
 }
