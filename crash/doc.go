@@ -18,7 +18,9 @@
 //     is killed as soon as its revoke callback started (its
 //     rebalances_total{event="revoked"} metric moved).
 //
-// After every kill the victim restarts. At the end the consumers catch up
+// After every kill (file and S3 sinks) the harness checks that no
+// partition's committed offset covers a valid record the sink does not
+// hold, then the victim restarts. At the end the consumers catch up
 // (the group's committed offsets equal the end offsets), stop with SIGTERM,
 // and every published profile is read back and merged per dataset with the
 // project's own merge (profiler.DatasetProfile.Merge): counts/n of every
