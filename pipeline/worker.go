@@ -298,8 +298,10 @@ func (w *worker) bad(s *dsState, r *kgo.Record, err error) bool {
 }
 
 // publish emits the finished windows (all open windows as partials when
-// flush is set), publishes them until the Publisher confirms, then releases
-// their offsets and recomputes the committable offset.
+// flush is set), publishes them until the Publisher confirms and releases
+// them. Only a flush (a full-flush point: record-count or wall-clock
+// checkpoint, revoke, shutdown) advances the committable offset, to the
+// offset after the last processed record (Rule C in DESIGN.md).
 func (w *worker) publish(flush bool) error {
 	fins := make([][]profiler.Finished, len(w.states))
 	var out []Profile
@@ -351,21 +353,28 @@ func (w *worker) publish(flush bool) error {
 		s.release(fins[i])
 		w.c.metrics.OpenWindows.WithLabelValues(s.ds.Name, w.topic, w.pstr).Set(float64(s.ws.OpenWindows()))
 	}
+	if !flush {
+		// Rule C: a closed window published between checkpoints may hold
+		// records beyond offsets still held by open windows; committing
+		// past them would replay those records after a crash into a second
+		// profile. The committable offset moves only at full-flush points.
+		return nil
+	}
 	w.mu.Lock()
-	lo := w.next
+	defer w.mu.Unlock()
 	for _, s := range w.states {
-		if h, ok := s.lowestHeld(); ok && (lo < 0 || h < lo) {
-			lo = h
+		if h, ok := s.lowestHeld(); ok { // cannot happen: Flush emptied every window
+			w.log.Error().Str("dataset", s.ds.Name).Int64("offset", h).
+				Msg("a window still holds records after a full flush; not advancing the committable offset")
+			return nil
 		}
 	}
-	w.committable = lo
-	w.commitEpoch = w.epoch
-	if lo != w.next {
-		// The offset is held by an older window: the leader epoch of the
-		// last record may not be that offset's epoch, so send none.
-		w.commitEpoch = -1
+	if w.next >= 0 {
+		// Every record < next is in a confirmed profile and no published
+		// profile holds a record >= next: a full-flush point.
+		w.committable = w.next
+		w.commitEpoch = w.epoch
 	}
-	w.mu.Unlock()
 	return nil
 }
 

@@ -67,3 +67,12 @@ func (s *Instrumented) Publish(ctx context.Context, profiles []Profile) error {
 	})
 	return err
 }
+
+// Reconcile forwards to the wrapped sink when it is a Reconciler (nil
+// otherwise); it is not reported to the Metrics.
+func (s *Instrumented) Reconcile(ctx context.Context, topic string, partition int32, resumeOffset int64) error {
+	if rc, ok := s.next.(Reconciler); ok {
+		return rc.Reconcile(ctx, topic, partition, resumeOffset)
+	}
+	return nil
+}
