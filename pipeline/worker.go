@@ -45,6 +45,8 @@ type worker struct {
 	committable int64
 	commitEpoch int32
 	err         error // why the worker stopped early (context)
+	// reconciled: the Publisher's Reconcile ran for the first record.
+	reconciled bool
 
 	// Owned by the Consumer under commitMu.
 	committed int64
@@ -175,6 +177,9 @@ func (w *worker) run() {
 		w.mu.Unlock()
 		if len(batch) > 0 {
 			w.c.signalTook()
+			if !w.reconciled && !w.reconcile(batch[0].Offset) {
+				return
+			}
 		}
 
 		// The record and byte counters are shared by the workers of a topic:
@@ -208,6 +213,36 @@ func (w *worker) run() {
 			}
 			return
 		}
+	}
+}
+
+// reconcile lets a Reconciler Publisher remove what an earlier run published
+// at or beyond resume (the offset of the first record this worker
+// processes), retrying with backoff until it succeeds. It returns false
+// when the worker's context ended.
+func (w *worker) reconcile(resume int64) bool {
+	rc, ok := w.c.cfg.Publisher.(Reconciler)
+	if !ok {
+		w.reconciled = true
+		return true
+	}
+	w.setStalled(true)
+	defer w.setStalled(false)
+	backoff := w.c.cfg.MinBackoff
+	for {
+		err := rc.Reconcile(w.ctx, w.topic, w.partition, resume)
+		if err == nil {
+			w.reconciled = true
+			w.log.Debug().Int64("resume_offset", resume).Msg("sink reconciled")
+			return true
+		}
+		w.c.metrics.SinkErrors.Inc()
+		w.log.Warn().Err(err).Int64("resume_offset", resume).Dur("backoff", backoff).Msg("reconciling the sink failed, retrying")
+		if !sleepCtx(w.ctx, backoff) {
+			w.err = w.ctx.Err()
+			return false
+		}
+		backoff = min(2*backoff, w.c.cfg.MaxBackoff)
 	}
 }
 
