@@ -20,18 +20,30 @@
 // iterations, so every record a poll returned is already queued at its
 // worker when a partition is revoked.
 //
-// # Offsets (invariant 1)
+// # Offsets (invariant 1, Rule C)
 //
-// Each worker tracks, per dataset and per unpublished window (on-time or
-// late partial), the lowest offset of a record that contributed to it. The
-// partition's committable offset is the minimum of those and the next offset
-// to process. It only advances after the Publisher confirmed the profiles
-// holding those records. Bad records hold nothing: they are counted,
-// dead-lettered and passed. A record whose decoding needs an unavailable
-// schema registry is retried with backoff and holds the committable offset.
-// Commits use CommitOffsetsSync under one mutex with the partition's revoked
-// flag, so a commit never happens for a partition after its revocation
-// finished.
+// The committable offset of a partition only advances at full-flush points:
+// when the worker published every open window as a partial (a record-count
+// checkpoint, (offset+1) % CheckpointEveryRecords == 0; a wall-clock
+// checkpoint, CheckpointInterval; revoke; shutdown) and the Publisher
+// confirmed, it becomes the offset after the last processed record. At such
+// an offset X every record < X is in a confirmed profile and no published
+// profile holds a record >= X. Windows that close between checkpoints are
+// published at once but do not move it: a closed window can hold records
+// beyond the first offset of a still-open one, and committing past those
+// would replay them into a second profile. Bad records hold nothing: they
+// are counted, dead-lettered and passed. A record whose decoding needs an
+// unavailable schema registry is retried with backoff. Commits use
+// CommitOffsetsSync under one mutex with the partition's revoked flag, so a
+// commit never happens for a partition after its revocation finished.
+//
+// Before it processes the first record of a newly assigned partition, the
+// worker calls Reconcile(topic, partition, that record's offset) when the
+// Publisher is a Reconciler (SinkPublisher is; it forwards to a
+// sink.Reconciler such as the blob sink), retrying with backoff; nothing is
+// published for the partition before it succeeds. Since the resume offset
+// is a full-flush point, the profiles the sink removes there are exactly
+// the ones the replay rebuilds.
 //
 // # Rebalances and shutdown
 //
@@ -66,7 +78,8 @@
 //     TestCrashAndRestart, TestLostPartitionsReplay, TestSinkOutageBlocksCommits,
 //     TestShutdownTimeoutCommitsNothingUnpublished, TestAbortDuringDrain
 //     (the merged counts/n equal the valid records; commits never pass an
-//     unpublished record).
+//     unpublished record). Rule C: TestClosedWindowDoesNotAdvanceCommit,
+//     TestCommitsOnlyAtCheckpoints.
 //  2. Event time: TestLateAndBoundaries (t == end goes to the next window;
 //     windows close by the watermark only).
 //  3. Late data: TestLateAndBoundaries (late partial of the same window,
@@ -76,7 +89,9 @@
 //     identical), TestCheckpointsAtDeterministicOffsets,
 //     TestCheckpointIntervalOnIdlePartition.
 //  5. Idempotent output: keys from sink.Key of the profile identity
-//     (SinkProfile); duplicates after a crash overwrite.
+//     (SinkProfile); duplicates after a crash overwrite. Object sinks are
+//     exactly-once after a crash (journal + Reconcile):
+//     TestFileSinkCrashExactlyOnce.
 //  6. Poison records: TestPoisonRecordsAndRegistryOutage (counted,
 //     dead-lettered, skipped; a registry outage is retried, never skipped).
 //  7. Bounded memory: TestSlowPartitionIsPaused, TestSegmentOverflow.
@@ -85,13 +100,12 @@
 //
 // Duplicates: a cooperative rebalance produces none (the revoke publishes
 // and commits exactly what it held). After a crash or a lost partition the
-// records after the last commit are replayed; the profiles they rebuild
-// carry the same identity and, when the replay sees the same records in the
-// same order from the same start, the same bytes, so they overwrite. A
-// replay that starts in the middle of what one run saw may classify records
-// as on time that the first run found late (the watermark starts over), so
-// a late partial and a replayed window can then both count a record: the
-// bound is the records after the last commit.
+// records after the last commit, a full-flush point, are replayed from an
+// empty state. A reconciling sink (blob) first deletes what the crashed run
+// published from that offset on, so its merged output counts each record
+// once. Other sinks (Kafka) get the replayed profiles again: with the same
+// flush boundaries they carry the same keys and overwrite; with others (a
+// wall-clock checkpoint, a watermark that starts over) both copies remain.
 //
 // # Not here yet (seams for issue 6)
 //

@@ -49,7 +49,8 @@ type BlobOptions struct {
 
 // Blob is a Sink that writes each profile as one object of a gocloud.dev
 // bucket, named Prefix+Key, with content type, an MD5 checked by the store
-// and the descriptive Fields as metadata. It is safe for concurrent use.
+// and the descriptive Fields as metadata, after a journal entry listing the
+// batch's objects (see Reconcile). It is safe for concurrent use.
 type Blob struct {
 	bucket      *blob.Bucket
 	name        string
