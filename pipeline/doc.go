@@ -43,7 +43,9 @@
 // sink.Reconciler such as the blob sink), retrying with backoff; nothing is
 // published for the partition before it succeeds. Since the resume offset
 // is a full-flush point, the profiles the sink removes there are exactly
-// the ones the replay rebuilds.
+// the ones the replay rebuilds. At later checkpoints, once the committed
+// offset moved, the worker calls Prune(committed) on a Pruner Publisher so
+// that the sink's journal stays small (TestJournalPrunedAtCheckpoints).
 //
 // # Rebalances and shutdown
 //

@@ -24,7 +24,7 @@ import (
 )
 
 // hookPublisher calls before and after around each Publish of the wrapped
-// Publisher and forwards Reconcile.
+// Publisher and forwards Reconcile and Prune.
 type hookPublisher struct {
 	next          Publisher
 	before, after func(ps []Profile)
@@ -45,6 +45,10 @@ func (h *hookPublisher) Publish(ctx context.Context, ps []Profile) error {
 
 func (h *hookPublisher) Reconcile(ctx context.Context, topic string, partition int32, resume int64) error {
 	return h.next.(Reconciler).Reconcile(ctx, topic, partition, resume)
+}
+
+func (h *hookPublisher) Prune(ctx context.Context, topic string, partition int32, committed int64) error {
+	return h.next.(Pruner).Prune(ctx, topic, partition, committed)
 }
 
 // storedObject is one profile object read back from a bucket.
@@ -273,4 +277,47 @@ func TestFileSinkCrashExactlyOnce(t *testing.T) {
 		}
 	}
 	t.Logf("run A left %d objects (%d beyond the commit); after run B: %d objects, %d journal entries", len(before), beyond, len(objs), len(entries))
+}
+
+// Workers prune the blob journal at checkpoints once the committed offset
+// moved: a long run keeps only the entries a crash could still need, not
+// one per publish.
+func TestJournalPrunedAtCheckpoints(t *testing.T) {
+	addrs := newCluster(t, 1, "orders")
+	ends := produce(t, manualClient(t, addrs), jsonRecords(0, 1000, 1, time.Second))
+	s, err := sink.OpenBlob(context.Background(), "file://"+filepath.ToSlash(t.TempDir()), sink.BlobOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var publishes atomic.Int32
+	pub := &hookPublisher{next: SinkPublisher(s, "test"), before: func([]Profile) {
+		publishes.Add(1)
+		time.Sleep(120 * time.Millisecond) // lets the 50ms commit loop commit each checkpoint
+	}}
+	cfg := testConfig(addrs, "g", pub, jsonDataset("orders", time.Minute, 0))
+	cfg.CheckpointEveryRecords = 100
+	r := start(t, cfg)
+	waitProcessed(t, ends, r)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := s.Journal(context.Background(), "orders", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := publishes.Load(); n < 10 {
+		t.Fatalf("%d publishes, want at least one per checkpoint", n)
+	}
+	if len(entries) > 3 {
+		t.Errorf("%d journal entries left after %d publishes, want the old ones pruned: %+v", len(entries), publishes.Load(), entries)
+	}
+	for _, e := range entries {
+		if e.LastOffset < 700 {
+			t.Errorf("entry [%d,%d] left although offset 1000 was reached and commits followed each checkpoint", e.FirstOffset, e.LastOffset)
+		}
+	}
+	if got := len(readObjects(t, s.Bucket())); got < 10 {
+		t.Errorf("%d profile objects, want every published profile kept", got)
+	}
 }

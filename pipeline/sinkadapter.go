@@ -69,10 +69,19 @@ type Reconciler interface {
 	Reconcile(ctx context.Context, topic string, partition int32, resumeOffset int64) error
 }
 
+// Pruner is implemented by Publishers that keep a journal of uncommitted
+// output (see sink.Pruner): Prune forgets what lies below the partition's
+// committed offset. Workers call it, best effort, at checkpoints after the
+// committed offset moved.
+type Pruner interface {
+	Prune(ctx context.Context, topic string, partition int32, committedOffset int64) error
+}
+
 // SinkPublisher publishes through a sink.Sink (use sink.NewMulti for
 // several sinks: it confirms only when all did). It is a Reconciler that
 // forwards to the sink when the sink is a sink.Reconciler (the blob sink and
-// the Multi, Retrying and Instrumented wrappers) and does nothing otherwise.
+// the Multi, Retrying and Instrumented wrappers) and does nothing otherwise;
+// likewise a Pruner.
 func SinkPublisher(s sink.Sink, version string) Publisher {
 	return sinkPublisher{s: s, version: version}
 }
@@ -97,6 +106,13 @@ func (p sinkPublisher) Publish(ctx context.Context, ps []Profile) error {
 func (p sinkPublisher) Reconcile(ctx context.Context, topic string, partition int32, resumeOffset int64) error {
 	if rc, ok := p.s.(sink.Reconciler); ok {
 		return rc.Reconcile(ctx, topic, partition, resumeOffset)
+	}
+	return nil
+}
+
+func (p sinkPublisher) Prune(ctx context.Context, topic string, partition int32, committedOffset int64) error {
+	if pr, ok := p.s.(sink.Pruner); ok {
+		return pr.Prune(ctx, topic, partition, committedOffset)
 	}
 	return nil
 }

@@ -47,6 +47,7 @@ type worker struct {
 	err         error // why the worker stopped early (context)
 	// reconciled: the Publisher's Reconcile ran for the first record.
 	reconciled bool
+	pruned     int64 // committed offset of the last successful Prune
 
 	// Owned by the Consumer under commitMu.
 	committed int64
@@ -395,8 +396,6 @@ func (w *worker) publish(flush bool) error {
 		// profile. The committable offset moves only at full-flush points.
 		return nil
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	for _, s := range w.states {
 		if h, ok := s.lowestHeld(); ok { // cannot happen: Flush emptied every window
 			w.log.Error().Str("dataset", s.ds.Name).Int64("offset", h).
@@ -404,13 +403,37 @@ func (w *worker) publish(flush bool) error {
 			return nil
 		}
 	}
+	w.mu.Lock()
 	if w.next >= 0 {
 		// Every record < next is in a confirmed profile and no published
 		// profile holds a record >= next: a full-flush point.
 		w.committable = w.next
 		w.commitEpoch = w.epoch
 	}
+	w.mu.Unlock()
+	w.prune()
 	return nil
+}
+
+// prune lets a Pruner Publisher forget its journal below the partition's
+// committed offset, when that moved since the last prune. Best effort: a
+// failure is logged and the next checkpoint (or the next owner's Reconcile)
+// does it; a commit in flight makes it wait for the next checkpoint.
+func (w *worker) prune() {
+	pr, ok := w.c.cfg.Publisher.(Pruner)
+	if !ok || !w.c.commitMu.TryLock() {
+		return
+	}
+	com := w.committed
+	w.c.commitMu.Unlock()
+	if com <= w.pruned {
+		return
+	}
+	if err := pr.Prune(w.ctx, w.topic, w.partition, com); err != nil {
+		w.log.Debug().Err(err).Int64("committed", com).Msg("pruning the sink journal failed")
+		return
+	}
+	w.pruned = com
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

@@ -68,8 +68,10 @@
 // by the pipeline before a partition's first record (resume = its offset,
 // a full-flush point), deletes every listed object holding a record >=
 // resume (a missing object is fine), then the entry, and removes entries
-// wholly below resume. Multi, Retrying and Instrumented forward Reconcile
-// (the Reconciler interface). Together with the pipeline's commit rule this
+// wholly below resume. Prune(committed) removes entries wholly below the
+// committed offset (the pipeline calls it at checkpoints). Multi, Retrying
+// and Instrumented forward Reconcile and Prune (the Reconciler and Pruner
+// interfaces). Together with the pipeline's commit rule this
 // makes blob output exactly-once per record after any crash. Journal objects
 // end in ".json"; profile readers look at ".bin" only.
 //

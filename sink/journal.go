@@ -316,10 +316,45 @@ func (s *Blob) remove(ctx context.Context, key string) error {
 	return nil
 }
 
+// Pruner is implemented by sinks that keep a journal: Prune removes the
+// journal entries of topic/partition that only describe output below
+// committedOffset (which no replay can reach any more). It never deletes
+// profiles. Best effort: Reconcile removes what Prune left.
+type Pruner interface {
+	Prune(ctx context.Context, topic string, partition int32, committedOffset int64) error
+}
+
+// Prune removes the partition's journal entries whose last offset is below
+// committedOffset, without reading them or touching their objects. The
+// pipeline calls it at checkpoints with the partition's committed offset,
+// so that the journal stays small between restarts.
+func (s *Blob) Prune(ctx context.Context, topic string, partition int32, committedOffset int64) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	names, err := s.listJournal(ctx, topic, partition)
+	if err != nil {
+		return err
+	}
+	var old []string
+	for _, name := range names {
+		if _, last, ok := parseJournalName(name[strings.LastIndexByte(name, '/')+1:]); ok && last < committedOffset {
+			old = append(old, name)
+		}
+	}
+	return s.removeAll(ctx, old)
+}
+
 // Interface checks.
 var (
 	_ Reconciler = (*Blob)(nil)
 	_ Reconciler = (*Multi)(nil)
 	_ Reconciler = (*Retrying)(nil)
 	_ Reconciler = (*Instrumented)(nil)
+	_ Pruner     = (*Blob)(nil)
+	_ Pruner     = (*Multi)(nil)
+	_ Pruner     = (*Retrying)(nil)
+	_ Pruner     = (*Instrumented)(nil)
 )

@@ -338,3 +338,50 @@ func TestJournalFailureWritesNoObject(t *testing.T) {
 		t.Errorf("objects after a failed journal write: %v", got)
 	}
 }
+
+// Prune removes only the entries wholly below the committed offset, never
+// a profile object, also through Retry, Instrument and Multi.
+func TestJournalPrune(t *testing.T) {
+	b, err := blob.OpenBucket(t.Context(), "mem://")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	s, err := sink.NewBlob(b, sink.BlobOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	var ps []sink.Profile
+	for i := range int64(3) {
+		p := jprofile(t, "orders", "events", 0, 10*i, 10*i+9)
+		ps = append(ps, p)
+		if err := s.Publish(ctx, []sink.Profile{p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := jprofile(t, "orders", "events", 1, 0, 5)
+	if err := s.Publish(ctx, []sink.Profile{other}); err != nil {
+		t.Fatal(err)
+	}
+	multi, err := sink.NewMulti(sink.Retry(sink.Instrument(s, sink.MetricsFunc(func(sink.PublishEvent) {})), sink.RetryPolicy{}), sink.NewMemory("m"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pr sink.Pruner = multi
+	if err := pr.Prune(ctx, "events", 0, 20); err != nil {
+		t.Fatal(err)
+	}
+	j, err := s.Journal(ctx, "events", 0)
+	if err != nil || len(j) != 1 || j[0].FirstOffset != 20 {
+		t.Errorf("journal after Prune at 20: %+v, %v; want only [20,29]", j, err)
+	}
+	if j, _ := s.Journal(ctx, "events", 1); len(j) != 1 {
+		t.Errorf("partition 1's journal touched: %+v", j)
+	}
+	for _, p := range append(ps, other) {
+		if ok, _ := b.Exists(ctx, s.ObjectKey(p.Key)); !ok {
+			t.Errorf("Prune deleted profile %s", p.Key)
+		}
+	}
+}

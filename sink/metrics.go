@@ -76,3 +76,11 @@ func (s *Instrumented) Reconcile(ctx context.Context, topic string, partition in
 	}
 	return nil
 }
+
+// Prune forwards to the wrapped sink when it is a Pruner (nil otherwise).
+func (s *Instrumented) Prune(ctx context.Context, topic string, partition int32, committedOffset int64) error {
+	if p, ok := s.next.(Pruner); ok {
+		return p.Prune(ctx, topic, partition, committedOffset)
+	}
+	return nil
+}

@@ -86,6 +86,20 @@ func (m *Multi) Reconcile(ctx context.Context, topic string, partition int32, re
 	return nil
 }
 
+// Prune calls Prune on every wrapped sink that is a Pruner, one after the
+// other, and joins their errors.
+func (m *Multi) Prune(ctx context.Context, topic string, partition int32, committedOffset int64) error {
+	var errs []error
+	for _, s := range m.sinks {
+		if p, ok := s.(Pruner); ok {
+			if err := p.Prune(ctx, topic, partition, committedOffset); err != nil {
+				errs = append(errs, named(s.Name(), err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // named makes sure err's text names the sink.
 func named(name string, err error) error {
 	if strings.Contains(err.Error(), "sink "+name) {

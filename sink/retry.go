@@ -164,3 +164,12 @@ func (r *Retrying) Reconcile(ctx context.Context, topic string, partition int32,
 		return rc.Reconcile(ctx, topic, partition, resumeOffset)
 	})
 }
+
+// Prune forwards to the wrapped sink when it is a Pruner (nil otherwise),
+// once: pruning is best effort.
+func (r *Retrying) Prune(ctx context.Context, topic string, partition int32, committedOffset int64) error {
+	if p, ok := r.next.(Pruner); ok {
+		return p.Prune(ctx, topic, partition, committedOffset)
+	}
+	return nil
+}
