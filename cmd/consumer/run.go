@@ -20,8 +20,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sasl/plain"
-	"github.com/twmb/franz-go/pkg/sasl/scram"
 	"github.com/twmb/franz-go/pkg/sr"
 	"github.com/twmb/franz-go/plugin/kprom"
 
@@ -29,7 +27,6 @@ import (
 	"github.com/kprofiler/kprofiler/pipeline"
 	"github.com/kprofiler/kprofiler/profiler"
 	"github.com/kprofiler/kprofiler/schemas/event"
-	"github.com/kprofiler/kprofiler/sink"
 )
 
 // version is the kprofiler version written into published profiles' sink
@@ -63,7 +60,10 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			"Joins the consumer group, profiles every dataset's topics into event-time windows and\n"+
 			"publishes finished profiles to the sinks; commits offsets only behind published profiles.\n"+
 			"SIGINT/SIGTERM publish open windows as partial profiles, commit and exit; a second signal\n"+
-			"exits at once without committing unpublished work.\n\nFlags:\n")
+			"exits at once without committing unpublished work.\n\n"+
+			"Exit codes: 0 drained and committed; 1 invalid configuration, a TLS or SASL failure at\n"+
+			"start-up, a failed run or a drain cut short by shutdown_timeout; 2 usage error;\n"+
+			"130 stopped by a second signal.\n\nFlags:\n")
 		fs.PrintDefaults()
 		fmt.Fprint(w, "\nConfiguration (YAML file < KPROFILER_* environment < flags):\n\n")
 		fmt.Fprint(w, config.Reference())
@@ -236,31 +236,6 @@ func (k kgoLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
 	e.Msg(msg)
 }
 
-// connOpts are the options every client of the source cluster needs.
-func connOpts(k config.Kafka) ([]kgo.Opt, error) {
-	opts := []kgo.Opt{kgo.SeedBrokers(k.Brokers...)}
-	if k.ClientID != "" {
-		opts = append(opts, kgo.ClientID(k.ClientID))
-	}
-	if k.TLS.Enabled {
-		tc, err := k.TLS.ClientConfig()
-		if err != nil {
-			return nil, err
-		}
-		opts = append(opts, kgo.DialTLSConfig(tc))
-	}
-	user, pass := k.SASL.Username, k.SASL.Password.Reveal()
-	switch k.SASL.Mechanism {
-	case "PLAIN":
-		opts = append(opts, kgo.SASL(plain.Auth{User: user, Pass: pass}.AsMechanism()))
-	case "SCRAM-SHA-256":
-		opts = append(opts, kgo.SASL(scram.Auth{User: user, Pass: pass}.AsSha256Mechanism()))
-	case "SCRAM-SHA-512":
-		opts = append(opts, kgo.SASL(scram.Auth{User: user, Pass: pass}.AsSha512Mechanism()))
-	}
-	return opts, nil
-}
-
 type app struct {
 	consumer *pipeline.Consumer
 	closers  []func()
@@ -280,6 +255,9 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 	if err != nil {
 		return fail(err)
 	}
+	if err := checkBrokers(ctx, cfg.Kafka, conn, log); err != nil {
+		return fail(err)
+	}
 	var datasets []pipeline.Dataset
 	for _, d := range cfg.Datasets {
 		pd, err := pipelineDataset(d)
@@ -288,41 +266,16 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 		}
 		datasets = append(datasets, pd)
 	}
-	var sinks []sink.Sink
-	for i, s := range cfg.Sinks {
-		var sk sink.Sink
-		switch s.Type {
-		case "blob":
-			sk, err = sink.OpenBlob(ctx, s.URL, sink.BlobOptions{Prefix: s.Prefix})
-		case "kafka":
-			if s.ExactlyOnce {
-				err = errors.New("exactly_once is not implemented yet; use at-least-once (the default)")
-				break
-			}
-			opts := slices.Clone(conn)
-			if len(s.Brokers) > 0 {
-				opts = append(opts, kgo.SeedBrokers(s.Brokers...))
-			}
-			sk, err = sink.DialKafka(s.Topic, sink.KafkaOptions{}, opts...)
-		default:
-			err = fmt.Errorf("unknown type %q", s.Type)
-		}
-		if err != nil {
-			return fail(fmt.Errorf("sinks[%d]: %w", i, err))
-		}
-		a.closers = append(a.closers, func() { sk.Close() })
-		sinks = append(sinks, sk)
+	sinks, eos, err := openSinks(ctx, cfg, conn, &a.closers)
+	if err != nil {
+		return fail(err)
 	}
-	var out sink.Sink
-	switch len(sinks) {
-	case 0:
-		return fail(errors.New("no sinks configured"))
-	case 1:
-		out = sinks[0]
-	default:
-		if out, err = sink.NewMulti(sinks...); err != nil {
-			return fail(err)
-		}
+	if eos >= 0 {
+		return fail(fmt.Errorf("sinks[%d]: exactly_once is not implemented yet; use at-least-once (the default)", eos))
+	}
+	out, err := combineSinks(sinks)
+	if err != nil {
+		return fail(err)
 	}
 	pcfg := pipeline.Config{
 		Brokers: cfg.Kafka.Brokers, Group: cfg.Kafka.Group, ClientID: cfg.Kafka.ClientID,
@@ -333,24 +286,8 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 		CheckpointEveryRecords: cfg.Checkpoint.EveryRecords,
 		CheckpointInterval:     cfg.Checkpoint.EveryInterval.Std(),
 	}
-	if cfg.DeadLetter.Topic != "" {
-		dcl, err := kgo.NewClient(conn...)
-		if err != nil {
-			return fail(err)
-		}
-		a.closers = append(a.closers, dcl.Close)
-		dl, err := sink.NewDeadLetter(dcl, cfg.DeadLetter.Topic)
-		if err != nil {
-			return fail(err)
-		}
-		pcfg.DeadLetter = pipeline.SinkDeadLetter{DL: dl}
-	}
-	start := kgo.NewOffset().AtStart()
-	switch cfg.Kafka.StartFrom.Kind {
-	case config.StartLatest:
-		start = kgo.NewOffset().AtEnd()
-	case config.StartTimestamp:
-		start = kgo.NewOffset().AfterMilli(cfg.Kafka.StartFrom.Millis())
+	if pcfg.DeadLetter, err = openDeadLetter(cfg, conn, &a.closers); err != nil {
+		return fail(err)
 	}
 	km := kprom.NewMetrics("kprofiler_kafka", kprom.Registerer(reg), kprom.Gatherer(reg))
 	pcfg.ClientOpts = append(conn,
@@ -361,8 +298,7 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 		kgo.FetchMaxWait(cfg.Kafka.FetchMaxWait.Std()),
 		kgo.SessionTimeout(cfg.Kafka.SessionTimeout.Std()),
 		kgo.RebalanceTimeout(cfg.Kafka.RebalanceTimeout.Std()),
-		kgo.ConsumeStartOffset(start),
-		kgo.ConsumeResetOffset(start),
+		kgo.ConsumeStartOffset(startOffset(cfg.Kafka.StartFrom)),
 	)
 	c, err := pipeline.New(pcfg)
 	if err != nil {
