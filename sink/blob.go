@@ -45,6 +45,11 @@ type BlobOptions struct {
 	FileRoot string
 	// NoSync stops OpenBlob from setting FileRoot for file:// URLs.
 	NoSync bool
+	// NoJournal turns off the journal written before each batch (see
+	// Reconcile): for writers whose output is never reconciled, such as a
+	// backfill (deterministic, rerun to overwrite). Reconcile and Prune
+	// still work on entries others wrote.
+	NoJournal bool
 }
 
 // Blob is a Sink that writes each profile as one object of a gocloud.dev
@@ -60,6 +65,7 @@ type Blob struct {
 	retry       RetryPolicy
 	fileRoot    string
 	ownBucket   bool
+	noJournal   bool
 
 	mu     sync.RWMutex
 	closed bool
@@ -99,7 +105,7 @@ func NewBlob(b *blob.Bucket, opts BlobOptions) (*Blob, error) {
 	}
 	return &Blob{
 		bucket: b, name: name, prefix: prefix, contentType: ct, conc: conc,
-		retry: rp, fileRoot: opts.FileRoot,
+		retry: rp, fileRoot: opts.FileRoot, noJournal: opts.NoJournal,
 	}, nil
 }
 
@@ -163,7 +169,9 @@ func (s *Blob) Publish(ctx context.Context, profiles []Profile) error {
 		return ctxErr(ctx, s.name)
 	}
 	errs := make([]error, len(profiles))
-	s.writeJournal(ctx, profiles, errs)
+	if !s.noJournal {
+		s.writeJournal(ctx, profiles, errs)
+	}
 	sem := make(chan struct{}, s.conc)
 	var wg sync.WaitGroup
 	for i := range profiles {

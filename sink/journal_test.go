@@ -385,3 +385,23 @@ func TestJournalPrune(t *testing.T) {
 		}
 	}
 }
+
+// NoJournal writes the profiles without journal entries.
+func TestNoJournal(t *testing.T) {
+	b, err := blob.OpenBucket(t.Context(), "mem://")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	s, err := sink.NewBlob(b, sink.BlobOptions{NoJournal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := jprofile(t, "orders", "events", 0, 0, 9)
+	if err := s.Publish(t.Context(), []sink.Profile{p}); err != nil {
+		t.Fatal(err)
+	}
+	if got := listKeys(t, b, ""); !slices.Equal(got, []string{p.Key}) {
+		t.Errorf("objects %v, want only the profile", got)
+	}
+}
