@@ -321,3 +321,81 @@ func TestJournalPrunedAtCheckpoints(t *testing.T) {
 		t.Errorf("%d profile objects, want every published profile kept", got)
 	}
 }
+
+// reconcilingPublisher is a MemoryPublisher whose Reconcile fails a few
+// times per partition and records the resume offsets.
+type reconcilingPublisher struct {
+	*MemoryPublisher
+	mu         sync.Mutex
+	failures   int
+	calls      map[int32][]int64
+	reconciled map[int32]bool
+	early      []string // publishes before the partition was reconciled
+}
+
+func (r *reconcilingPublisher) Reconcile(_ context.Context, topic string, partition int32, resume int64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls[partition] = append(r.calls[partition], resume)
+	if len(r.calls[partition]) <= r.failures {
+		return errors.New("store unavailable")
+	}
+	r.reconciled[partition] = true
+	return nil
+}
+
+func (r *reconcilingPublisher) Publish(ctx context.Context, ps []Profile) error {
+	r.mu.Lock()
+	for _, p := range ps {
+		if !r.reconciled[p.Partition] {
+			r.early = append(r.early, p.Name())
+		}
+	}
+	r.mu.Unlock()
+	return r.MemoryPublisher.Publish(ctx, ps)
+}
+
+// A worker reconciles its partition at the first record's offset before
+// publishing anything, retrying a failing Reconcile with backoff; after a
+// graceful restart it reconciles at the committed offset.
+func TestReconcileBeforeFirstPublish(t *testing.T) {
+	addrs := newCluster(t, 2, "orders")
+	ends := produce(t, manualClient(t, addrs), jsonRecords(0, 200, 2, time.Second))
+	pub := &reconcilingPublisher{MemoryPublisher: NewMemoryPublisher(), failures: 3,
+		calls: map[int32][]int64{}, reconciled: map[int32]bool{}}
+	cfg := testConfig(addrs, "g", pub, jsonDataset("orders", time.Minute, 0))
+	cfg.CheckpointEveryRecords = 50
+	r := start(t, cfg)
+	waitProcessed(t, ends, r)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	pub.mu.Lock()
+	for p := range int32(2) {
+		if got := pub.calls[p]; len(got) != 4 || got[0] != 0 || got[3] != 0 {
+			t.Errorf("partition %d: Reconcile calls at %v, want 3 failures and a success, all at offset 0", p, got)
+		}
+	}
+	if len(pub.early) > 0 {
+		t.Errorf("published before Reconcile succeeded: %v", pub.early)
+	}
+	pub.calls, pub.reconciled, pub.failures = map[int32][]int64{}, map[int32]bool{}, 0
+	pub.mu.Unlock()
+	// More records, a restart: reconciled at the committed offset 100.
+	more := produce(t, manualClient(t, addrs), jsonRecords(200, 220, 2, time.Second))
+	r = start(t, cfg)
+	waitProcessed(t, more, r)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	pub.mu.Lock()
+	defer pub.mu.Unlock()
+	for p := range int32(2) {
+		if got := pub.calls[p]; len(got) != 1 || got[0] != 100 {
+			t.Errorf("partition %d: Reconcile calls at %v after the restart, want [100]", p, got)
+		}
+	}
+	if got := countN(t, pub.Profiles(), "event_id"); got != 220 {
+		t.Errorf("counts/n = %d, want 220", got)
+	}
+}
