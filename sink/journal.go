@@ -175,7 +175,9 @@ func (s *Blob) writeJournal(ctx context.Context, profiles []Profile, errs []erro
 }
 
 // Journal returns the journal entries of one partition, sorted by name
-// (first offset). For tests and operators.
+// (first offset). Objects in the journal directory whose names are not
+// entry names are ignored (here, by Reconcile and by Prune). For tests and
+// operators.
 func (s *Blob) Journal(ctx context.Context, topic string, partition int32) ([]JournalEntry, error) {
 	names, err := s.listJournal(ctx, topic, partition)
 	if err != nil {
@@ -206,6 +208,9 @@ func (s *Blob) listJournal(ctx context.Context, topic string, partition int32) (
 		}
 		if obj.IsDir {
 			continue
+		}
+		if _, _, ok := parseJournalName(obj.Key[strings.LastIndexByte(obj.Key, '/')+1:]); !ok {
+			continue // not an entry (a driver's stray temporary file, say)
 		}
 		names = append(names, obj.Key)
 	}
@@ -249,8 +254,8 @@ func (s *Blob) Reconcile(ctx context.Context, topic string, partition int32, res
 		return err
 	}
 	for _, name := range names {
-		_, last, ok := parseJournalName(name[strings.LastIndexByte(name, '/')+1:])
-		if ok && last < resumeOffset {
+		_, last, _ := parseJournalName(name[strings.LastIndexByte(name, '/')+1:])
+		if last < resumeOffset {
 			if err := s.remove(ctx, name); err != nil {
 				return err
 			}
@@ -340,7 +345,7 @@ func (s *Blob) Prune(ctx context.Context, topic string, partition int32, committ
 	}
 	var old []string
 	for _, name := range names {
-		if _, last, ok := parseJournalName(name[strings.LastIndexByte(name, '/')+1:]); ok && last < committedOffset {
+		if _, last, _ := parseJournalName(name[strings.LastIndexByte(name, '/')+1:]); last < committedOffset {
 			old = append(old, name)
 		}
 	}

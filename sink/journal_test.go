@@ -405,3 +405,28 @@ func TestNoJournal(t *testing.T) {
 		t.Errorf("objects %v, want only the profile", got)
 	}
 }
+
+// Objects in the journal directory that are not entries (a fileblob
+// temporary file left by a crash with no_tmp_dir) do not block Reconcile.
+func TestReconcileIgnoresStrayFiles(t *testing.T) {
+	url := "file://" + filepath.ToSlash(t.TempDir()) + "?no_tmp_dir=true"
+	s, err := sink.OpenBlob(t.Context(), url, sink.BlobOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := jprofile(t, "orders", "events", 0, 10, 19)
+	if err := s.Publish(t.Context(), []sink.Profile{p}); err != nil {
+		t.Fatal(err)
+	}
+	stray := sink.JournalDir + "events/0/00000000000000000010-00000000000000000019-0123456789abcdef.json.17a2b3c4d5e6f.tmp"
+	if err := s.Bucket().WriteAll(t.Context(), stray, []byte(`{"vers`), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reconcile(t.Context(), "events", 0, 10); err != nil {
+		t.Fatalf("Reconcile with a stray file: %v", err)
+	}
+	if ok, _ := s.Bucket().Exists(t.Context(), p.Key); ok {
+		t.Error("object [10,19] survived Reconcile at 10")
+	}
+}
