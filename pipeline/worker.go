@@ -410,8 +410,11 @@ func (w *worker) publish(flush bool) error {
 		w.committable = w.next
 		w.commitEpoch = w.epoch
 	}
+	stopping := w.stopping
 	w.mu.Unlock()
-	w.prune()
+	if !stopping { // a revoke or shutdown waits for this flush: the next owner's Reconcile collects
+		w.prune()
+	}
 	return nil
 }
 
