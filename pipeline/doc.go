@@ -93,7 +93,7 @@
 //  5. Idempotent output: keys from sink.Key of the profile identity
 //     (SinkProfile); duplicates after a crash overwrite. Object sinks are
 //     exactly-once after a crash (journal + Reconcile):
-//     TestFileSinkCrashExactlyOnce.
+//     TestFileSinkCrashExactlyOnce, TestS3SinkCrashExactlyOnce.
 //  6. Poison records: TestPoisonRecordsAndRegistryOutage (counted,
 //     dead-lettered, skipped; a registry outage is retried, never skipped).
 //  7. Bounded memory: TestSlowPartitionIsPaused, TestSegmentOverflow.

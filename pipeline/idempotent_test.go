@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
+	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -13,11 +16,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob"
+	_ "gocloud.dev/blob/s3blob"
 
 	"github.com/kprofiler/kprofiler/schemas/whylogs"
 	"github.com/kprofiler/kprofiler/sink"
@@ -125,6 +131,38 @@ func readObjects(t *testing.T, b *blob.Bucket) []storedObject {
 // [140,180) ...: without reconciling, A's object for [150,180) would stay
 // next to B's [140,180) and count 30 records twice.
 func TestFileSinkCrashExactlyOnce(t *testing.T) {
+	crashExactlyOnce(t, "file://"+filepath.ToSlash(t.TempDir()))
+}
+
+// TestS3SinkCrashExactlyOnce is TestFileSinkCrashExactlyOnce on S3
+// (gofakes3 on 127.0.0.1, through gocloud's s3:// URL opener).
+func TestS3SinkCrashExactlyOnce(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	backend := s3mem.New()
+	if err := backend.CreateBucket("profiles"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(gofakes3.New(backend).Server())
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Listener = l
+	srv.Start()
+	defer srv.Close()
+	q := url.Values{}
+	q.Set("endpoint", srv.URL)
+	q.Set("region", "us-east-1")
+	q.Set("use_path_style", "true")
+	q.Set("disable_https", "true")
+	crashExactlyOnce(t, "s3://profiles?"+q.Encode())
+}
+
+func crashExactlyOnce(t *testing.T, url string) {
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "orders"))
 	if err != nil {
 		t.Fatal(err)
@@ -132,8 +170,6 @@ func TestFileSinkCrashExactlyOnce(t *testing.T) {
 	defer c.Close()
 	addrs := c.ListenAddrs()
 	ends := produce(t, manualClient(t, addrs), jsonRecords(0, 300, 1, time.Second))
-	dir := t.TempDir()
-	url := "file://" + filepath.ToSlash(dir)
 	rb, err := blob.OpenBucket(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
