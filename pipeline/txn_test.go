@@ -1,0 +1,374 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kprofiler/kprofiler/schemas/whylogs"
+	"github.com/kprofiler/kprofiler/sink"
+)
+
+// eosConfig is testConfig in exactly-once mode, producing profiles to the
+// "profiles" topic through the session's client. wrap, when set, wraps the
+// Kafka sink's publisher (failure injection).
+func eosConfig(addrs []string, group, txnID string, interval time.Duration, wrap func(Publisher) Publisher, ds ...Dataset) Config {
+	cfg := testConfig(addrs, group, nil, ds...)
+	cfg.Transactional = &TxnConfig{
+		TransactionalID: txnID, Timeout: 20 * time.Second, Interval: interval,
+		Publisher: func(cl *kgo.Client) (Publisher, error) {
+			k, err := sink.NewKafkaTxn(cl, "profiles", sink.KafkaOptions{})
+			if err != nil {
+				return nil, err
+			}
+			p := SinkPublisher(k, "test")
+			if wrap != nil {
+				p = wrap(p)
+			}
+			return p, nil
+		},
+	}
+	return cfg
+}
+
+func newEOSCluster(t *testing.T, partitions int32) (*kfake.Cluster, []string) {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, "orders"), kfake.SeedTopics(3, "profiles"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c, c.ListenAddrs()
+}
+
+// visible reads the "profiles" topic with read_committed until it has read
+// up to the topic's last stable offset, and returns the number of profile
+// records and the sum of counts/n of column event_id over all of them (no
+// deduplication: exactly-once means every committed record counts).
+func visible(t *testing.T, addrs []string) (records int, n int64) {
+	t.Helper()
+	return readProfiles(t, addrs, kgo.ReadCommitted())
+}
+
+// readProfiles is visible with the given isolation level.
+func readProfiles(t *testing.T, addrs []string, iso kgo.IsolationLevel) (records int, n int64) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumeTopics("profiles"),
+		kgo.FetchIsolationLevel(iso), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxWait(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	// Poll until two consecutive seconds bring nothing: the LSO is reached.
+	quiet := 0
+	deadline := time.Now().Add(30 * time.Second)
+	for quiet < 2 && time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		fs := cl.PollFetches(ctx)
+		cancel()
+		got := 0
+		fs.EachRecord(func(r *kgo.Record) {
+			got++
+			records++
+			dp, _, err := whylogs.Read(r.Value)
+			if err != nil {
+				t.Fatalf("profile %s: %v", r.Key, err)
+			}
+			if c, ok := dp.Lookup("event_id"); ok {
+				v, _ := c.Summary().Lookup("counts/n")
+				n += v.Int
+			}
+		})
+		if got == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+	}
+	return records, n
+}
+
+func txnCount(m *Metrics, outcome, reason string) float64 {
+	return testutil.ToFloat64(m.Transactions.WithLabelValues(outcome, reason))
+}
+
+func waitCommitted(t *testing.T, addrs []string, group string, ends map[int32]int64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		com := committed(t, addrs, group, "orders")
+		ok := true
+		for p, e := range ends {
+			if com[p] != e {
+				ok = false
+			}
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("committed %v, want %v", com, ends)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Profiles and offsets commit in one transaction: once the group's offsets
+// reach the end, a read_committed reader sees profiles whose merged
+// counts/n is exactly the number of records, while the consumer still runs
+// (its open windows were published as checkpoint partials into the
+// committed transaction), and again after a graceful stop.
+func TestExactlyOnceCommitsProfilesWithOffsets(t *testing.T) {
+	_, addrs := newEOSCluster(t, 2)
+	ends := produce(t, manualClient(t, addrs), jsonRecords(0, 600, 2, 500*time.Millisecond))
+	cfg := eosConfig(addrs, "g", "kp-1", 300*time.Millisecond, nil, jsonDataset("orders", time.Minute, 0))
+	r := start(t, cfg)
+	waitProcessed(t, ends, r)
+	waitCommitted(t, addrs, "g", ends)
+	recs, n := visible(t, addrs)
+	if n != 600 {
+		t.Errorf("while running: %d visible profiles hold counts/n %d, want 600", recs, n)
+	}
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	recs2, n2 := visible(t, addrs)
+	if n2 != 600 || recs2 != recs {
+		t.Errorf("after stop: %d profiles, counts/n %d; want %d profiles, 600", recs2, n2, recs)
+	}
+	m := r.c.Metrics()
+	commits := txnCount(m, txnCommitted, reasonInterval) + txnCount(m, txnCommitted, reasonShutdown)
+	if commits < 1 || testutilCounter(m.Transactions) != commits {
+		t.Errorf("want only commits: %s", dumpTxn(m))
+	}
+	t.Logf("%d profiles; %s", recs, dumpTxn(m))
+}
+
+// A publish that fails after its records were written into the
+// transaction aborts it: those profiles never become visible, the re-polled
+// records rebuild them, and every record is counted exactly once.
+func TestExactlyOnceAbortOnProduceFailure(t *testing.T) {
+	_, addrs := newEOSCluster(t, 2)
+	ends := produce(t, manualClient(t, addrs), jsonRecords(0, 800, 2, 500*time.Millisecond))
+	var calls, failed atomic.Int64
+	wrap := func(p Publisher) Publisher {
+		return PublisherFunc(func(ctx context.Context, ps []Profile) error {
+			err := p.Publish(ctx, ps) // written into the transaction
+			if err == nil && calls.Add(1)%4 == 2 && failed.Load() < 3 {
+				failed.Add(1)
+				return errors.New("injected failure after producing")
+			}
+			return err
+		})
+	}
+	ds := jsonDataset("orders", time.Minute, 0)
+	cfg := eosConfig(addrs, "g", "kp-1", 300*time.Millisecond, wrap, ds)
+	cfg.CheckpointEveryRecords = 50 // more publishes per transaction
+	r := start(t, cfg)
+	waitProcessed(t, ends, r)
+	waitCommitted(t, addrs, "g", ends)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	recs, n := visible(t, addrs)
+	if n != 800 {
+		t.Errorf("%d visible profiles hold counts/n %d, want 800", recs, n)
+	}
+	if got := txnCount(r.c.Metrics(), txnAborted, reasonProduce); got != float64(failed.Load()) || got == 0 {
+		t.Errorf("aborted(produce) = %v, injected failures %d", got, failed.Load())
+	}
+	urecs, un := readProfiles(t, addrs, kgo.ReadUncommitted())
+	if un <= n {
+		t.Errorf("read_uncommitted: %d profiles, counts/n %d: the aborted transactions held no profiles", urecs, un)
+	}
+	t.Logf("%d publishes, %d injected failures, %d visible profiles, counts/n %d; read_uncommitted %d profiles, counts/n %d",
+		calls.Load(), failed.Load(), recs, n, urecs, un)
+}
+
+// A second member joining while the first has an open transaction with
+// processed records revokes partitions from it: the session aborts the
+// transaction, the first member restarts its remaining workers from the
+// committed offsets, the second starts the revoked partitions from the
+// same committed offsets, and every record is counted exactly once.
+func TestExactlyOnceRebalanceAborts(t *testing.T) {
+	_, addrs := newEOSCluster(t, 4)
+	cl := manualClient(t, addrs)
+	ends := produce(t, cl, jsonRecords(0, 400, 4, 300*time.Millisecond))
+	ds := jsonDataset("orders", time.Minute, 5*time.Second)
+	a := start(t, eosConfig(addrs, "g", "kp-a", 6*time.Second, nil, ds))
+	waitProcessed(t, ends, a)
+	if c := testutilCounter(a.c.Metrics().Transactions); c != 0 {
+		t.Fatalf("%v transactions ended before the rebalance; the interval is too short for this machine", c)
+	}
+	b := start(t, eosConfig(addrs, "g", "kp-b", 300*time.Millisecond, nil, ds))
+	deadline := time.Now().Add(20 * time.Second)
+	for len(b.c.Stats()) == 0 || len(a.c.Stats())+len(b.c.Stats()) != 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("rebalance did not settle: a=%v b=%v", a.c.Stats(), b.c.Stats())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ends = mergeEnds(ends, produce(t, cl, jsonRecords(400, 800, 4, 300*time.Millisecond)))
+	waitProcessed(t, ends, a, b)
+	waitCommitted(t, addrs, "g", ends)
+	if err := a.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	recs, n := visible(t, addrs)
+	if n != 800 {
+		t.Errorf("%d visible profiles hold counts/n %d, want 800", recs, n)
+	}
+	if got := txnCount(a.c.Metrics(), txnAborted, reasonRebalance); got < 1 {
+		t.Errorf("first member: aborted(rebalance) = %v, want >= 1", got)
+	}
+	t.Logf("a: %v aborted by the rebalance; %d visible profiles, counts/n %d", txnCount(a.c.Metrics(), txnAborted, reasonRebalance), recs, n)
+}
+
+// A member that stops abruptly (client closed without ending its open
+// transaction, as after SIGKILL) and is restarted with the same
+// transactional id: the restart fences the old producer, which aborts the
+// transaction it left open, and re-reads from the committed offsets; the
+// visible profiles count every record exactly once.
+func TestExactlyOnceCrashRestart(t *testing.T) {
+	_, addrs := newEOSCluster(t, 2)
+	cl := manualClient(t, addrs)
+	ends := produce(t, cl, jsonRecords(0, 400, 2, 500*time.Millisecond))
+	ds := jsonDataset("orders", time.Minute, 0)
+	// Barriers only at record-count boundaries: after offset 199 of each
+	// partition.
+	cfg := eosConfig(addrs, "g", "kp-1", time.Hour, nil, ds) // capped at Timeout/3
+	cfg.Transactional.Timeout = 10 * time.Minute
+	cfg.CheckpointEveryRecords = 200
+	a := start(t, cfg)
+	waitProcessed(t, ends, a)
+	waitCommitted(t, addrs, "g", ends)
+	// More records, processed into an open transaction: no boundary before
+	// offset 399, so no barrier before the crash.
+	ends = mergeEnds(ends, produce(t, cl, jsonRecords(400, 700, 2, 500*time.Millisecond)))
+	waitProcessed(t, ends, a)
+	// Wait until profiles of the open transaction were produced (visible
+	// to read_uncommitted only).
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, un := readProfiles(t, addrs, kgo.ReadUncommitted()); un > 400 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the open transaction produced no profiles")
+		}
+	}
+	a.c.Abort()
+	<-a.done
+	if !errors.Is(a.err, ErrAborted) {
+		t.Fatalf("Run after Abort = %v", a.err)
+	}
+	if com := committed(t, addrs, "g", "orders"); com[0] >= ends[0] || com[1] >= ends[1] {
+		t.Fatalf("the crash happened after the commit: committed %v, ends %v", com, ends)
+	}
+	b := start(t, eosConfig(addrs, "g", "kp-1", 300*time.Millisecond, nil, ds))
+	waitProcessed(t, ends, b)
+	waitCommitted(t, addrs, "g", ends)
+	if err := b.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	recs, n := visible(t, addrs)
+	if n != 700 {
+		t.Errorf("%d visible profiles hold counts/n %d, want 700", recs, n)
+	}
+	// The aborted transaction did hold profiles (read_uncommitted shows them).
+	urecs, un := readProfiles(t, addrs, kgo.ReadUncommitted())
+	if un <= n {
+		t.Errorf("read_uncommitted: %d profiles, counts/n %d: the crash left no open transaction with profiles", urecs, un)
+	}
+	t.Logf("%d visible profiles, counts/n %d; read_uncommitted %d profiles, counts/n %d", recs, n, urecs, un)
+}
+
+func dumpTxn(m *Metrics) string {
+	var b strings.Builder
+	for _, o := range []string{txnCommitted, txnAborted} {
+		for _, r := range []string{reasonInterval, reasonRecords, reasonShutdown, reasonRebalance, reasonProduce, reasonBarrier, reasonNotCommit, reasonEndError} {
+			if v := txnCount(m, o, r); v != 0 {
+				fmt.Fprintf(&b, "%s/%s=%v ", o, r, v)
+			}
+		}
+	}
+	return b.String()
+}
+
+// A transaction that stays open longer than the transaction timeout (a
+// publish stalls) is aborted by the broker: End does not commit, the
+// workers restart from the committed offsets, the producer recovers (new
+// epoch) for the next transaction, and every record is counted once.
+func TestExactlyOnceTransactionTimeout(t *testing.T) {
+	_, addrs := newEOSCluster(t, 2)
+	ends := produce(t, manualClient(t, addrs), jsonRecords(0, 600, 2, 500*time.Millisecond))
+	var calls atomic.Int64
+	wrap := func(p Publisher) Publisher {
+		return PublisherFunc(func(ctx context.Context, ps []Profile) error {
+			err := p.Publish(ctx, ps)
+			if err == nil && calls.Add(1) == 2 {
+				sleepCtx(ctx, 4*time.Second) // beyond the 1.5s timeout
+			}
+			return err
+		})
+	}
+	cfg := eosConfig(addrs, "g", "kp-1", 300*time.Millisecond, wrap, jsonDataset("orders", time.Minute, 0))
+	cfg.Transactional.Timeout = 1500 * time.Millisecond
+	r := start(t, cfg)
+	waitProcessed(t, ends, r)
+	waitCommitted(t, addrs, "g", ends)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	recs, n := visible(t, addrs)
+	if n != 600 {
+		t.Errorf("%d visible profiles hold counts/n %d, want 600", recs, n)
+	}
+	m := r.c.Metrics()
+	aborted := txnCount(m, txnAborted, reasonNotCommit) + txnCount(m, txnAborted, reasonEndError) + txnCount(m, txnAborted, reasonBarrier)
+	if aborted < 1 {
+		t.Errorf("no aborted transaction: %s", dumpTxn(m))
+	}
+	t.Logf("%s; %d visible profiles, counts/n %d", dumpTxn(m), recs, n)
+}
+
+// When the broker refuses the transaction's offset commit as a broker does
+// after its transaction timeout aborted the transaction and bumped the
+// producer epoch (INVALID_PRODUCER_EPOCH), End fails: the consumer counts an
+// abort, restarts its workers from the committed offsets, begins a new
+// transaction with the recovered producer, and every record is counted
+// once.
+func TestExactlyOnceFencedCommit(t *testing.T) {
+	c, addrs := newEOSCluster(t, 2)
+	ends := produce(t, manualClient(t, addrs), jsonRecords(0, 600, 2, 500*time.Millisecond))
+	cfg := eosConfig(addrs, "g", "kp-1", 300*time.Millisecond, nil, jsonDataset("orders", time.Minute, 0))
+	c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.TxnOffsetCommit}, Err: kerr.InvalidProducerEpoch})
+	r := start(t, cfg)
+	waitProcessed(t, ends, r)
+	waitCommitted(t, addrs, "g", ends)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	recs, n := visible(t, addrs)
+	if n != 600 {
+		t.Errorf("%d visible profiles hold counts/n %d, want 600", recs, n)
+	}
+	if got := txnCount(r.c.Metrics(), txnAborted, reasonEndError); got != 1 {
+		t.Errorf("aborted(end_error) = %v, want 1: %s", got, dumpTxn(r.c.Metrics()))
+	}
+	t.Logf("%s; %d visible profiles, counts/n %d", dumpTxn(r.c.Metrics()), recs, n)
+}
