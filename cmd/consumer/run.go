@@ -288,7 +288,12 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 		}
 		datasets = append(datasets, pd)
 	}
+	// The exactly-once kafka sink (at most one, validated) produces through
+	// the pipeline's transact session client, which exists only inside
+	// pipeline.New: its slot in sinks is filled by the publisher factory.
 	var sinks []sink.Sink
+	eos := -1
+	var eosCfg config.Sink
 	for i, s := range cfg.Sinks {
 		var sk sink.Sink
 		switch s.Type {
@@ -296,8 +301,9 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 			sk, err = sink.OpenBlob(ctx, s.URL, sink.BlobOptions{Prefix: s.Prefix})
 		case "kafka":
 			if s.ExactlyOnce {
-				err = errors.New("exactly_once is not implemented yet; use at-least-once (the default)")
-				break
+				eos, eosCfg = i, s
+				sinks = append(sinks, nil)
+				continue
 			}
 			opts := slices.Clone(conn)
 			if len(s.Brokers) > 0 {
@@ -313,25 +319,54 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 		a.closers = append(a.closers, func() { sk.Close() })
 		sinks = append(sinks, sk)
 	}
-	var out sink.Sink
-	switch len(sinks) {
-	case 0:
+	if len(sinks) == 0 {
 		return fail(errors.New("no sinks configured"))
-	case 1:
-		out = sinks[0]
-	default:
-		if out, err = sink.NewMulti(sinks...); err != nil {
-			return fail(err)
+	}
+	combine := func(sinks []sink.Sink) (sink.Sink, error) {
+		if len(sinks) == 1 {
+			return sinks[0], nil
 		}
+		return sink.NewMulti(sinks...)
 	}
 	pcfg := pipeline.Config{
 		Brokers: cfg.Kafka.Brokers, Group: cfg.Kafka.Group, ClientID: cfg.Kafka.ClientID,
-		Datasets: datasets, Publisher: pipeline.SinkPublisher(out, version),
+		Datasets:               datasets,
 		Logger:                 log,
 		Metrics:                pipeline.NewMetrics(reg, "kprofiler"),
 		ShutdownTimeout:        cfg.ShutdownTimeout.Std(),
 		CheckpointEveryRecords: cfg.Checkpoint.EveryRecords,
 		CheckpointInterval:     cfg.Checkpoint.EveryInterval.Std(),
+	}
+	if eos < 0 {
+		out, err := combine(sinks)
+		if err != nil {
+			return fail(err)
+		}
+		pcfg.Publisher = pipeline.SinkPublisher(out, version)
+	} else {
+		host, err := os.Hostname()
+		if err != nil && eosCfg.TransactionalID == "" {
+			return fail(fmt.Errorf("sinks[%d].transactional_id: empty and the host name is unknown: %w", eos, err))
+		}
+		txnID := eosCfg.TransactionalIDFor(cfg.Kafka.Group, host)
+		pcfg.Transactional = &pipeline.TxnConfig{
+			TransactionalID: txnID,
+			Publisher: func(cl *kgo.Client) (pipeline.Publisher, error) {
+				k, err := sink.NewKafkaTxn(cl, eosCfg.Topic, sink.KafkaOptions{})
+				if err != nil {
+					return nil, fmt.Errorf("sinks[%d]: %w", eos, err)
+				}
+				all := slices.Clone(sinks)
+				all[eos] = k
+				out, err := combine(all)
+				if err != nil {
+					return nil, err
+				}
+				return pipeline.SinkPublisher(out, version), nil
+			},
+		}
+		log.Info().Str("transactional_id", txnID).Str("topic", eosCfg.Topic).
+			Msg("exactly-once kafka output: profiles and offsets commit in one transaction; read the topic with isolation.level=read_committed")
 	}
 	if cfg.DeadLetter.Topic != "" {
 		dcl, err := kgo.NewClient(conn...)
@@ -364,6 +399,11 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 		kgo.ConsumeStartOffset(start),
 		kgo.ConsumeResetOffset(start),
 	)
+	if eos >= 0 {
+		// The session's client produces the profiles: send at once, as
+		// DialKafka does (End flushes anyway).
+		pcfg.ClientOpts = append(pcfg.ClientOpts, kgo.ProducerLinger(0))
+	}
 	c, err := pipeline.New(pcfg)
 	if err != nil {
 		return fail(err)
