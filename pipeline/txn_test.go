@@ -206,10 +206,15 @@ func TestExactlyOnceRebalanceAborts(t *testing.T) {
 	cl := manualClient(t, addrs)
 	ends := produce(t, cl, jsonRecords(0, 400, 4, 300*time.Millisecond))
 	ds := jsonDataset("orders", time.Minute, 5*time.Second)
-	a := start(t, eosConfig(addrs, "g", "kp-a", 6*time.Second, nil, ds))
+	// The first member ends transactions only at record-count boundaries
+	// (offset 149 of each partition, in the second batch) and at shutdown.
+	acfg := eosConfig(addrs, "g", "kp-a", time.Hour, nil, ds)
+	acfg.Transactional.Timeout = time.Minute // interval capped at 20s
+	acfg.CheckpointEveryRecords = 150
+	a := start(t, acfg)
 	waitProcessed(t, ends, a)
 	if c := testutilCounter(a.c.Metrics().Transactions); c != 0 {
-		t.Fatalf("%v transactions ended before the rebalance; the interval is too short for this machine", c)
+		t.Fatalf("%v transactions ended before the rebalance: %s", c, dumpTxn(a.c.Metrics()))
 	}
 	b := start(t, eosConfig(addrs, "g", "kp-b", 300*time.Millisecond, nil, ds))
 	deadline := time.Now().Add(20 * time.Second)
@@ -235,6 +240,9 @@ func TestExactlyOnceRebalanceAborts(t *testing.T) {
 	if got := txnCount(a.c.Metrics(), txnAborted, reasonRebalance); got < 1 {
 		t.Errorf("first member: aborted(rebalance) = %v, want >= 1", got)
 	}
+	if urecs, un := readProfiles(t, addrs, kgo.ReadUncommitted()); un <= n {
+		t.Errorf("read_uncommitted: %d profiles, counts/n %d: the aborted transaction held no profiles", urecs, un)
+	}
 	t.Logf("a: %v aborted by the rebalance; %d visible profiles, counts/n %d", txnCount(a.c.Metrics(), txnAborted, reasonRebalance), recs, n)
 }
 
@@ -258,7 +266,12 @@ func TestExactlyOnceCrashRestart(t *testing.T) {
 	waitCommitted(t, addrs, "g", ends)
 	// More records, processed into an open transaction: no boundary before
 	// offset 399, so no barrier before the crash.
-	ends = mergeEnds(ends, produce(t, cl, jsonRecords(400, 700, 2, 500*time.Millisecond)))
+	// (with 6 malformed records, skipped: 300 valid ones).
+	more := jsonRecords(400, 700, 2, 500*time.Millisecond)
+	for i := range 6 {
+		more = append(more, &kgo.Record{Topic: "orders", Partition: int32(i % 2), Value: []byte(`{"event_id": 1, "ts": `)})
+	}
+	ends = mergeEnds(ends, produce(t, cl, more))
 	waitProcessed(t, ends, a)
 	// Wait until profiles of the open transaction were produced (visible
 	// to read_uncommitted only).
