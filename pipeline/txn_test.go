@@ -385,3 +385,37 @@ func TestExactlyOnceFencedCommit(t *testing.T) {
 	}
 	t.Logf("%s; %d visible profiles, counts/n %d", dumpTxn(r.c.Metrics()), recs, n)
 }
+
+// A member whose group session is lost (the coordinator forgets it) while
+// a transaction with processed records is open: the session aborts it, the
+// member rejoins and re-reads from the committed offsets; counts are exact.
+func TestExactlyOnceLostSession(t *testing.T) {
+	c, addrs := newEOSCluster(t, 2)
+	cl := manualClient(t, addrs)
+	ends := produce(t, cl, jsonRecords(0, 400, 2, 500*time.Millisecond))
+	ds := jsonDataset("orders", time.Minute, 0)
+	cfg := eosConfig(addrs, "g", "kp-1", time.Hour, nil, ds)
+	cfg.Transactional.Timeout = time.Minute
+	cfg.CheckpointEveryRecords = 300 // one barrier in the second batch
+	r := start(t, cfg)
+	waitProcessed(t, ends, r)
+	c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Heartbeat}, Err: kerr.UnknownMemberID, TopLevel: true})
+	deadline := time.Now().Add(20 * time.Second)
+	for txnCount(r.c.Metrics(), txnAborted, reasonRebalance) < 1 || len(r.c.Stats()) != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no loss and reassignment: %s, rebalances %v", dumpTxn(r.c.Metrics()), testutilCounter(r.c.Metrics().Rebalances))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ends = mergeEnds(ends, produce(t, cl, jsonRecords(400, 800, 2, 500*time.Millisecond)))
+	waitProcessed(t, ends, r)
+	waitCommitted(t, addrs, "g", ends)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	recs, n := visible(t, addrs)
+	if n != 800 {
+		t.Errorf("%d visible profiles hold counts/n %d, want 800", recs, n)
+	}
+	t.Logf("%s; rebalances %v; %d visible profiles, counts/n %d", dumpTxn(r.c.Metrics()), testutilCounter(r.c.Metrics().Rebalances), recs, n)
+}
