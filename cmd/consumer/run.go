@@ -20,8 +20,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sasl/plain"
-	"github.com/twmb/franz-go/pkg/sasl/scram"
 	"github.com/twmb/franz-go/pkg/sr"
 	"github.com/twmb/franz-go/plugin/kprom"
 
@@ -63,7 +61,10 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			"Joins the consumer group, profiles every dataset's topics into event-time windows and\n"+
 			"publishes finished profiles to the sinks; commits offsets only behind published profiles.\n"+
 			"SIGINT/SIGTERM publish open windows as partial profiles, commit and exit; a second signal\n"+
-			"exits at once without committing unpublished work.\n\nFlags:\n")
+			"exits at once without committing unpublished work.\n\n"+
+			"Exit codes: 0 drained and committed; 1 invalid configuration, a TLS or SASL failure at\n"+
+			"start-up, a failed run or a drain cut short by shutdown_timeout; 2 usage error;\n"+
+			"130 stopped by a second signal.\n\nFlags:\n")
 		fs.PrintDefaults()
 		fmt.Fprint(w, "\nConfiguration (YAML file < KPROFILER_* environment < flags):\n\n")
 		fmt.Fprint(w, config.Reference())
@@ -236,31 +237,6 @@ func (k kgoLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
 	e.Msg(msg)
 }
 
-// connOpts are the options every client of the source cluster needs.
-func connOpts(k config.Kafka) ([]kgo.Opt, error) {
-	opts := []kgo.Opt{kgo.SeedBrokers(k.Brokers...)}
-	if k.ClientID != "" {
-		opts = append(opts, kgo.ClientID(k.ClientID))
-	}
-	if k.TLS.Enabled {
-		tc, err := k.TLS.ClientConfig()
-		if err != nil {
-			return nil, err
-		}
-		opts = append(opts, kgo.DialTLSConfig(tc))
-	}
-	user, pass := k.SASL.Username, k.SASL.Password.Reveal()
-	switch k.SASL.Mechanism {
-	case "PLAIN":
-		opts = append(opts, kgo.SASL(plain.Auth{User: user, Pass: pass}.AsMechanism()))
-	case "SCRAM-SHA-256":
-		opts = append(opts, kgo.SASL(scram.Auth{User: user, Pass: pass}.AsSha256Mechanism()))
-	case "SCRAM-SHA-512":
-		opts = append(opts, kgo.SASL(scram.Auth{User: user, Pass: pass}.AsSha512Mechanism()))
-	}
-	return opts, nil
-}
-
 type app struct {
 	consumer *pipeline.Consumer
 	closers  []func()
@@ -278,6 +254,9 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 	fail := func(err error) (*app, error) { a.close(); return nil, err }
 	conn, err := connOpts(cfg.Kafka)
 	if err != nil {
+		return fail(err)
+	}
+	if err := checkBrokers(ctx, cfg.Kafka, conn, log); err != nil {
 		return fail(err)
 	}
 	var datasets []pipeline.Dataset
@@ -380,13 +359,6 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 		}
 		pcfg.DeadLetter = pipeline.SinkDeadLetter{DL: dl}
 	}
-	start := kgo.NewOffset().AtStart()
-	switch cfg.Kafka.StartFrom.Kind {
-	case config.StartLatest:
-		start = kgo.NewOffset().AtEnd()
-	case config.StartTimestamp:
-		start = kgo.NewOffset().AfterMilli(cfg.Kafka.StartFrom.Millis())
-	}
 	km := kprom.NewMetrics("kprofiler_kafka", kprom.Registerer(reg), kprom.Gatherer(reg))
 	pcfg.ClientOpts = append(conn,
 		kgo.WithLogger(kgoLogger{log.With().Str("component", "kgo").Logger().Level(max(log.GetLevel(), zerolog.WarnLevel))}),
@@ -396,8 +368,7 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 		kgo.FetchMaxWait(cfg.Kafka.FetchMaxWait.Std()),
 		kgo.SessionTimeout(cfg.Kafka.SessionTimeout.Std()),
 		kgo.RebalanceTimeout(cfg.Kafka.RebalanceTimeout.Std()),
-		kgo.ConsumeStartOffset(start),
-		kgo.ConsumeResetOffset(start),
+		kgo.ConsumeStartOffset(startOffset(cfg.Kafka.StartFrom)),
 	)
 	if eos >= 0 {
 		// The session's client produces the profiles: send at once, as

@@ -45,18 +45,18 @@ type Kafka struct {
 	FetchMaxBytes          ByteSize      `yaml:"fetch_max_bytes" json:"fetch_max_bytes" default:"50MiB" doc:"Most bytes one fetch response may hold (between 1KiB and 1GiB). The client runs one fetch per broker at a time, so it can buffer brokers × this much."`
 	PartitionFetchMaxBytes ByteSize      `yaml:"partition_fetch_max_bytes" json:"partition_fetch_max_bytes" default:"1MiB" doc:"Most bytes one fetch may return for one partition (between 1KiB and fetch_max_bytes)."`
 	FetchMaxWait           Duration      `yaml:"fetch_max_wait" json:"fetch_max_wait" default:"5s" doc:"How long a broker may wait for data before answering a fetch (between 10ms and 1m)."`
-	StartFrom              StartPosition `yaml:"start_from" json:"start_from" default:"earliest" flag:"start-from" example:"2026-11-01T00:00:00Z" doc:"Where a new group starts reading a partition that has no committed offset: earliest, latest, or a time as RFC 3339 or epoch milliseconds (the first record at or after it). Committed offsets always win; to replay, use consumer backfill."`
+	StartFrom              StartPosition `yaml:"start_from" json:"start_from" default:"earliest" flag:"start-from" example:"2026-11-01T00:00:00Z" doc:"Where a new group starts reading a partition that has no committed offset: earliest, latest, or a time as RFC 3339 or epoch milliseconds (the first record stamped at or after it; the log end on a partition with none). Committed offsets always win; a committed offset that retention already deleted resumes at the log start, so no record that still exists is skipped. To replay, use consumer backfill."`
 	SessionTimeout         Duration      `yaml:"session_timeout" json:"session_timeout" default:"45s" doc:"Group session timeout: a member that sends no heartbeat for this long is removed (between 6s and 30m, the brokers' default limits)."`
 	RebalanceTimeout       Duration      `yaml:"rebalance_timeout" json:"rebalance_timeout" default:"1m" doc:"How long the group waits for members to rejoin during a rebalance (between 1s and 30m). Publishing a revoked partition's open windows must fit in it."`
 }
 
 // TLS configures TLS to the brokers.
 type TLS struct {
-	Enabled            bool   `yaml:"enabled" json:"enabled" default:"false" doc:"Connect with TLS. The other tls fields are only allowed when this is true."`
+	Enabled            bool   `yaml:"enabled" json:"enabled" default:"false" doc:"Connect with TLS. The other tls fields are only allowed when this is true. consumer run connects to every seed broker at start-up: a TLS handshake failure (unknown CA, wrong host name, rejected client certificate) stops it with exit code 1 and an error naming the broker."`
 	CAFile             string `yaml:"ca_file" json:"ca_file" example:"/etc/kprofiler/ca.pem" doc:"PEM file of the CAs that sign the broker certificates; empty: the system roots."`
 	CertFile           string `yaml:"cert_file" json:"cert_file" example:"/etc/kprofiler/client.pem" doc:"PEM client certificate for mutual TLS; needs key_file."`
 	KeyFile            string `yaml:"key_file" json:"key_file" example:"/etc/kprofiler/client-key.pem" doc:"PEM private key of cert_file."`
-	InsecureSkipVerify bool   `yaml:"insecure_skip_verify" json:"insecure_skip_verify" default:"false" doc:"Do not verify the broker certificates. For tests only."`
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify" json:"insecure_skip_verify" default:"false" doc:"Do not verify the broker certificates (logged as a warning at start-up). For tests only."`
 	ServerName         string `yaml:"server_name" json:"server_name" example:"kafka.internal" doc:"Host name to verify the broker certificates against; empty: the host of each broker address."`
 }
 
@@ -76,7 +76,7 @@ type Credentials struct {
 
 // SASL configures SASL authentication to the brokers.
 type SASL struct {
-	Mechanism   string `yaml:"mechanism" json:"mechanism" enum:"PLAIN|SCRAM-SHA-256|SCRAM-SHA-512" example:"SCRAM-SHA-512" doc:"SASL mechanism; empty: no SASL."`
+	Mechanism   string `yaml:"mechanism" json:"mechanism" enum:"PLAIN|SCRAM-SHA-256|SCRAM-SHA-512" example:"SCRAM-SHA-512" doc:"SASL mechanism; empty: no SASL. PLAIN sends the password in clear text unless kafka.tls.enabled is true (a warning is logged). An authentication failure at start-up stops consumer run with exit code 1 and an error naming the broker."`
 	Credentials `yaml:",inline"`
 }
 
@@ -137,7 +137,7 @@ type Sink struct {
 	URL             string   `yaml:"url" json:"url" example:"s3://bucket?region=eu-west-1" doc:"blob: bucket URL; scheme file, mem, s3, gs or azblob."`
 	Prefix          string   `yaml:"prefix" json:"prefix" example:"profiles/" doc:"blob: key prefix of every object."`
 	Topic           string   `yaml:"topic" json:"topic" example:"whylogs-profiles" doc:"kafka: output topic."`
-	Brokers         []string `yaml:"brokers" json:"brokers" defdoc:"kafka.brokers" example:"kafka-out:9092" doc:"kafka: brokers of the output cluster; empty: kafka.brokers."`
+	Brokers         []string `yaml:"brokers" json:"brokers" defdoc:"kafka.brokers" example:"kafka-out:9092" doc:"kafka: brokers of the output cluster, reached with the kafka.tls and kafka.sasl settings; empty: kafka.brokers."`
 	ExactlyOnce     bool     `yaml:"exactly_once" json:"exactly_once" default:"false" doc:"kafka: publish profiles and commit the consumed offsets in one transaction (readers use read_committed). Needs the output on the source cluster; at most one such sink."`
 	TransactionalID string   `yaml:"transactional_id" json:"transactional_id" example:"kprofiler-1" doc:"kafka with exactly_once: the producer's transactional id, unique per process; empty: derived at start-up from kafka.group and the host name."`
 }

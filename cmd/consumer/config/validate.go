@@ -44,7 +44,9 @@ var (
 // Validate checks every rule and returns all broken ones at once, joined in
 // the order of the fields (see FieldError for the message form). It reads
 // the TLS files and Avro schema files to check that they exist and parse.
-// It does not change c.
+// It does not change c. Credentials named through *_env fields or
+// password_file count as set: reading them is ResolveSecrets' job, which
+// reports a missing variable or file (Load runs both).
 func (c *Config) Validate() error {
 	v := &validator{}
 	v.kafka(&c.Kafka)
@@ -212,10 +214,13 @@ func (v *validator) sasl(s *SASL) {
 		}
 		return
 	}
-	if s.Username == "" {
+	// A credential named through username_env, password_env or
+	// password_file that cannot be read is ResolveSecrets' error (Load runs
+	// it before Validate); it is not reported a second time here.
+	if s.Username == "" && s.UsernameEnv == "" {
 		v.add(p+".username", quote(""), "must be set (or username_env) for mechanism "+s.Mechanism)
 	}
-	if !s.Password.IsSet() {
+	if !s.Password.IsSet() && s.PasswordEnv == "" && s.PasswordFile == "" {
 		v.add(p+".password", "", "must be set (or password_env or password_file) for mechanism "+s.Mechanism)
 	}
 }
@@ -311,10 +316,12 @@ func (v *validator) avro(p string, d *Dataset) {
 		}
 	}
 	rp := p + ".avro.schema_registry"
-	if reg.Username != "" && !reg.Password.IsSet() {
+	userSet := reg.Username != "" || reg.UsernameEnv != ""
+	passSet := reg.Password.IsSet() || reg.PasswordEnv != "" || reg.PasswordFile != ""
+	if userSet && !passSet {
 		v.add(rp+".password", "", "must be set (or password_env or password_file) when username is set")
 	}
-	if reg.Username == "" && reg.Password.IsSet() {
+	if !userSet && passSet {
 		v.add(rp+".username", quote(""), "must be set (or username_env) when a password is set")
 	}
 	if a.SchemaFile != "" {

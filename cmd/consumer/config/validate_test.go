@@ -324,9 +324,16 @@ func TestResolveSecrets(t *testing.T) {
 			"    format: avro\n    avro:\n      schema_registry:\n        url: http://r:8081\n        username: ru\n        password_file: " + pwFile + "\nsinks:\n  - type: blob\n    url: mem://\n", nil, "", "", ""},
 		{"two sources", sasl("    username: u\n    password: x\n    password_env: MY_PW\n"), []string{"MY_PW=y"}, "", "", "kafka.sasl.password: set only one of password, password_env and password_file"},
 		{"user from two sources", sasl("    username: u\n    username_env: MY_USER\n    password: x\n"), []string{"MY_USER=v"}, "", "", `kafka.sasl.username_env: "MY_USER" conflicts with kafka.sasl.username: set only one`},
-		{"unset env", sasl("    username: u\n    password_env: MY_PW\n"), nil, "", "", "kafka.sasl.password_env: \"MY_PW\" must name a set, non-empty environment variable\nkafka.sasl.password: must be set (or password_env or password_file) for mechanism PLAIN"},
-		{"missing file", sasl("    username: u\n    password_file: " + dir + "/nope\n"), nil, "", "", "kafka.sasl.password_file: \"" + dir + "/nope\" must be a readable file: open " + dir + "/nope: no such file or directory\nkafka.sasl.password: must be set (or password_env or password_file) for mechanism PLAIN"},
-		{"empty file", sasl("    username: u\n    password_file: " + emptyFile + "\n"), nil, "", "", "kafka.sasl.password_file: \"" + emptyFile + "\" must not be empty\nkafka.sasl.password: must be set (or password_env or password_file) for mechanism PLAIN"},
+		{"unset env", sasl("    username: u\n    password_env: MY_PW\n"), nil, "", "", "kafka.sasl.password_env: \"MY_PW\" must name a set, non-empty environment variable"},
+		{"missing file", sasl("    username: u\n    password_file: " + dir + "/nope\n"), nil, "", "", "kafka.sasl.password_file: \"" + dir + "/nope\" must be a readable file: open " + dir + "/nope: no such file or directory"},
+		// One error per problem: a credential source that cannot be read is
+		// not reported again as a missing credential.
+		{"env and file", sasl("    username: u\n    password_env: MY_PW\n    password_file: " + pwFile + "\n"), []string{"MY_PW=y"}, "", "", "kafka.sasl.password: set only one of password, password_env and password_file"},
+		{"unset user env", sasl("    username_env: MY_USER\n    password: x\n"), nil, "", "", `kafka.sasl.username_env: "MY_USER" must name a set, non-empty environment variable`},
+		{"registry unset password env", minimalYAML[:len(minimalYAML)-len("sinks:\n  - type: blob\n    url: mem://\n")] +
+			"    format: avro\n    avro:\n      schema_registry:\n        url: http://r:8081\n        username: ru\n        password_env: REG_PW\nsinks:\n  - type: blob\n    url: mem://\n", nil, "", "",
+			`datasets[0].avro.schema_registry.password_env: "REG_PW" must name a set, non-empty environment variable`},
+		{"empty file", sasl("    username: u\n    password_file: " + emptyFile + "\n"), nil, "", "", "kafka.sasl.password_file: \"" + emptyFile + "\" must not be empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
