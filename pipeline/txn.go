@@ -131,17 +131,35 @@ func (t *txnState) noteRecords(rs []*kgo.Record) {
 // txnPublisher wraps the publisher for transactional mode: a failed
 // publish is not retried inside the transaction (the producer cannot take
 // back what it may have written); it dooms the transaction and waits until
-// the abort kills the worker.
+// the abort kills the worker. Reconcile is forwarded when the wrapped
+// publisher has one (a blob sink next to the exactly-once Kafka sink).
 func (c *Consumer) txnPublisher(inner Publisher) Publisher {
-	return PublisherFunc(func(ctx context.Context, ps []Profile) error {
-		err := inner.Publish(ctx, ps)
-		if err == nil || ctx.Err() != nil {
-			return err
-		}
-		c.txn.doom(reasonProduce, err)
-		<-ctx.Done()
-		return fmt.Errorf("%w (transaction aborted)", err)
-	})
+	return txnPublisher{c: c, inner: inner}
+}
+
+type txnPublisher struct {
+	c     *Consumer
+	inner Publisher
+}
+
+func (p txnPublisher) Publish(ctx context.Context, ps []Profile) error {
+	err := p.inner.Publish(ctx, ps)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	p.c.txn.doom(reasonProduce, err)
+	<-ctx.Done()
+	return fmt.Errorf("%w (transaction aborted)", err)
+}
+
+// Reconcile forwards to the wrapped publisher's Reconcile, if any.
+func (p txnPublisher) Reconcile(ctx context.Context, topic string, partition int32, resumeOffset int64) error {
+	if rc, ok := p.inner.(interface {
+		Reconcile(ctx context.Context, topic string, partition int32, resumeOffset int64) error
+	}); ok {
+		return rc.Reconcile(ctx, topic, partition, resumeOffset)
+	}
+	return nil
 }
 
 // requestBarrier asks w to process its queue, publish every open window as
