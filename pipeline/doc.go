@@ -137,9 +137,11 @@
 //   - End did not commit (reason "not_committed": a rebalance during End
 //     on a broker without KIP-447, a failed heartbeat) or failed (reason
 //     "end_error": e.g. the broker aborted the transaction after its
-//     transaction timeout and bumped the producer epoch,
-//     INVALID_PRODUCER_EPOCH; the next Begin recovers the producer id). If
-//     no transaction can begin afterwards, Run returns the error.
+//     transaction timeout and bumped the producer epoch, so the offset
+//     commit gets PRODUCER_FENCED or INVALID_PRODUCER_EPOCH; the next Begin
+//     recovers the producer id). If no transaction can begin afterwards
+//     (fenced by a live producer with the same transactional id), Run
+//     returns the error.
 //
 // Shutdown (Run's context) runs a last barrier and End(TryCommit) (bounded
 // by ShutdownTimeout for the barrier); Abort and a crash leave the open
@@ -153,7 +155,8 @@
 //
 // Tests: TestExactlyOnceCommitsProfilesWithOffsets,
 // TestExactlyOnceAbortOnProduceFailure, TestExactlyOnceRebalanceAborts,
-// TestExactlyOnceCrashRestart, TestExactlyOnceTransactionTimeout,
+// TestExactlyOnceCrashRestart, TestExactlyOnceLostSession,
+// TestExactlyOnceBarrierDeadline, TestExactlyOnceBrokerTransactionTimeout,
 // TestExactlyOnceFencedCommit (a read_committed reader sums counts/n of
 // every visible profile, without deduplication, to exactly the records).
 //

@@ -322,11 +322,11 @@ func dumpTxn(m *Metrics) string {
 	return b.String()
 }
 
-// A transaction that stays open longer than the transaction timeout (a
-// publish stalls) is aborted by the broker: End does not commit, the
-// workers restart from the committed offsets, the producer recovers (new
-// epoch) for the next transaction, and every record is counted once.
-func TestExactlyOnceTransactionTimeout(t *testing.T) {
+// A publish that stalls past 90% of the transaction timeout keeps the
+// barrier from finishing: the consumer aborts the transaction itself
+// (reason barrier) before the broker would, restarts the workers from the
+// committed offsets, and every record is counted once.
+func TestExactlyOnceBarrierDeadline(t *testing.T) {
 	_, addrs := newEOSCluster(t, 2)
 	ends := produce(t, manualClient(t, addrs), jsonRecords(0, 600, 2, 500*time.Millisecond))
 	var calls atomic.Int64
@@ -418,4 +418,44 @@ func TestExactlyOnceLostSession(t *testing.T) {
 		t.Errorf("%d visible profiles hold counts/n %d, want 800", recs, n)
 	}
 	t.Logf("%s; rebalances %v; %d visible profiles, counts/n %d", dumpTxn(r.c.Metrics()), testutilCounter(r.c.Metrics().Rebalances), recs, n)
+}
+
+// The broker's transaction timeout: the offset commit of a transaction is
+// held back (kfake SleepControl) until the broker's 1.5s timeout aborted the
+// transaction and bumped the producer epoch. End fails, the profiles the
+// transaction wrote stay invisible, the producer recovers for the next
+// transaction, the records are re-read, and every record is counted once.
+func TestExactlyOnceBrokerTransactionTimeout(t *testing.T) {
+	c, addrs := newEOSCluster(t, 2)
+	ends := produce(t, manualClient(t, addrs), jsonRecords(0, 600, 2, 500*time.Millisecond))
+	var slept atomic.Bool
+	c.ControlKey(int16(kmsg.TxnOffsetCommit), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		if slept.CompareAndSwap(false, true) {
+			c.SleepControl(func() { time.Sleep(3 * time.Second) })
+		}
+		return nil, nil, false
+	})
+	cfg := eosConfig(addrs, "g", "kp-1", 300*time.Millisecond, nil, jsonDataset("orders", time.Minute, 0))
+	cfg.Transactional.Timeout = 1500 * time.Millisecond
+	cfg.ClientOpts = append(cfg.ClientOpts, kgo.SessionTimeout(10*time.Second))
+	r := start(t, cfg)
+	waitProcessed(t, ends, r)
+	waitCommitted(t, addrs, "g", ends)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	recs, n := visible(t, addrs)
+	if n != 600 {
+		t.Errorf("%d visible profiles hold counts/n %d, want 600", recs, n)
+	}
+	m := r.c.Metrics()
+	if got := txnCount(m, txnAborted, reasonEndError) + txnCount(m, txnAborted, reasonNotCommit); got != 1 {
+		t.Errorf("want one transaction that End could not commit: %s", dumpTxn(m))
+	}
+	urecs, un := readProfiles(t, addrs, kgo.ReadUncommitted())
+	if un <= n {
+		t.Errorf("read_uncommitted: %d profiles, counts/n %d: the timed-out transaction held no profiles", urecs, un)
+	}
+	t.Logf("%s; %d visible profiles, counts/n %d; read_uncommitted %d, counts/n %d", dumpTxn(m), recs, n, urecs, un)
 }
