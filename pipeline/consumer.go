@@ -283,6 +283,12 @@ func (c *Consumer) take(m map[string][]int32) []*worker {
 // them and they are marked revoked, before the rebalance goes on.
 func (c *Consumer) revoked(ctx context.Context, _ *kgo.Client, m map[string][]int32) {
 	c.metrics.Rebalances.WithLabelValues("revoked").Inc()
+	if len(m) == 0 {
+		// franz-go calls the callback with an empty map at the end of
+		// every cooperative session (the transact session does not abort
+		// for it either); take(nil) would mean every partition.
+		return
+	}
 	if c.txn != nil {
 		c.txnRevoked(m, "revoked")
 		return
@@ -298,6 +304,9 @@ func (c *Consumer) revoked(ctx context.Context, _ *kgo.Client, m map[string][]in
 // lost stops the lost partitions' workers without publishing or committing.
 func (c *Consumer) lost(_ context.Context, _ *kgo.Client, m map[string][]int32) {
 	c.metrics.Rebalances.WithLabelValues("lost").Inc()
+	if len(m) == 0 {
+		return
+	}
 	if c.txn != nil {
 		c.txnRevoked(m, "lost")
 		return

@@ -189,9 +189,7 @@ func (c *Consumer) txnRevoked(m map[string][]int32, event string) {
 		w.revoked = true
 	}
 	c.commitMu.Unlock()
-	if len(m) > 0 {
-		c.txn.doom(reasonRebalance, fmt.Errorf("partitions %s", event))
-	}
+	c.txn.doom(reasonRebalance, fmt.Errorf("partitions %s", event))
 	c.log.Info().Interface("partitions", m).Str("event", event).
 		Msg("partitions " + event + "; the open transaction aborts and their records are re-read by the next owner")
 }
