@@ -459,3 +459,64 @@ func TestExactlyOnceBrokerTransactionTimeout(t *testing.T) {
 	}
 	t.Logf("%s; %d visible profiles, counts/n %d; read_uncommitted %d, counts/n %d", dumpTxn(m), recs, n, urecs, un)
 }
+
+func TestTxnConfigDefaultsAndValidation(t *testing.T) {
+	for _, tc := range []struct {
+		cfg        TxnConfig
+		checkpoint time.Duration
+		want       time.Duration
+	}{
+		{TxnConfig{}, 0, 10 * time.Second},
+		{TxnConfig{}, 5 * time.Minute, 20 * time.Second}, // capped at Timeout/3
+		{TxnConfig{}, 2 * time.Second, 2 * time.Second},
+		{TxnConfig{Interval: time.Second}, 5 * time.Minute, time.Second},
+		{TxnConfig{Timeout: 3 * time.Second}, 0, time.Second},
+	} {
+		if got := newTxnState(tc.cfg, tc.checkpoint, 0).interval; got != tc.want {
+			t.Errorf("%+v with checkpoint interval %v: barrier interval %v, want %v", tc.cfg, tc.checkpoint, got, tc.want)
+		}
+	}
+	pub := func(*kgo.Client) (Publisher, error) { return NewMemoryPublisher(), nil }
+	base := testConfig([]string{"127.0.0.1:1"}, "g", nil, jsonDataset("orders", time.Minute, 0))
+	for name, mod := range map[string]func(*Config){
+		"empty transactional id": func(c *Config) { c.Transactional = &TxnConfig{Publisher: pub} },
+		"two publishers": func(c *Config) {
+			c.Transactional = &TxnConfig{TransactionalID: "x", Publisher: pub}
+			c.Publisher = NewMemoryPublisher()
+		},
+		"no publisher":     func(c *Config) { c.Transactional = &TxnConfig{TransactionalID: "x"} },
+		"negative timeout": func(c *Config) { c.Transactional = &TxnConfig{TransactionalID: "x", Publisher: pub, Timeout: -1} },
+	} {
+		cfg := base
+		mod(&cfg)
+		if _, err := New(cfg); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("%s: New = %v, want ErrInvalidConfig", name, err)
+		}
+	}
+	cfg := base
+	cfg.Transactional = &TxnConfig{TransactionalID: "x", Publisher: func(*kgo.Client) (Publisher, error) { return nil, errors.New("boom") }}
+	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("a failing publisher factory: New = %v", err)
+	}
+}
+
+func TestTxnRecordBoundaries(t *testing.T) {
+	recs := func(first, last int64) []*kgo.Record {
+		return []*kgo.Record{{Offset: first}, {Offset: last}}
+	}
+	for _, tc := range []struct {
+		first, last int64
+		want        bool
+	}{
+		{0, 98, false}, {0, 99, true}, {99, 99, true}, {100, 198, false}, {150, 260, true}, {100, 100, false},
+	} {
+		ts := newTxnState(TxnConfig{}, 0, 100)
+		ts.noteRecords(recs(tc.first, tc.last))
+		if got := ts.want != ""; got != tc.want {
+			t.Errorf("records %d..%d: barrier wanted %v, want %v", tc.first, tc.last, got, tc.want)
+		}
+		if ts.polled != 2 {
+			t.Errorf("polled %d, want 2", ts.polled)
+		}
+	}
+}
