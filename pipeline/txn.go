@@ -48,8 +48,8 @@ const (
 	reasonRebalance = "rebalance"     // abort: partitions revoked or lost
 	reasonProduce   = "produce"       // abort: a profile could not be produced
 	reasonBarrier   = "barrier"       // abort: workers did not reach the barrier within the timeout
-	reasonNotCommit = "not_committed" // abort: End did not commit (fenced, timed out, rebalance during End)
-	reasonEndError  = "end_error"     // abort: End failed
+	reasonNotCommit = "not_committed" // abort: End aborted without an error (rebalance or failed heartbeat during End)
+	reasonEndError  = "end_error"     // abort: End failed (e.g. fenced after the broker's transaction timeout)
 )
 
 // txnState is the exactly-once bookkeeping of a Consumer. Only the poll
@@ -97,12 +97,18 @@ func (t *txnState) doom(reason string, cause error) {
 	close(t.doomCh)
 }
 
-// doomed returns why the open transaction must abort ("" if it need not)
-// and a channel closed once it must.
-func (t *txnState) doomed() (string, error, <-chan struct{}) {
+// doomed returns why the open transaction must abort ("" if it need not).
+func (t *txnState) doomed() (string, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.reason, t.cause, t.doomCh
+	return t.reason, t.cause
+}
+
+// doomChan returns a channel closed once the open transaction must abort.
+func (t *txnState) doomChan() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.doomCh
 }
 
 // clear forgets the doom of the transaction that just ended.
@@ -255,7 +261,7 @@ func (c *Consumer) barrier(ctx context.Context) bool {
 		acks = append(acks, w.requestBarrier())
 	}
 	c.mu.Unlock()
-	_, _, doomed := c.txn.doomed()
+	doomed := c.txn.doomChan()
 	for i, w := range ws {
 		select {
 		case <-acks[i]:
@@ -316,7 +322,7 @@ func (c *Consumer) abortTxn(reason string, cause error) error {
 // transaction could begin.
 func (c *Consumer) commitTxn(bctx context.Context, reason string) (bool, error) {
 	if !c.barrier(bctx) {
-		r, cause, _ := c.txn.doomed()
+		r, cause := c.txn.doomed()
 		if r == "" {
 			r, cause = reasonBarrier, bctx.Err()
 		}
@@ -327,7 +333,7 @@ func (c *Consumer) commitTxn(bctx context.Context, reason string) (bool, error) 
 	committed, err := c.txn.sess.End(ctx, kgo.TryCommit)
 	cancel()
 	took := timeNow().Sub(endStart)
-	doomReason, cause, _ := c.txn.doomed()
+	doomReason, cause := c.txn.doomed()
 	c.txn.clear()
 	if err != nil || !committed {
 		r := reasonNotCommit
@@ -408,7 +414,7 @@ func (c *Consumer) runTxn(ctx context.Context) error {
 			w.enqueue(p.Records)
 		})
 		var err error
-		if reason, cause, _ := t.doomed(); reason != "" {
+		if reason, cause := t.doomed(); reason != "" {
 			err = c.abortTxn(reason, cause)
 			if reason == reasonProduce {
 				sleepCtx(ctx, backoff)
@@ -454,7 +460,7 @@ func (c *Consumer) runTxn(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), c.cfg.ShutdownTimeout)
 	defer cancel()
 	var final error
-	if reason, cause, _ := t.doomed(); reason != "" {
+	if reason, cause := t.doomed(); reason != "" {
 		final = fmt.Errorf("pipeline: the last transaction aborted (%s: %v); its records are re-read by the next owner", reason, cause)
 		c.killAll()
 		ectx, ecancel := c.endCtx()
@@ -466,7 +472,7 @@ func (c *Consumer) runTxn(ctx context.Context) error {
 		c.log.Debug().Msg("no records since the last transaction")
 	} else if !c.barrier(sctx) {
 		final = ErrShutdownTimeout
-		if reason, _, _ := t.doomed(); reason != "" {
+		if reason, _ := t.doomed(); reason != "" {
 			final = fmt.Errorf("pipeline: the last transaction aborted (%s); its records are re-read by the next owner", reason)
 		}
 		c.killAll()
