@@ -445,6 +445,9 @@ func (c *Consumer) runTxn(ctx context.Context) error {
 			}
 		}
 		if err != nil {
+			if c.aborted.Load() { // Abort closed the client under End/Begin
+				return ErrAborted
+			}
 			c.log.Error().Err(err).Msg("cannot go on with transactions")
 			c.killAll()
 			c.closeClient()
