@@ -160,6 +160,19 @@
 // TestExactlyOnceFencedCommit (a read_committed reader sums counts/n of
 // every visible profile, without deduplication, to exactly the records).
 //
+// # Backfill
+//
+// Backfill replays a time range without a group: Plan maps From and To to
+// per-partition offsets (ListOffsets by time; no To: the end offsets at
+// start-up, so it ends while producers keep writing), Run consumes the
+// ranges directly (kgo.ConsumePartitions, nothing committed) into one
+// goroutine per partition with the same dsState, the same record-count
+// checkpoints and Advance after each batch, and flushes at the end. For a
+// range live processing also started with fresh state and flushed at its
+// end, the profiles are identical (TestBackfillEqualsLive); it stops at the
+// end offsets (TestBackfillStopsAtEndWhileProducing) and maps times to
+// offsets (TestBackfillTimeRange). Progress: Progress() and BackfillMetrics.
+//
 // # Concurrency
 //
 // Consumer methods are safe for concurrent use. Each worker owns its

@@ -269,43 +269,10 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 	}
 	// The exactly-once kafka sink (at most one, validated) produces through
 	// the pipeline's transact session client, which exists only inside
-	// pipeline.New: its slot in sinks is filled by the publisher factory.
-	var sinks []sink.Sink
-	eos := -1
-	var eosCfg config.Sink
-	for i, s := range cfg.Sinks {
-		var sk sink.Sink
-		switch s.Type {
-		case "blob":
-			sk, err = sink.OpenBlob(ctx, s.URL, sink.BlobOptions{Prefix: s.Prefix})
-		case "kafka":
-			if s.ExactlyOnce {
-				eos, eosCfg = i, s
-				sinks = append(sinks, nil)
-				continue
-			}
-			opts := slices.Clone(conn)
-			if len(s.Brokers) > 0 {
-				opts = append(opts, kgo.SeedBrokers(s.Brokers...))
-			}
-			sk, err = sink.DialKafka(s.Topic, sink.KafkaOptions{}, opts...)
-		default:
-			err = fmt.Errorf("unknown type %q", s.Type)
-		}
-		if err != nil {
-			return fail(fmt.Errorf("sinks[%d]: %w", i, err))
-		}
-		a.closers = append(a.closers, func() { sk.Close() })
-		sinks = append(sinks, sk)
-	}
-	if len(sinks) == 0 {
-		return fail(errors.New("no sinks configured"))
-	}
-	combine := func(sinks []sink.Sink) (sink.Sink, error) {
-		if len(sinks) == 1 {
-			return sinks[0], nil
-		}
-		return sink.NewMulti(sinks...)
+	// pipeline.New: openSinks leaves its slot nil for the publisher factory.
+	sinks, eos, err := openSinks(ctx, cfg, conn, &a.closers)
+	if err != nil {
+		return fail(err)
 	}
 	pcfg := pipeline.Config{
 		Brokers: cfg.Kafka.Brokers, Group: cfg.Kafka.Group, ClientID: cfg.Kafka.ClientID,
@@ -317,12 +284,13 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 		CheckpointInterval:     cfg.Checkpoint.EveryInterval.Std(),
 	}
 	if eos < 0 {
-		out, err := combine(sinks)
+		out, err := combineSinks(sinks)
 		if err != nil {
 			return fail(err)
 		}
 		pcfg.Publisher = pipeline.SinkPublisher(out, version)
 	} else {
+		eosCfg := cfg.Sinks[eos]
 		host, err := os.Hostname()
 		if err != nil && eosCfg.TransactionalID == "" {
 			return fail(fmt.Errorf("sinks[%d].transactional_id: empty and the host name is unknown: %w", eos, err))
@@ -337,7 +305,7 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 				}
 				all := slices.Clone(sinks)
 				all[eos] = k
-				out, err := combine(all)
+				out, err := combineSinks(all)
 				if err != nil {
 					return nil, err
 				}
@@ -347,17 +315,8 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 		log.Info().Str("transactional_id", txnID).Str("topic", eosCfg.Topic).
 			Msg("exactly-once kafka output: profiles and offsets commit in one transaction; read the topic with isolation.level=read_committed")
 	}
-	if cfg.DeadLetter.Topic != "" {
-		dcl, err := kgo.NewClient(conn...)
-		if err != nil {
-			return fail(err)
-		}
-		a.closers = append(a.closers, dcl.Close)
-		dl, err := sink.NewDeadLetter(dcl, cfg.DeadLetter.Topic)
-		if err != nil {
-			return fail(err)
-		}
-		pcfg.DeadLetter = pipeline.SinkDeadLetter{DL: dl}
+	if pcfg.DeadLetter, err = openDeadLetter(cfg, conn, &a.closers); err != nil {
+		return fail(err)
 	}
 	km := kprom.NewMetrics("kprofiler_kafka", kprom.Registerer(reg), kprom.Gatherer(reg))
 	pcfg.ClientOpts = append(conn,
