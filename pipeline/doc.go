@@ -109,14 +109,72 @@
 // flush boundaries they carry the same keys and overwrite; with others (a
 // wall-clock checkpoint, a watermark that starts over) both copies remain.
 //
-// # Not here yet (seams for issue 6)
+// # Exactly-once output (Config.Transactional)
 //
-// Exactly-once output (GroupTransactSession) and checkpoints of window
-// state that survive a restart without replay. Checkpoints by record count
-// (deterministic) and by wall-clock interval (also the idle-partition
-// policy: partials, never a closed window) exist. Publishing happens in
-// worker.publish and committing in Consumer.commitLocked: a transactional
-// mode replaces those two steps.
+// With a TxnConfig the Consumer runs on a kgo.GroupTransactSession with a
+// transactional id, read_committed fetches and stable offset fetches
+// (always on in franz-go: a member's OffsetFetch waits while another
+// member's transaction holding offsets of the group is open). The
+// Publisher (TxnConfig.Publisher, built on the session's client, e.g.
+// sink.NewKafkaTxn) produces every profile inside the open transaction;
+// publishing is not retried there: a failed publish dooms the transaction.
+//
+// The poll loop ends a transaction at a barrier: it stops handing out
+// records, asks every worker to process its queue and publish all its open
+// windows as checkpoint partials into the transaction, waits until all did,
+// then calls End(TryCommit), which flushes the producer, commits the
+// offsets after everything polled (TxnOffsetCommit) and commits the
+// transaction: profiles and offsets become visible together, and the
+// committed offset of every partition is a full-flush point (no window
+// state survives it). Then it begins the next transaction. Barriers come
+// every TxnConfig.Interval (default: CheckpointInterval, else 10s; capped at
+// Timeout/3) and when a partition's polled records cross a
+// CheckpointEveryRecords boundary; a due barrier with nothing polled since
+// Begin is skipped (nothing was produced). The barrier must finish within
+// 90% of the transaction timeout counted from Begin, else the transaction
+// is aborted (reason "barrier").
+//
+// Abort: every worker is stopped at once (its windows dropped), End
+// (TryAbort) aborts the transaction and franz-go rewinds every still
+// assigned partition to its committed offset (the first polled offset when
+// none was committed); fresh workers then rebuild the state from the
+// re-polled records, which are counted once, in the next transaction. A
+// transaction aborts when:
+//
+//   - partitions are revoked or lost (reason "rebalance"): the session
+//     aborts any transaction open across a rebalance (franz-go does not
+//     block the rebalance for it); our callbacks stop the revoked
+//     partitions' workers without publishing and the poll loop aborts at
+//     its next iteration; the new owner starts from the committed offsets,
+//     after the aborted transaction ended (stable offsets);
+//   - a publish failed (reason "produce"), followed by a backoff;
+//   - the barrier was not reached in time (reason "barrier"): a stalled
+//     sink or schema registry;
+//   - End did not commit (reason "not_committed": a rebalance during End
+//     on a broker without KIP-447, a failed heartbeat) or failed (reason
+//     "end_error": e.g. the broker aborted the transaction after its
+//     transaction timeout and bumped the producer epoch, so the offset
+//     commit gets PRODUCER_FENCED or INVALID_PRODUCER_EPOCH; the next Begin
+//     recovers the producer id). If no transaction can begin afterwards
+//     (fenced by a live producer with the same transactional id), Run
+//     returns the error.
+//
+// Shutdown (Run's context) runs a last barrier and End(TryCommit) (bounded
+// by ShutdownTimeout for the barrier); Abort and a crash leave the open
+// transaction to the broker, which aborts it at the transaction timeout or
+// as soon as a producer with the same transactional id starts (a restarted
+// member fences its predecessor). Metrics.Transactions counts outcomes by
+// reason. Not transactional: dead letters (a replay after an abort sends
+// them again) and blob sinks combined with the Kafka sink (at-least-once
+// with their own idempotence). ProfilesPublished counts profiles written
+// into transactions, including aborted ones.
+//
+// Tests: TestExactlyOnceCommitsProfilesWithOffsets,
+// TestExactlyOnceAbortOnProduceFailure, TestExactlyOnceRebalanceAborts,
+// TestExactlyOnceCrashRestart, TestExactlyOnceLostSession,
+// TestExactlyOnceBarrierDeadline, TestExactlyOnceBrokerTransactionTimeout,
+// TestExactlyOnceFencedCommit (a read_committed reader sums counts/n of
+// every visible profile, without deduplication, to exactly the records).
 //
 // # Backfill
 //

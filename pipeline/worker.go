@@ -29,15 +29,18 @@ type worker struct {
 	cancel    context.CancelFunc
 	done      chan struct{}
 
-	mu        sync.Mutex
-	cond      *sync.Cond
-	queue     []*kgo.Record
-	spare     []*kgo.Record
-	paused    bool
-	stalled   bool // waiting on a sink, a dead-letter topic or the registry
-	stopping  bool // process what is queued, flush, exit
-	flushReq  bool // a wall-clock checkpoint is due
-	lastFlush time.Time
+	mu       sync.Mutex
+	cond     *sync.Cond
+	queue    []*kgo.Record
+	spare    []*kgo.Record
+	paused   bool
+	stalled  bool // waiting on a sink, a dead-letter topic or the registry
+	stopping bool // process what is queued, flush, exit
+	flushReq bool // a wall-clock checkpoint is due
+	// barrierAck, when set, asks the worker to process its queue, flush
+	// every open window and then close it (transaction barrier).
+	barrierAck chan struct{}
+	lastFlush  time.Time
 	// next is the offset after the last processed record (-1: none yet);
 	// committable is the offset that may be committed (-1: none).
 	next        int64
@@ -157,7 +160,7 @@ func (w *worker) run() {
 	defer w.cancel()
 	for {
 		w.mu.Lock()
-		for len(w.queue) == 0 && !w.stopping && !w.flushReq && w.ctx.Err() == nil {
+		for len(w.queue) == 0 && !w.stopping && !w.flushReq && w.barrierAck == nil && w.ctx.Err() == nil {
 			w.cond.Wait()
 		}
 		if w.ctx.Err() != nil {
@@ -170,6 +173,8 @@ func (w *worker) run() {
 		stopping := w.stopping
 		flushReq := w.flushReq
 		w.flushReq = false
+		barrier := w.barrierAck
+		w.barrierAck = nil
 		if w.paused {
 			w.paused = false
 			w.c.cl.ResumeFetchPartitions(map[string][]int32{w.topic: {w.partition}})
@@ -203,10 +208,13 @@ func (w *worker) run() {
 				return
 			}
 		}
-		if flushReq && !stopping {
+		if flushReq && !stopping || barrier != nil {
 			if err := w.publish(true); err != nil {
 				return
 			}
+		}
+		if barrier != nil {
+			close(barrier)
 		}
 		if stopping && len(batch) == 0 {
 			if err := w.publish(true); err != nil {
