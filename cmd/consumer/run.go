@@ -270,7 +270,7 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 	// The exactly-once kafka sink (at most one, validated) produces through
 	// the pipeline's transact session client, which exists only inside
 	// pipeline.New: openSinks leaves its slot nil for the publisher factory.
-	sinks, eos, err := openSinks(ctx, cfg, conn, &a.closers)
+	sinks, eos, err := openSinks(ctx, cfg, conn, true, &a.closers)
 	if err != nil {
 		return fail(err)
 	}
