@@ -301,51 +301,51 @@ func (s *KLL[T]) compressWhileUpdating() {
 			s.caps = append(s.caps, uint32(kllLevelCapacity(s.k, s.numLevels, h, s.m)))
 		}
 	}
+	lv, caps := s.levels, s.caps
 	h := 0
-	for s.levels[h+1]-s.levels[h] < s.caps[h] {
+	for lv[h+1]-lv[h] < caps[h] {
 		h++
 	}
 	if h == s.numLevels-1 {
 		s.addEmptyTopLevel()
+		lv = s.levels
 	}
-	rawBeg := s.levels[h]
-	rawLim := s.levels[h+1]
-	popAbove := s.levels[h+2] - rawLim
+	items := s.items
+	rawBeg, rawLim := lv[h], lv[h+1]
+	popAbove := lv[h+2] - rawLim
 	rawPop := rawLim - rawBeg
-	odd := rawPop&1 == 1
-	adjBeg, adjPop := rawBeg, rawPop
-	if odd {
-		adjBeg++
-		adjPop--
-	}
+	odd := rawPop & 1
+	adjBeg, adjPop := rawBeg+odd, rawPop-odd
 	half := adjPop / 2
 	switch {
-	case h == 0 && !s.sorted && !kllMonotone(s.items[adjBeg:adjBeg+adjPop]):
+	case h == 0 && !s.sorted && !kllMonotone(items[adjBeg:adjBeg+adjPop]):
 		// Sorting and halving in one step (kllSortHalve): the sort's
 		// last pass writes only the kept half. A run that kllMonotone
 		// accepted is sorted now and is halved below.
-		s.radix = kllSortHalveUnsorted(s.items[adjBeg:adjBeg+adjPop], s.radix, s.bit(), popAbove == 0)
+		s.radix = kllSortHalveUnsorted(items[adjBeg:adjBeg+adjPop], s.radix, s.bit(), popAbove == 0)
 		if popAbove != 0 {
-			kllMergeInPlace(s.items, adjBeg, half, rawLim, popAbove)
+			kllMergeInPlace(items, adjBeg, half, rawLim, popAbove)
 		}
 	case popAbove == 0:
-		kllHalveUp(s.items, adjBeg, adjPop, s.bit())
+		kllHalveUp(items, adjBeg, adjPop, s.bit())
 	default:
-		kllHalveDown(s.items, adjBeg, adjPop, s.bit())
-		kllMergeInPlace(s.items, adjBeg, half, rawLim, popAbove)
+		kllHalveDown(items, adjBeg, adjPop, s.bit())
+		kllMergeInPlace(items, adjBeg, half, rawLim, popAbove)
 	}
-	s.levels[h+1] -= half
-	if odd {
-		s.levels[h] = s.levels[h+1] - 1
-		s.items[s.levels[h]] = s.items[rawBeg]
-	} else {
-		s.levels[h] = s.levels[h+1]
-	}
+	// Level h keeps its odd item (the one at rawBeg) on top of the now
+	// empty level. Without one, the copy lands in the discarded half of the
+	// level (half ≥ 4 since capacities are ≥ m), which the copy below or
+	// the free space absorbs; writing it anyway saves a branch that the
+	// parity of the level would make unpredictable.
+	newLim := rawLim - half
+	lv[h+1] = newLim
+	items[newLim-1] = items[rawBeg]
+	lv[h] = newLim - odd
 	if h > 0 {
-		lo := s.levels[0]
-		copy(s.items[lo+half:rawBeg+half], s.items[lo:rawBeg])
-		for l := 0; l < h; l++ {
-			s.levels[l] += half
+		lo := lv[0]
+		copy(items[lo+half:rawBeg+half], items[lo:rawBeg])
+		for l := range lv[:h] {
+			lv[l] += half
 		}
 	}
 }
