@@ -85,24 +85,24 @@ func kllSortHalveUnsorted[T float32 | float64](a []T, scratch []uint64, offset u
 		scratch = make([]uint64, max(n, 16))
 	}
 	keys := scratch[:n]
-	zero := false
+	// nz ends as the smallest item with its sign bit shifted out: 0 iff
+	// the run holds a zero of either sign.
+	nz := ^uint64(0)
 	switch v := any(a).(type) {
 	case []float64:
+		keys := keys[:len(v)]
 		for i, f := range v {
 			keys[i] = float64Key(f)
-			if f == 0 {
-				zero = true
-			}
+			nz = min(nz, math.Float64bits(f)<<1)
 		}
 	case []float32:
+		keys := keys[:len(v)]
 		for i, f := range v {
 			keys[i] = uint64(float32Key(f))
-			if f == 0 {
-				zero = true
-			}
+			nz = min(nz, uint64(math.Float32bits(f))<<33)
 		}
 	}
-	if n <= kllInsertionMax && zero {
+	if n <= kllInsertionMax && nz == 0 {
 		kllInsertionSort(a)
 		kllHalveInPlace(a, offset, up)
 		return scratch
@@ -320,33 +320,23 @@ func kllHeapSort(a []uint64) {
 }
 
 // float64Key maps a non-NaN float64 to a uint64 with the same order
-// (−0 sorts just before +0).
+// (−0 sorts just before +0): negative items have all their bits flipped,
+// others only the sign bit. The mask arithmetic keeps the conversions free of
+// branches, which mixed signs would make unpredictable.
 func float64Key(f float64) uint64 {
 	b := math.Float64bits(f)
-	if b>>63 != 0 {
-		return ^b
-	}
-	return b | 1<<63
+	return b ^ (uint64(int64(b)>>63) | 1<<63)
 }
 
 func float64FromKey(k uint64) float64 {
-	if k>>63 != 0 {
-		return math.Float64frombits(k &^ (1 << 63))
-	}
-	return math.Float64frombits(^k)
+	return math.Float64frombits(k ^ (^uint64(int64(k)>>63) | 1<<63))
 }
 
 func float32Key(f float32) uint32 {
 	b := math.Float32bits(f)
-	if b>>31 != 0 {
-		return ^b
-	}
-	return b | 1<<31
+	return b ^ (uint32(int32(b)>>31) | 1<<31)
 }
 
 func float32FromKey(k uint32) float32 {
-	if k>>31 != 0 {
-		return math.Float32frombits(k &^ (1 << 31))
-	}
-	return math.Float32frombits(^k)
+	return math.Float32frombits(k ^ (^uint32(int32(k)>>31) | 1<<31))
 }
