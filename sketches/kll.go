@@ -128,6 +128,9 @@ func (s *KLL[T]) SetBitSource(src BitSource) {
 }
 
 func (s *KLL[T]) bit() uint32 {
+	if b, ok := s.bits.(*seededBits); ok {
+		return b.Bit() // the default source, called directly
+	}
 	if s.bits == nil {
 		s.bits = NewSeededBits(0)
 	}
@@ -237,7 +240,11 @@ func (s *KLL[T]) updateSlow(x T) {
 	// the internal update, inlined by hand (insert)
 	i := s.levels[0]
 	if i == 0 {
-		s.makeRoom()
+		if s.base > 0 {
+			s.grow()
+		} else {
+			s.compressWhileUpdating()
+		}
 		i = s.levels[0]
 	}
 	i--
