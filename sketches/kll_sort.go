@@ -146,7 +146,8 @@ func kllHalveInPlace[T float32 | float64](a []T, offset uint32, up bool) {
 // run) and reports whether it did. A run whose items are all equal is left as
 // it is. The comparisons are accumulated without branches (on unsorted data a
 // branch on each would mispredict within the first few items) and checked
-// every 8 items, so unsorted data still gives up early.
+// after the first 4 items (random data fails there 11 times in 12) and then
+// every 8, so unsorted data still gives up early.
 func kllMonotone[T float32 | float64](a []T) bool {
 	asc, desc := 0, 0
 	for i := 1; i < len(a); i++ {
@@ -160,7 +161,7 @@ func kllMonotone[T float32 | float64](a []T) bool {
 		}
 		asc |= up
 		desc |= down
-		if i&7 == 0 && asc&desc != 0 {
+		if (i == 3 || i&7 == 0) && asc&desc != 0 {
 			return false
 		}
 	}
