@@ -85,22 +85,12 @@ func kllSortHalveUnsorted[T float32 | float64](a []T, scratch []uint64, offset u
 		scratch = make([]uint64, max(n, 16))
 	}
 	keys := scratch[:n]
-	// nz ends as the smallest item with its sign bit shifted out: 0 iff
-	// the run holds a zero of either sign.
-	nz := ^uint64(0)
+	var nz uint64
 	switch v := any(a).(type) {
 	case []float64:
-		keys := keys[:len(v)]
-		for i, f := range v {
-			keys[i] = float64Key(f)
-			nz = min(nz, math.Float64bits(f)<<1)
-		}
+		nz = kllKeys64(keys, v)
 	case []float32:
-		keys := keys[:len(v)]
-		for i, f := range v {
-			keys[i] = uint64(float32Key(f))
-			nz = min(nz, uint64(math.Float32bits(f))<<33)
-		}
+		nz = kllKeys32(keys, v)
 	}
 	if n <= kllInsertionMax && nz == 0 {
 		kllInsertionSort(a)
@@ -122,15 +112,52 @@ func kllSortHalveUnsorted[T float32 | float64](a []T, scratch []uint64, offset u
 	}
 	switch v := any(dst).(type) {
 	case []float64:
-		for t := range v {
-			v[t] = float64FromKey(src[2*t])
-		}
+		kllFromKeys64Stride2(v, src)
 	case []float32:
-		for t := range v {
-			v[t] = float32FromKey(uint32(src[2*t]))
-		}
+		kllFromKeys32Stride2(v, src)
 	}
 	return scratch
+}
+
+// kllKeys64 writes the keys of a to keys[:len(a)] and returns the smallest
+// item with its sign bit shifted out: 0 iff a holds a zero of either sign.
+// (Non-generic helpers get tighter code than the shape-generic caller: the
+// loop keeps everything in registers.)
+func kllKeys64(keys []uint64, a []float64) uint64 {
+	nz := ^uint64(0)
+	keys = keys[:len(a)]
+	for i, f := range a {
+		b := math.Float64bits(f)
+		keys[i] = b ^ (uint64(int64(b)>>63) | 1<<63)
+		nz = min(nz, b<<1)
+	}
+	return nz
+}
+
+// kllKeys32 is kllKeys64 for float32 items.
+func kllKeys32(keys []uint64, a []float32) uint64 {
+	nz := ^uint64(0)
+	keys = keys[:len(a)]
+	for i, f := range a {
+		b := math.Float32bits(f)
+		keys[i] = uint64(b ^ (uint32(int32(b)>>31) | 1<<31))
+		nz = min(nz, uint64(b)<<33)
+	}
+	return nz
+}
+
+// kllFromKeys64Stride2 sets dst[t] to the item of key src[2t].
+func kllFromKeys64Stride2(dst []float64, src []uint64) {
+	for t := range dst {
+		dst[t] = float64FromKey(src[2*t])
+	}
+}
+
+// kllFromKeys32Stride2 is kllFromKeys64Stride2 for float32 items.
+func kllFromKeys32Stride2(dst []float32, src []uint64) {
+	for t := range dst {
+		dst[t] = float32FromKey(uint32(src[2*t]))
+	}
 }
 
 // kllHalveInPlace is kllHalveUp or kllHalveDown on all of a.
