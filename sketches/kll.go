@@ -410,16 +410,27 @@ func kllMergeInPlace[T float32 | float64](buf []T, aBeg, aLen, bBeg, bLen uint32
 	a, aLim := int(aBeg), int(aBeg+aLen)
 	b, bLim := int(bBeg), int(bBeg+bLen)
 	c := int(aBeg + aLen)
-	for a < aLim && b < bLim {
+	if a < aLim && b < bLim {
+		// The current item of each run stays in a register; each step
+		// loads only the successor of the item it wrote.
 		va, vb := buf[a], buf[b]
-		if va < vb {
-			buf[c] = va
-			a++
-		} else {
-			buf[c] = vb
-			b++
+		for {
+			if va < vb {
+				buf[c] = va
+				c++
+				if a++; a == aLim {
+					return // the rest of b is already in place
+				}
+				va = buf[a]
+			} else {
+				buf[c] = vb
+				c++
+				if b++; b == bLim {
+					break
+				}
+				vb = buf[b]
+			}
 		}
-		c++
 	}
 	// Once a is exhausted the rest of b is already in place.
 	copy(buf[c:], buf[a:aLim])
