@@ -346,10 +346,12 @@ func (s *KLL[T]) compressWhileUpdating() {
 		kllMergeInPlace(items, adjBeg, half, rawLim, popAbove)
 	}
 	// Level h keeps its odd item (the one at rawBeg) on top of the now
-	// empty level. Without one, the copy lands in the discarded half of the
-	// level (half ≥ 4 since capacities are ≥ m), which the copy below or
-	// the free space absorbs; writing it anyway saves a branch that the
-	// parity of the level would make unpredictable.
+	// empty level. Without one, the copy lands in the discarded lower half
+	// of the level (slot adjBeg+half−1 ≥ rawBeg: half ≥ 1 since capacities
+	// are ≥ m ≥ 2), which the copy below or the free space absorbs; writing
+	// it anyway saves a branch that the parity of the level would make
+	// unpredictable. TestKLLCompactionMatchesReference checks this against
+	// the branching form for every m.
 	newLim := rawLim - half
 	lv[h+1] = newLim
 	items[newLim-1] = items[rawBeg]
