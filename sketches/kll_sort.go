@@ -229,27 +229,20 @@ func kllIntroSort(a []uint64, depth int) {
 		depth--
 		n := len(a)
 		x, y, z := a[0], a[n/2], a[n-1]
-		if x > y {
-			x, y = y, x
-		}
-		if y > z {
-			y = max(x, z)
-		}
-		p := y // median of the three, an element of a
+		// median of the three (an element of a), with conditional moves:
+		// on random keys each branch of the comparisons would be a coin flip
+		p := max(min(x, y), min(max(x, y), z))
 		i := kllPartitionLess(a, p)
 		if i == 0 {
 			// p is the minimum: everything equal to p is in final position.
 			a = a[kllPartitionLessEq(a, p):]
 			continue
 		}
-		// recurse into the smaller side, loop on the larger one
-		if i < n-i {
-			kllIntroSort(a[:i], depth)
-			a = a[i:]
-		} else {
-			kllIntroSort(a[i:], depth)
-			a = a[:i]
-		}
+		// Recurse into the left side and loop on the right one. Which
+		// side is smaller is a coin flip on random keys; the recursion
+		// depth is bounded by depth either way.
+		kllIntroSort(a[:i], depth)
+		a = a[i:]
 	}
 	kllSortLeaf(a)
 }
