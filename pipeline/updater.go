@@ -11,56 +11,42 @@ import (
 // the columns of every profile it goes to (the full-dataset profile and its
 // segment) with the typed Column methods. Columns are found by field
 // position (DatasetProfile.ColumnAt: records of one stream list their fields
-// in the same order, and the decoder interns the names), and a string value
-// is converted once for all profiles, through the stringCache.
+// in the same order, and the decoder interns the names), and a value is
+// converted and hashed once for all profiles (profiler.Columns; strings
+// through the stringCache).
 type columnUpdater struct {
 	ps   []*profiler.DatasetProfile
 	i    int // position of the current field in the record
 	strs *stringCache
+	cols profiler.Columns // the current field's column of each profile
 }
 
-func (u *columnUpdater) Null(col string) {
+// columns returns the column col (at position u.i) of every profile and
+// moves to the next position.
+func (u *columnUpdater) columns(col string) profiler.Columns {
+	cs := u.cols[:0]
 	for _, p := range u.ps {
-		p.ColumnAt(u.i, col).UpdateNull()
+		cs = append(cs, p.ColumnAt(u.i, col))
 	}
+	u.cols = cs
 	u.i++
+	return cs
 }
 
-func (u *columnUpdater) Bool(col string, v bool) {
-	for _, p := range u.ps {
-		p.ColumnAt(u.i, col).UpdateBool(v)
-	}
-	u.i++
-}
+func (u *columnUpdater) Null(col string) { u.columns(col).UpdateNull() }
 
-func (u *columnUpdater) Int(col string, v int64) {
-	for _, p := range u.ps {
-		p.ColumnAt(u.i, col).UpdateInt64(v)
-	}
-	u.i++
-}
+func (u *columnUpdater) Bool(col string, v bool) { u.columns(col).UpdateBool(v) }
 
-func (u *columnUpdater) Float(col string, v float64) {
-	for _, p := range u.ps {
-		p.ColumnAt(u.i, col).UpdateFloat64(v)
-	}
-	u.i++
-}
+func (u *columnUpdater) Int(col string, v int64) { u.columns(col).UpdateInt64(v) }
+
+func (u *columnUpdater) Float(col string, v float64) { u.columns(col).UpdateFloat64(v) }
 
 func (u *columnUpdater) String(col string, v []byte) {
 	s := u.strs.str(u.i, v)
-	for _, p := range u.ps {
-		p.ColumnAt(u.i, col).UpdateString(s)
-	}
-	u.i++
+	u.columns(col).UpdateString(s)
 }
 
-func (u *columnUpdater) Object(col string) {
-	for _, p := range u.ps {
-		p.ColumnAt(u.i, col).UpdateObject()
-	}
-	u.i++
-}
+func (u *columnUpdater) Object(col string) { u.columns(col).UpdateObject() }
 
 var _ event.Visitor = (*columnUpdater)(nil)
 

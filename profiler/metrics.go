@@ -204,10 +204,29 @@ func metricsFor(t ColumnType, s *settings) uint8 {
 	return has
 }
 
-// The update methods below are the routing rules of whylogs'
-// PreprocessedColumn for one value, applied to the metrics that exist.
+// valueHashes holds the sketch hashes of one value while it is logged into
+// the same column of several profiles (a full-dataset profile and its
+// segment): each hash is computed on first use and reused. A zero
+// valueHashes has none.
+type valueHashes struct {
+	card     bool   // h1, h2 set: the HLL hash
+	fi       bool   // item, itemHash set: the frequent-items string and hash
+	h1, h2   uint64 // sketches.Hash* of the value, DefaultSeed
+	item     string // the frequent-items string (truncated for strings)
+	itemHash uint64 // sketches.FrequentHash(item)
+	itemMax  int    // the maxSize item was truncated with (strings)
+}
 
-func (m *metricSet) updateInt64(v int64) {
+// fiItem sets the frequent-items string and its hash.
+func (h *valueHashes) fiItem(item string) {
+	h.item, h.itemHash, h.fi = item, sketches.FrequentHash(item), true
+}
+
+// The update methods below are the routing rules of whylogs'
+// PreprocessedColumn for one value, applied to the metrics that exist. h
+// carries the value's hashes between the columns it is logged into.
+
+func (m *metricSet) updateInt64(v int64, h *valueHashes) {
 	m.counts.n++
 	m.types.integral++
 	if m.has&hasDist != 0 {
@@ -222,21 +241,28 @@ func (m *metricSet) updateInt64(v int64) {
 		}
 	}
 	if m.card != nil {
-		m.card.UpdateInt64(v)
+		if !h.card {
+			h.h1, h.h2 = sketches.HashInt64(v, sketches.DefaultSeed)
+			h.card = true
+		}
+		m.card.UpdateHash(h.h1, h.h2)
 	}
 	if m.fi.fs != nil {
-		m.fi.fs.Update(m.fi.intString(v))
+		if !h.fi {
+			h.fiItem(m.fi.intString(v))
+		}
+		m.fi.fs.UpdateHashed(h.item, h.itemHash)
 	}
 }
 
-func (m *metricSet) updateFloat64(v float64) {
+func (m *metricSet) updateFloat64(v float64, h *valueHashes) {
 	m.counts.n++
 	if v != v {
 		// whylogs' DataFrame path: NaN is null (and nan), nothing else.
 		m.counts.null++
 		m.counts.nan++
 		if m.rowNaN {
-			m.rowPathNaN(v)
+			m.rowPathNaN(v, h)
 		}
 		return
 	}
@@ -247,11 +273,23 @@ func (m *metricSet) updateFloat64(v float64) {
 	if m.has&hasDist != 0 {
 		m.dist.add(v)
 	}
+	m.floatSketches(v, h)
+}
+
+// floatSketches logs a double into the cardinality and frequent items.
+func (m *metricSet) floatSketches(v float64, h *valueHashes) {
 	if m.card != nil {
-		m.card.UpdateFloat64(v)
+		if !h.card {
+			h.h1, h.h2 = sketches.HashFloat64(v, sketches.DefaultSeed)
+			h.card = true
+		}
+		m.card.UpdateHash(h.h1, h.h2)
 	}
 	if m.fi.fs != nil {
-		m.fi.fs.Update(formatCDouble(v))
+		if !h.fi {
+			h.fiItem(formatCDouble(v))
+		}
+		m.fi.fs.UpdateHashed(h.item, h.itemHash)
 	}
 }
 
@@ -259,47 +297,67 @@ func (m *metricSet) updateFloat64(v float64) {
 // fractional value that the KLL ignores but the Welford step does not (so mean
 // and m2 become NaN), that the HLL hashes, and that reaches the frequent items
 // as C++ formats it.
-func (m *metricSet) rowPathNaN(v float64) {
+func (m *metricSet) rowPathNaN(v float64, h *valueHashes) {
 	m.types.fractional++
 	if m.has&hasDist != 0 {
 		m.dist.mean, m.dist.m2 = math.NaN(), math.NaN()
 	}
-	if m.card != nil {
-		m.card.UpdateFloat64(v)
-	}
-	if m.fi.fs != nil {
-		m.fi.fs.Update(formatCDouble(v))
-	}
+	m.floatSketches(v, h)
 }
+
+// The hashes of the booleans' sketch inputs: 0 and 1 for the cardinality,
+// "False" and "True" for the frequent items.
+var boolHashes = func() (hs [2]valueHashes) {
+	for i, s := range [2]string{"False", "True"} {
+		hs[i].h1, hs[i].h2 = sketches.HashInt64(int64(i), sketches.DefaultSeed)
+		hs[i].card = true
+		hs[i].fiItem(s)
+	}
+	return hs
+}()
 
 func (m *metricSet) updateBool(b bool) {
 	m.counts.n++
 	m.types.boolean++
 	var i int64
-	s := "False"
 	if b {
 		m.counts.true_++
-		i, s = 1, "True"
+		i = 1
 	}
 	if m.has&hasDist != 0 {
 		m.dist.add(float64(i))
 	}
+	h := &boolHashes[i]
 	if m.card != nil {
-		m.card.UpdateInt64(i)
+		m.card.UpdateHash(h.h1, h.h2)
 	}
 	if m.fi.fs != nil {
-		m.fi.fs.Update(s)
+		m.fi.fs.UpdateHashed(h.item, h.itemHash)
 	}
 }
 
-func (m *metricSet) updateString(s string) {
+func (m *metricSet) updateString(s string, h *valueHashes) {
 	m.counts.n++
 	m.types.string_++
 	if m.card != nil {
-		m.card.UpdateString(s)
+		if !h.card {
+			if len(s) == 0 { // the HLL ignores the empty string
+				h.h1, h.h2 = 0, 0
+			} else {
+				h.h1, h.h2 = sketches.HashString(s, sketches.DefaultSeed)
+			}
+			h.card = true
+		}
+		if len(s) != 0 {
+			m.card.UpdateHash(h.h1, h.h2)
+		}
 	}
 	if m.fi.fs != nil {
-		m.fi.fs.Update(m.fi.truncate(s))
+		if !h.fi || h.itemMax != m.fi.maxSize {
+			h.fiItem(m.fi.truncate(s))
+			h.itemMax = m.fi.maxSize
+		}
+		m.fi.fs.UpdateHashed(h.item, h.itemHash)
 	}
 }
 

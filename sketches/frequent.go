@@ -127,6 +127,21 @@ func (s *FrequentStrings) Update(item string) {
 	s.add(item, 1)
 }
 
+// FrequentHash returns the hash that places item in a FrequentStrings map
+// (fmix64 of Java's String.hashCode). It depends on item only, so a caller
+// that logs one item into several sketches computes it once and passes it to
+// UpdateHashed.
+func FrequentHash(item string) uint64 { return frequentHome(item) }
+
+// UpdateHashed is Update(item) with item's FrequentHash h given. A wrong h
+// places item where Update would not, making the sketch inconsistent.
+func (s *FrequentStrings) UpdateHashed(item string, h uint64) {
+	if s.total == math.MaxInt64 {
+		return
+	}
+	s.addHashed(item, h, 1)
+}
+
 // UpdateWeighted adds weight w to item. A weight of 0 is a no-op; a negative
 // weight, or one that would overflow the int64 stream length, returns
 // ErrInvalidArgument and changes nothing.
@@ -148,6 +163,11 @@ func (s *FrequentStrings) UpdateWeighted(item string, w int64) error {
 // counter; a new item that overfills the map doubles it (below lgMax) or
 // purges it (at lgMax), adding the purge median to the offset.
 func (s *FrequentStrings) add(item string, w int64) {
+	s.addHashed(item, frequentHome(item), w)
+}
+
+// addHashed is add with the item's home hash h given.
+func (s *FrequentStrings) addHashed(item string, h uint64, w int64) {
 	if s.m.slots == nil {
 		if s.lgMax == 0 {
 			s.initZero(frequentZeroLgMax)
@@ -155,7 +175,7 @@ func (s *FrequentStrings) add(item string, w int64) {
 		s.m.materialize()
 	}
 	s.total += w
-	if s.m.adjustOrInsert(item, w) && s.m.numActive > frequentCapacity(s.m.lg) {
+	if s.m.adjustOrInsertHashed(item, h, w) && s.m.numActive > frequentCapacity(s.m.lg) {
 		if s.m.lg < s.lgMax {
 			s.m.resize()
 		} else {
