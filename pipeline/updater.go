@@ -12,12 +12,10 @@ import (
 // segment) with the typed Column methods. Columns are found by field
 // position (DatasetProfile.ColumnAt: records of one stream list their fields
 // in the same order, and the decoder interns the names), and a value is
-// converted and hashed once for all profiles (profiler.Columns; strings
-// through the stringCache).
+// hashed once for all profiles (profiler.Columns).
 type columnUpdater struct {
 	ps   []*profiler.DatasetProfile
-	i    int // position of the current field in the record
-	strs *stringCache
+	i    int              // position of the current field in the record
 	cols profiler.Columns // the current field's column of each profile
 }
 
@@ -41,10 +39,9 @@ func (u *columnUpdater) Int(col string, v int64) { u.columns(col).UpdateInt64(v)
 
 func (u *columnUpdater) Float(col string, v float64) { u.columns(col).UpdateFloat64(v) }
 
-func (u *columnUpdater) String(col string, v []byte) {
-	s := u.strs.str(u.i, v)
-	u.columns(col).UpdateString(s)
-}
+// String logs the record's bytes: the sketches copy what they keep, so a
+// repeated value costs no allocation and a new one none of its own.
+func (u *columnUpdater) String(col string, v []byte) { u.columns(col).UpdateStringBytes(v) }
 
 func (u *columnUpdater) Object(col string) { u.columns(col).UpdateObject() }
 
@@ -59,10 +56,7 @@ type recordFields struct {
 }
 
 func (f *recordFields) Field(name string) (any, bool) {
-	i := f.rec.Len() - 1
-	for i >= 0 && f.rec.At(i).Col != name { // the last update of the column, as Record.Lookup
-		i--
-	}
+	i := f.rec.LastIndex(name) // the last update of the column, as Record.Lookup
 	if i < 0 {
 		return nil, false
 	}

@@ -10,8 +10,9 @@ import (
 // column sees (or from Config.Types).
 //
 // The typed Update methods are the hot path: they do not box values and, in
-// steady state, do not allocate (an integer or double reaching a
-// frequent-items sketch allocates its decimal string unless it is cached).
+// steady state, do not allocate (a double reaching a frequent-items sketch
+// allocates its string; a new integer item and a new item given to
+// UpdateStringBytes are copied into chunks the sketch owns).
 // Update(any) routes any Go value with the same rules.
 //
 // A Column is not safe for concurrent use. It belongs to its DatasetProfile.
@@ -113,6 +114,17 @@ func (c *Column) UpdateString(v string) {
 	c.m.updateString(v, &h)
 }
 
+// UpdateStringBytes logs string(b) as UpdateString does, without keeping b:
+// the frequent-items sketch copies a new item into chunks it owns, so b may
+// be reused afterwards and a repeated value costs no allocation.
+func (c *Column) UpdateStringBytes(b []byte) {
+	if c.typ == TypeUnknown {
+		c.resolve(TypeString)
+	}
+	var h valueHashes
+	c.m.updateStringBytes(b, &h)
+}
+
 // UpdateNull logs a missing value (nil, JSON null, Avro null). A new column
 // becomes TypeAny unless Config.NullDefersType is set, in which case the type
 // stays open.
@@ -186,6 +198,17 @@ func (cs Columns) UpdateString(v string) {
 			c.resolve(TypeString)
 		}
 		c.m.updateString(v, &h)
+	}
+}
+
+// UpdateStringBytes calls Column.UpdateStringBytes(b) on each column.
+func (cs Columns) UpdateStringBytes(b []byte) {
+	var h valueHashes
+	for _, c := range cs {
+		if c.typ == TypeUnknown {
+			c.resolve(TypeString)
+		}
+		c.m.updateStringBytes(b, &h)
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 // items and moves the HLL out of its list mode.
 func TestColumnsEqualsColumnUpdates(t *testing.T) {
 	cfgs := []profiler.Config{{}, {MaxFrequentItemSize: 4}, {RowPathNaN: true, FrequentItemsLgMaxK: 3}}
-	kinds := []string{"int", "float", "string", "bool", "mixed"}
+	kinds := []string{"int", "float", "string", "bool", "bytes", "mixed"}
 	for _, kind := range kinds {
 		t.Run(kind, func(t *testing.T) {
 			var shared, single []*profiler.DatasetProfile
@@ -32,7 +32,7 @@ func TestColumnsEqualsColumnUpdates(t *testing.T) {
 			for i := range 3000 {
 				k := kind
 				if k == "mixed" {
-					k = kinds[i%4]
+					k = kinds[i%5]
 					if i%11 == 0 {
 						k = "null"
 					}
@@ -62,6 +62,17 @@ func TestColumnsEqualsColumnUpdates(t *testing.T) {
 						v = ""
 					}
 					cs.UpdateString(v)
+					for _, p := range single {
+						p.Column("x").UpdateString(v)
+					}
+				case "bytes": // shared bytes path against the single string path
+					v := "b" + strconv.Itoa(i*31%997) + strings.Repeat("ü", i%7)
+					if i%50 == 0 {
+						v = ""
+					}
+					buf := []byte(v)
+					cs.UpdateStringBytes(buf)
+					clear(buf) // the columns must not keep buf
 					for _, p := range single {
 						p.Column("x").UpdateString(v)
 					}
@@ -108,11 +119,23 @@ func TestColumnsAllocations(t *testing.T) {
 	ci := profiler.Columns{a.Column("i"), b.Column("i")}
 	cs.UpdateString("warm")
 	ci.UpdateInt64(5)
+	buf := []byte("warm bytes")
 	if n := testing.AllocsPerRun(200, func() {
 		cs.UpdateString("warm")
+		cs.UpdateStringBytes(buf)
 		ci.UpdateInt64(5)
-		ci.UpdateInt64(12345) // cached decimal string after the first run
+		ci.UpdateInt64(12345) // tracked after the first run
 	}); n != 0 {
 		t.Errorf("repeated values allocate %v times", n)
+	}
+	// New integers and strings share the sketches' chunks.
+	k := int64(1000)
+	if n := testing.AllocsPerRun(3000, func() {
+		ci.UpdateInt64(k)
+		buf = strconv.AppendInt(buf[:0], k, 36)
+		cs.UpdateStringBytes(buf)
+		k++
+	}); n > 0.2 {
+		t.Errorf("new values allocate %v times", n)
 	}
 }

@@ -68,36 +68,10 @@ type intsMetric struct {
 	max, min int64
 }
 
-// frequentItemsMetric is whylogs' FrequentItemsMetric plus a small cache of
-// decimal strings, so repeated integers reach the sketch without allocating.
+// frequentItemsMetric is whylogs' FrequentItemsMetric.
 type frequentItemsMetric struct {
 	fs      *sketches.FrequentStrings
 	maxSize int
-	cache   *intStringCache
-}
-
-const intCacheBits = 7
-
-// intStringCache is a direct-mapped cache int64 → decimal string.
-type intStringCache struct {
-	keys [1 << intCacheBits]int64
-	vals [1 << intCacheBits]string
-}
-
-func (f *frequentItemsMetric) intString(v int64) string {
-	if v >= 0 && v < 100 {
-		return strconv.FormatInt(v, 10) // strconv returns constant strings here
-	}
-	if f.cache == nil {
-		f.cache = new(intStringCache)
-	}
-	i := (uint64(v) * 0x9e3779b97f4a7c15) >> (64 - intCacheBits)
-	if s := f.cache.vals[i]; s != "" && f.cache.keys[i] == v {
-		return s
-	}
-	s := strconv.FormatInt(v, 10)
-	f.cache.keys[i], f.cache.vals[i] = v, s
-	return s
 }
 
 // truncate cuts s to the first maxSize characters (Unicode code points, as
@@ -170,7 +144,7 @@ func newMetricSet(has uint8, s *settings, seed uint64) metricSet {
 		if err != nil {
 			panic("profiler: validated frequent items parameters rejected: " + err.Error())
 		}
-		m.fi = frequentItemsMetric{fs: f, maxSize: s.maxItemSize, cache: s.ints}
+		m.fi = frequentItemsMetric{fs: f, maxSize: s.maxItemSize}
 	}
 	return m
 }
@@ -209,12 +183,13 @@ func metricsFor(t ColumnType, s *settings) uint8 {
 // segment): each hash is computed on first use and reused. A zero
 // valueHashes has none.
 type valueHashes struct {
-	card     bool   // h1, h2 set: the HLL hash
-	fi       bool   // item, itemHash set: the frequent-items string and hash
-	h1, h2   uint64 // sketches.Hash* of the value, DefaultSeed
-	item     string // the frequent-items string (truncated for strings)
-	itemHash uint64 // sketches.FrequentHash(item)
-	itemMax  int    // the maxSize item was truncated with (strings)
+	card     bool     // h1, h2 set: the HLL hash
+	fi       bool     // the frequent-items item and itemHash set
+	h1, h2   uint64   // sketches.Hash* of the value, DefaultSeed
+	item     string   // the frequent-items string (truncated for strings)
+	itemHash uint64   // the sketches.FrequentHash of the item
+	itemMax  int      // the maxSize item was truncated with (strings)
+	num      [20]byte // room for an integer's decimal digits
 }
 
 // fiItem sets the frequent-items string and its hash.
@@ -248,10 +223,17 @@ func (m *metricSet) updateInt64(v int64, h *valueHashes) {
 		m.card.UpdateHash(h.h1, h.h2)
 	}
 	if m.fi.fs != nil {
-		if !h.fi {
-			h.fiItem(m.fi.intString(v))
+		// The decimal string is formatted into h; the first sketch copies
+		// it if it is new, and the others share that copy.
+		switch {
+		case h.fi:
+			m.fi.fs.UpdateHashed(h.item, h.itemHash)
+		default:
+			n := len(strconv.AppendInt(h.num[:0], v, 10))
+			h.itemHash = sketches.FrequentHashBytes(h.num[:n])
+			h.item = m.fi.fs.UpdateBytesHashed(h.num[:n], h.itemHash)
+			h.fi = h.item != ""
 		}
-		m.fi.fs.UpdateHashed(h.item, h.itemHash)
 	}
 }
 
@@ -361,6 +343,48 @@ func (m *metricSet) updateString(s string, h *valueHashes) {
 	}
 }
 
+// updateStringBytes is updateString(string(b)); the sketches copy what they
+// keep.
+func (m *metricSet) updateStringBytes(b []byte, h *valueHashes) {
+	m.counts.n++
+	m.types.string_++
+	if len(b) != 0 && m.card != nil {
+		if !h.card {
+			h.h1, h.h2 = sketches.HashBytes(b, sketches.DefaultSeed)
+			h.card = true
+		}
+		m.card.UpdateHash(h.h1, h.h2)
+	}
+	if m.fi.fs != nil {
+		// The first sketch copies the item if it is new, and the others
+		// (with the same item size) share that copy.
+		if h.fi && h.itemMax == m.fi.maxSize {
+			m.fi.fs.UpdateHashed(h.item, h.itemHash)
+			return
+		}
+		it := truncateBytes(b, m.fi.maxSize)
+		h.itemHash = sketches.FrequentHashBytes(it)
+		h.item = m.fi.fs.UpdateBytesHashed(it, h.itemHash)
+		h.itemMax, h.fi = m.fi.maxSize, h.item != "" || len(it) == 0
+	}
+}
+
+// truncateBytes returns the first maxSize characters of b (Unicode code
+// points, as frequentItemsMetric.truncate).
+func truncateBytes(b []byte, maxSize int) []byte {
+	if len(b) <= maxSize {
+		return b
+	}
+	n := 0
+	for i := range string(b) {
+		if n == maxSize {
+			return b[:i]
+		}
+		n++
+	}
+	return b
+}
+
 func (m *metricSet) updateNull() {
 	m.counts.n++
 	m.counts.null++
@@ -389,7 +413,6 @@ func (m *metricSet) clone() metricSet {
 	}
 	if m.fi.fs != nil {
 		c.fi.fs = m.fi.fs.Clone()
-		c.fi.cache = nil
 	}
 	return c
 }

@@ -184,11 +184,6 @@ func (p *DatasetProfile) Clone() *DatasetProfile {
 		c.columns[k] = col.clone()
 	}
 	c.seq = nil
-	if p.set.ints != nil { // a clone does not share its WindowSet's cache
-		ns := *p.set
-		ns.ints = nil
-		c.set = &ns
-	}
 	return &c
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"unsafe"
 )
 
 // ErrorType selects which kind of error FrequentStrings.FrequentItems avoids.
@@ -63,7 +64,8 @@ const MaxFrequentLgMapSize = 26
 // the same stream; the bounds hold for both.
 //
 // The sketch keeps references to the item strings it tracks (like a Go map);
-// it does not copy them.
+// it does not copy them. Items added as bytes (UpdateBytesHashed) are copied
+// into chunks the sketch owns.
 //
 // The binary image (AppendBinary, UnmarshalBinary) is the DataSketches
 // frequent-items layout: a 32-byte preamble (8 bytes when nothing was added),
@@ -142,6 +144,33 @@ func (s *FrequentStrings) UpdateHashed(item string, h uint64) {
 	s.addHashed(item, h, 1)
 }
 
+// FrequentHashBytes is FrequentHash(string(item)) without the conversion.
+func FrequentHashBytes(item []byte) uint64 {
+	return Fmix64(javaStringHash(unsafe.String(unsafe.SliceData(item), len(item))))
+}
+
+// UpdateBytesHashed is UpdateHashed(string(item), h), except that the sketch
+// does not keep item: when item is not tracked yet, its bytes are copied into
+// a buffer of the sketch (a chunk shared by many items), so an item that is
+// already tracked costs no allocation and a new one no allocation of its
+// own. h must be FrequentHashBytes(item). It returns the item as a string
+// the sketch holds (or held: a purge may drop it at once), so a caller that
+// logs the same item into other sketches can pass that to UpdateHashed
+// without another copy; it returns "" when the stream length is at its
+// limit and the update is ignored.
+func (s *FrequentStrings) UpdateBytesHashed(item []byte, h uint64) string {
+	if s.total == math.MaxInt64 {
+		return ""
+	}
+	s.prepare()
+	s.total++
+	k, inserted := s.m.adjustOrInsertBytes(item, h, 1)
+	if inserted {
+		s.grown()
+	}
+	return k
+}
+
 // UpdateWeighted adds weight w to item. A weight of 0 is a no-op; a negative
 // weight, or one that would overflow the int64 stream length, returns
 // ErrInvalidArgument and changes nothing.
@@ -168,14 +197,27 @@ func (s *FrequentStrings) add(item string, w int64) {
 
 // addHashed is add with the item's home hash h given.
 func (s *FrequentStrings) addHashed(item string, h uint64, w int64) {
+	s.prepare()
+	s.total += w
+	if s.m.adjustOrInsertHashed(item, h, w) {
+		s.grown()
+	}
+}
+
+// prepare makes the map dense (and a zero value a sketch) before a change.
+func (s *FrequentStrings) prepare() {
 	if s.m.slots == nil {
 		if s.lgMax == 0 {
 			s.initZero(frequentZeroLgMax)
 		}
 		s.m.materialize()
 	}
-	s.total += w
-	if s.m.adjustOrInsertHashed(item, h, w) && s.m.numActive > frequentCapacity(s.m.lg) {
+}
+
+// grown follows an insertion: a map beyond its capacity doubles (below
+// lgMax) or purges (at lgMax), adding the purge median to the offset.
+func (s *FrequentStrings) grown() {
+	if s.m.numActive > frequentCapacity(s.m.lg) {
 		if s.m.lg < s.lgMax {
 			s.m.resize()
 		} else {

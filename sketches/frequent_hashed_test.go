@@ -3,6 +3,7 @@ package sketches
 import (
 	"bytes"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -55,5 +56,93 @@ func TestHLLUpdateHash(t *testing.T) {
 	ib, _ := b.MarshalBinary()
 	if !bytes.Equal(ia, ib) || a.Mode() != "HLL" {
 		t.Fatalf("UpdateHash image differs (mode %s)", a.Mode())
+	}
+}
+
+// TestFrequentUpdateBytesHashed feeds one stream as strings and as bytes
+// (from a buffer overwritten after each update, so a retained slice would
+// corrupt the sketch) and wants the same images: through growth and purges,
+// for a clone updated on its own afterwards, and mixed with string updates
+// and merges.
+func TestFrequentUpdateBytesHashed(t *testing.T) {
+	a, _ := NewFrequentStrings(7)
+	b, _ := NewFrequentStrings(7)
+	buf := make([]byte, 0, 64)
+	item := func(i int) string {
+		if i%13 == 0 {
+			return "" // the empty item
+		}
+		return "item-" + strconv.Itoa(i*7919%1201) + strings.Repeat("x", i%40)
+	}
+	feed := func(a, b *FrequentStrings, from, to int) {
+		for i := from; i < to; i++ {
+			it := item(i)
+			a.Update(it)
+			buf = append(buf[:0], it...)
+			if i%5 == 0 {
+				b.Update(it) // strings and bytes mixed in one sketch
+			} else {
+				b.UpdateBytesHashed(buf, FrequentHashBytes(buf))
+			}
+			for j := range buf {
+				buf[j] = '#'
+			}
+		}
+	}
+	same := func(what string, x, y *FrequentStrings) {
+		t.Helper()
+		ix, _ := x.MarshalBinary()
+		iy, _ := y.MarshalBinary()
+		if !bytes.Equal(ix, iy) {
+			t.Fatalf("%s: images differ", what)
+		}
+	}
+	feed(a, b, 0, 20000)
+	if a.MaximumError() == 0 {
+		t.Fatal("no purge; test too weak")
+	}
+	same("stream", a, b)
+	ac, bc := a.Clone(), b.Clone()
+	feed(a, b, 20000, 30000)
+	feed(ac, bc, 40000, 50000)
+	same("after clone, original", a, b)
+	same("after clone, clone", ac, bc)
+	if err := a.Merge(ac); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Merge(bc); err != nil {
+		t.Fatal(err)
+	}
+	feed(a, b, 60000, 63000)
+	same("after merge", a, b)
+	for _, fi := range b.FrequentItems(NoFalseNegatives) {
+		if strings.Contains(fi.Item, "#") {
+			t.Fatalf("item %q holds overwritten bytes", fi.Item)
+		}
+	}
+	if FrequentHashBytes([]byte("héllo")) != FrequentHash("héllo") {
+		t.Error("FrequentHashBytes differs from FrequentHash")
+	}
+}
+
+// TestFrequentUpdateBytesAllocs: a tracked item costs no allocation, new
+// items share chunks.
+func TestFrequentUpdateBytesAllocs(t *testing.T) {
+	s, _ := NewFrequentStrings(10)
+	k := []byte("tracked")
+	s.UpdateBytesHashed(k, FrequentHashBytes(k))
+	if n := testing.AllocsPerRun(100, func() { s.UpdateBytesHashed(k, FrequentHashBytes(k)) }); n != 0 {
+		t.Errorf("tracked item: %v allocations", n)
+	}
+	u, _ := NewFrequentStrings(10)
+	i := 0
+	buf := make([]byte, 0, 32)
+	n := testing.AllocsPerRun(5000, func() {
+		buf = strconv.AppendInt(append(buf[:0], "id-"...), int64(i), 10)
+		i++
+		u.UpdateBytesHashed(buf, FrequentHashBytes(buf))
+	})
+	if n > 0.1 {
+		t.Errorf("new items: %v allocations per item", n)
 	}
 }

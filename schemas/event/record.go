@@ -56,12 +56,20 @@ func (r *Record) At(i int) Value {
 // Lookup returns the last update of column col (linear scan; records are
 // small).
 func (r *Record) Lookup(col string) (Value, bool) {
-	for i := len(r.vals) - 1; i >= 0; i-- {
-		if r.vals[i].Col == col {
-			return r.At(i), true
-		}
+	if i := r.LastIndex(col); i >= 0 {
+		return r.At(i), true
 	}
 	return Value{}, false
+}
+
+// LastIndex returns the position of the last update of column col, -1 when
+// there is none.
+func (r *Record) LastIndex(col string) int {
+	i := len(r.vals) - 1
+	for i >= 0 && r.vals[i].Col != col {
+		i--
+	}
+	return i
 }
 
 // Replay calls v for every buffered update in record order.
