@@ -22,10 +22,7 @@ type columnUpdater struct {
 // columns returns the column col (at position u.i) of every profile and
 // moves to the next position.
 func (u *columnUpdater) columns(col string) profiler.Columns {
-	cs := u.cols[:0]
-	for _, p := range u.ps {
-		cs = append(cs, p.ColumnAt(u.i, col))
-	}
+	cs := profiler.AppendColumnsAt(u.cols[:0], u.ps, u.i, col)
 	u.cols = cs
 	u.i++
 	return cs
