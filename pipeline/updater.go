@@ -73,20 +73,22 @@ func (f *recordFields) Field(name string) (any, bool) {
 	return nil, true
 }
 
-// stringCache turns string values into Go strings, reusing the string of a
-// value that was seen recently at the same field position: the column
-// profiles keep strings (frequent items), so each distinct value must be a
-// string of its own, but a repeated one (a country, a device type) need not
-// be allocated again. Each position has a small direct-mapped table; a
-// position whose values rarely repeat (ids, timestamps) stops probing for a
-// while. Only short strings are cached, so the tables hold little memory.
+// stringCache turns the string values of segment columns into boxed Go
+// strings, reusing the value seen recently at the same field position: a
+// repeated segment value (a country, a device type) need not be allocated
+// again. Each position has a small table of sets of strWays entries, most
+// recently used first, so up to strWays values that alternate never evict
+// each other whatever the hash seed; a position whose values rarely repeat
+// (ids) stops probing for a while. Only short strings are cached, so the
+// tables hold little memory.
 type stringCache struct {
 	seed maphash.Seed
 	pos  []*posStrings
 }
 
 const (
-	strSlots      = 16  // table entries per field position
+	strWays       = 4   // entries per set
+	strSets       = 8   // sets per field position
 	strMaxLen     = 64  // longer strings are not cached
 	strMaxPos     = 256 // positions with a table
 	strProbeBatch = 256 // lookups per hit-rate check
@@ -94,7 +96,7 @@ const (
 )
 
 type posStrings struct {
-	ents         [strSlots]strEntry
+	sets         [strSets][strWays]strEntry
 	probes, hits int
 	skip         int // lookups left without probing
 }
@@ -125,12 +127,22 @@ func (c *stringCache) entry(i int, b []byte) *strEntry {
 		p.skip--
 		return nil
 	}
-	e := &p.ents[maphash.Bytes(c.seed, b)&(strSlots-1)]
+	set := &p.sets[maphash.Bytes(c.seed, b)&(strSets-1)]
 	p.probes++
-	if e.s == string(b) {
+	w := 0
+	for w < strWays && set[w].s != string(b) {
+		w++
+	}
+	if w < strWays {
 		p.hits++
 	} else {
-		e.s, e.box = string(b), nil
+		w = strWays - 1 // the least recently used entry makes room
+		set[w] = strEntry{s: string(b)}
+	}
+	if w > 0 { // move to the front
+		e := set[w]
+		copy(set[1:w+1], set[:w])
+		set[0] = e
 	}
 	if p.probes == strProbeBatch {
 		if p.hits < strProbeBatch/4 {
@@ -138,15 +150,7 @@ func (c *stringCache) entry(i int, b []byte) *strEntry {
 		}
 		p.probes, p.hits = 0, 0
 	}
-	return e
-}
-
-// str returns b as a string.
-func (c *stringCache) str(i int, b []byte) string {
-	if e := c.entry(i, b); e != nil {
-		return e.s
-	}
-	return string(b)
+	return &set[0]
 }
 
 // boxed returns b as a string in an interface value.
