@@ -162,11 +162,13 @@ func (s *FrequentStrings) UpdateBytesHashed(item []byte, h uint64) string {
 	if s.total == math.MaxInt64 {
 		return ""
 	}
-	s.prepare()
+	if s.m.slots == nil {
+		s.prepare()
+	}
 	s.total++
 	k, inserted := s.m.adjustOrInsertBytes(item, h, 1)
-	if inserted {
-		s.grown()
+	if inserted && s.m.numActive > frequentCapacity(s.m.lg) {
+		s.grow()
 	}
 	return k
 }
@@ -197,14 +199,17 @@ func (s *FrequentStrings) add(item string, w int64) {
 
 // addHashed is add with the item's home hash h given.
 func (s *FrequentStrings) addHashed(item string, h uint64, w int64) {
-	s.prepare()
+	if s.m.slots == nil {
+		s.prepare()
+	}
 	s.total += w
-	if s.m.adjustOrInsertHashed(item, h, w) {
-		s.grown()
+	if s.m.adjustOrInsertHashed(item, h, w) && s.m.numActive > frequentCapacity(s.m.lg) {
+		s.grow()
 	}
 }
 
-// prepare makes the map dense (and a zero value a sketch) before a change.
+// prepare makes the map dense (and a zero value a sketch) before a change;
+// callers test s.m.slots == nil first.
 func (s *FrequentStrings) prepare() {
 	if s.m.slots == nil {
 		if s.lgMax == 0 {
@@ -214,15 +219,13 @@ func (s *FrequentStrings) prepare() {
 	}
 }
 
-// grown follows an insertion: a map beyond its capacity doubles (below
+// grow follows an insertion that overfilled the map: it doubles (below
 // lgMax) or purges (at lgMax), adding the purge median to the offset.
-func (s *FrequentStrings) grown() {
-	if s.m.numActive > frequentCapacity(s.m.lg) {
-		if s.m.lg < s.lgMax {
-			s.m.resize()
-		} else {
-			s.offset += s.m.purge(s.sampleSize())
-		}
+func (s *FrequentStrings) grow() {
+	if s.m.lg < s.lgMax {
+		s.m.resize()
+	} else {
+		s.offset += s.m.purge(s.sampleSize())
 	}
 }
 
