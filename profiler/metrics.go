@@ -186,7 +186,9 @@ type valueHashes struct {
 	card     bool     // h1, h2 set: the HLL hash
 	fi       bool     // the frequent-items item and itemHash set
 	h1, h2   uint64   // sketches.Hash* of the value, DefaultSeed
-	item     string   // the frequent-items string (truncated for strings)
+	item     string   // the frequent-items string (truncated for strings) …
+	itemB    []byte   // … or bytes (strings given as bytes) …
+	numLen   int      // … or an integer's digits, num[:numLen]
 	itemHash uint64   // the sketches.FrequentHash of the item
 	itemMax  int      // the maxSize item was truncated with (strings)
 	num      [20]byte // room for an integer's decimal digits
@@ -223,17 +225,14 @@ func (m *metricSet) updateInt64(v int64, h *valueHashes) {
 		m.card.UpdateHash(h.h1, h.h2)
 	}
 	if m.fi.fs != nil {
-		// The decimal string is formatted into h; the first sketch copies
-		// it if it is new, and the others share that copy.
-		switch {
-		case h.fi:
-			m.fi.fs.UpdateHashed(h.item, h.itemHash)
-		default:
-			n := len(strconv.AppendInt(h.num[:0], v, 10))
-			h.itemHash = sketches.FrequentHashBytes(h.num[:n])
-			h.item = m.fi.fs.UpdateBytesHashed(h.num[:n], h.itemHash)
-			h.fi = h.item != ""
+		// The decimal string is formatted into h once; each sketch copies
+		// it if it is new to it (a sketch holding another sketch's copy
+		// could keep that sketch's whole key chunk alive).
+		if !h.fi {
+			h.numLen = len(strconv.AppendInt(h.num[:0], v, 10))
+			h.itemHash, h.fi = sketches.FrequentHashBytes(h.num[:h.numLen]), true
 		}
+		m.fi.fs.UpdateBytesHashed(h.num[:h.numLen], h.itemHash)
 	}
 }
 
@@ -356,16 +355,12 @@ func (m *metricSet) updateStringBytes(b []byte, h *valueHashes) {
 		m.card.UpdateHash(h.h1, h.h2)
 	}
 	if m.fi.fs != nil {
-		// The first sketch copies the item if it is new, and the others
-		// (with the same item size) share that copy.
-		if h.fi && h.itemMax == m.fi.maxSize {
-			m.fi.fs.UpdateHashed(h.item, h.itemHash)
-			return
+		// Each sketch copies the item if it is new to it (see updateInt64).
+		if !h.fi || h.itemMax != m.fi.maxSize {
+			h.itemB = truncateBytes(b, m.fi.maxSize)
+			h.itemHash, h.itemMax, h.fi = sketches.FrequentHashBytes(h.itemB), m.fi.maxSize, true
 		}
-		it := truncateBytes(b, m.fi.maxSize)
-		h.itemHash = sketches.FrequentHashBytes(it)
-		h.item = m.fi.fs.UpdateBytesHashed(it, h.itemHash)
-		h.itemMax, h.fi = m.fi.maxSize, h.item != "" || len(it) == 0
+		m.fi.fs.UpdateBytesHashed(h.itemB, h.itemHash)
 	}
 }
 

@@ -149,28 +149,23 @@ func FrequentHashBytes(item []byte) uint64 {
 	return Fmix64(javaStringHash(unsafe.String(unsafe.SliceData(item), len(item))))
 }
 
-// UpdateBytesHashed is UpdateHashed(string(item), h), except that the sketch
-// does not keep item: when item is not tracked yet, its bytes are copied into
-// a buffer of the sketch (a chunk shared by many items), so an item that is
-// already tracked costs no allocation and a new one no allocation of its
-// own. h must be FrequentHashBytes(item). It returns the item as a string
-// the sketch holds (or held: a purge may drop it at once), so a caller that
-// logs the same item into other sketches can pass that to UpdateHashed
-// without another copy; it returns "" when the stream length is at its
-// limit and the update is ignored.
-func (s *FrequentStrings) UpdateBytesHashed(item []byte, h uint64) string {
+// UpdateBytesHashed is UpdateHashed(string(item), h) without converting item
+// to a string and without keeping item: an item that is already tracked
+// costs no allocation, and a new one is copied into a chunk the sketch owns
+// (chunks grow from 32 bytes to 4 KiB; a purge compacts them once they hold
+// over four times the live keys' bytes, so deleted items do not keep them
+// alive). h must be FrequentHashBytes(item).
+func (s *FrequentStrings) UpdateBytesHashed(item []byte, h uint64) {
 	if s.total == math.MaxInt64 {
-		return ""
+		return
 	}
 	if s.m.slots == nil {
 		s.prepare()
 	}
 	s.total++
-	k, inserted := s.m.adjustOrInsertBytes(item, h, 1)
-	if inserted && s.m.numActive > frequentCapacity(s.m.lg) {
+	if s.m.adjustOrInsertBytes(item, h, 1) && s.m.numActive > frequentCapacity(s.m.lg) {
 		s.grow()
 	}
-	return k
 }
 
 // UpdateWeighted adds weight w to item. A weight of 0 is a no-op; a negative

@@ -2,6 +2,7 @@ package sketches
 
 import (
 	"bytes"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -145,4 +146,48 @@ func TestFrequentUpdateBytesAllocs(t *testing.T) {
 	if n > 0.1 {
 		t.Errorf("new items: %v allocations per item", n)
 	}
+}
+
+// TestFrequentBytesChunksBounded streams about 16 MB of distinct items as
+// bytes through a small sketch that purges often and wants the heap it keeps
+// to stay far below that: purges compact the chunks, so deleted items do not
+// keep them alive.
+func TestFrequentBytesChunksBounded(t *testing.T) {
+	s, _ := NewFrequentStrings(6) // at most 48 items
+	buf := make([]byte, 0, 32)
+	feed := func(from, to int) {
+		for i := from; i < to; i++ {
+			buf = strconv.AppendInt(append(buf[:0], "item-with-a-longer-name-"...), int64(i), 10)
+			e := s.MaximumError()
+			s.UpdateBytesHashed(buf, FrequentHashBytes(buf))
+			if i%3 == 0 { // some repeats, so purges keep a few items
+				s.UpdateBytesHashed(buf, FrequentHashBytes(buf))
+			}
+			if s.MaximumError() != e { // after a purge: chunk bytes since the last compaction are bounded
+				live := 0
+				for _, sl := range s.m.slots {
+					if sl.state != 0 {
+						live += len(sl.key)
+					}
+				}
+				if s.m.chunked > 4*live+2*rpArenaMax {
+					t.Fatalf("item %d: %d chunk bytes for %d live key bytes", i, s.m.chunked, live)
+				}
+			}
+		}
+	}
+	feed(0, 1000)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	feed(1000, 500_000)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 1<<20 {
+		t.Errorf("heap grew by %d bytes after streaming ~16 MB of items", grown)
+	}
+	if s.NumActive() == 0 || s.MaximumError() == 0 {
+		t.Fatal("stream did not fill and purge the sketch")
+	}
+	runtime.KeepAlive(s)
 }

@@ -90,9 +90,9 @@ type rpMap struct {
 	chunked  int // bytes of the chunks allocated since the last compaction
 }
 
-// Arena chunk sizes: a chunk grows from 64 bytes by doubling up to 4 KiB.
+// Arena chunk sizes: a chunk grows from 32 bytes by doubling up to 4 KiB.
 const (
-	rpArenaMin = 64
+	rpArenaMin = 32
 	rpArenaMax = 4096
 )
 
@@ -215,8 +215,8 @@ func (m *rpMap) adjustOrInsertHashed(key string, h uint64, w int64) bool {
 
 // adjustOrInsertBytes is adjustOrInsertHashed for a key given as bytes: a
 // key that is inserted is copied into the arena; b is not retained. It
-// returns the key as the map holds it and whether it was inserted.
-func (m *rpMap) adjustOrInsertBytes(key []byte, h uint64, w int64) (string, bool) {
+// reports whether key was inserted.
+func (m *rpMap) adjustOrInsertBytes(key []byte, h uint64, w int64) bool {
 	mask := uint64(len(m.slots) - 1)
 	p := h & mask
 	drift := uint32(1)
@@ -225,11 +225,11 @@ func (m *rpMap) adjustOrInsertBytes(key []byte, h uint64, w int64) (string, bool
 		if sl.state == 0 {
 			*sl = rpSlot{key: m.intern(key), value: w, state: drift, hash: uint32(h)}
 			m.numActive++
-			return sl.key, true
+			return true
 		}
 		if sl.hash == uint32(h) && sl.key == string(key) {
 			sl.value += w
-			return sl.key, false
+			return false
 		}
 		p = (p + 1) & mask
 		drift++
