@@ -250,7 +250,20 @@ func (s *FrequentStrings) Merge(o *FrequentStrings) error {
 		s.initZero(o.lgMax)
 	}
 	total := s.total + o.total
-	o.m.forEachMergeOrder(func(k string, v int64) { s.add(k, v) })
+	if o.m.interned {
+		// Copy o's keys rather than keep views of its chunks.
+		o.m.forEachMergeOrder(func(k string, v int64) {
+			if s.m.slots == nil {
+				s.prepare()
+			}
+			s.total += v
+			if s.m.adjustOrInsertBytes(stringBytes(k), frequentHome(k), v) && s.m.numActive > frequentCapacity(s.m.lg) {
+				s.grow()
+			}
+		})
+	} else {
+		o.m.forEachMergeOrder(func(k string, v int64) { s.add(k, v) })
+	}
 	s.offset += o.offset
 	s.total = total
 	return nil

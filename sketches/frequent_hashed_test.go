@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // TestFrequentUpdateHashed feeds one stream through Update and through
@@ -190,4 +191,50 @@ func TestFrequentBytesChunksBounded(t *testing.T) {
 		t.Fatal("stream did not fill and purge the sketch")
 	}
 	runtime.KeepAlive(s)
+}
+
+// TestFrequentCloneMergeOwnKeys: a clone or a merge target of a sketch fed
+// bytes holds its own copies of the keys (views of the other sketch's
+// chunks would keep them alive), and images stay as with strings.
+func TestFrequentCloneMergeOwnKeys(t *testing.T) {
+	a, _ := NewFrequentStrings(6)
+	ref, _ := NewFrequentStrings(6)
+	buf := make([]byte, 0, 32)
+	for i := range 3000 {
+		buf = strconv.AppendInt(append(buf[:0], "k"...), int64(i*i%211), 10)
+		a.UpdateBytesHashed(buf, FrequentHashBytes(buf))
+		ref.Update(string(buf))
+	}
+	owned := func(x, y *FrequentStrings) {
+		t.Helper()
+		ptrs := map[*byte]bool{}
+		for _, sl := range y.m.slots {
+			if sl.state != 0 && len(sl.key) > 0 {
+				ptrs[unsafe.StringData(sl.key)] = true
+			}
+		}
+		for _, sl := range x.m.slots {
+			if sl.state != 0 && ptrs[unsafe.StringData(sl.key)] {
+				t.Fatalf("key %q shares the other sketch's bytes", sl.key)
+			}
+		}
+	}
+	c := a.Clone()
+	owned(c, a)
+	m, _ := NewFrequentStrings(6)
+	if err := m.Merge(a); err != nil {
+		t.Fatal(err)
+	}
+	owned(m, a)
+	mr, _ := NewFrequentStrings(6)
+	if err := mr.Merge(ref); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range [][2]*FrequentStrings{{c, ref}, {m, mr}} {
+		x, _ := p[0].MarshalBinary()
+		y, _ := p[1].MarshalBinary()
+		if !bytes.Equal(x, y) {
+			t.Fatal("image differs from the string-fed sketch's")
+		}
+	}
 }

@@ -129,6 +129,13 @@ func (m *rpMap) compactArena() {
 	if m.chunked <= 4*n+rpArenaMax {
 		return
 	}
+	m.copyKeys(n)
+}
+
+// copyKeys copies every key (n bytes in all) into one fresh chunk with room
+// for half as many bytes again.
+func (m *rpMap) copyKeys(n int) {
+	m.interned = true
 	m.arena = make([]byte, 0, max(n+n/2, rpArenaMin))
 	m.chunked = cap(m.arena)
 	for i := range m.slots {
@@ -366,11 +373,21 @@ func selectKth(a []int64, k int) int64 {
 
 // clone returns a deep copy (the immutable pending form is shared).
 func (m *rpMap) clone() rpMap {
-	// The clone gets no arena chunk (both maps would append to the same
-	// one) but compacts its keys like the original.
-	c := rpMap{lg: m.lg, numActive: m.numActive, pend: m.pend, interned: m.interned}
+	// A map with chunks gives the clone a chunk of its own holding all the
+	// keys: sharing the original's would let the clone keep its chunks alive
+	// (and both would append to the current one).
+	c := rpMap{lg: m.lg, numActive: m.numActive, pend: m.pend}
 	if m.pend == nil {
 		c.slots = slices.Clone(m.slots)
+		if m.interned {
+			n := 0
+			for i := range c.slots {
+				if sl := &c.slots[i]; sl.state != 0 {
+					n += len(sl.key)
+				}
+			}
+			c.copyKeys(n)
+		}
 	}
 	return c
 }
