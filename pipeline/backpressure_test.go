@@ -153,10 +153,11 @@ func TestAbortDuringDrain(t *testing.T) {
 	})
 	cfg := testConfig(addrs, "g", pub, jsonDataset("orders", time.Minute, 0))
 	cfg.ShutdownTimeout = time.Minute
+	cfg.CheckpointEveryRecords = 30 // a full-flush point at offset 30 (Rule C)
 	r := start(t, cfg)
 	waitProcessed(t, ends, r)
 	deadline := time.Now().Add(10 * time.Second)
-	for committed(t, addrs, "g", "orders")[0] != 30 { // the first window is published and committed
+	for committed(t, addrs, "g", "orders")[0] != 30 { // the first window is published (checkpoint) and committed
 		if time.Now().After(deadline) {
 			t.Fatalf("first window not committed: %v", committed(t, addrs, "g", "orders"))
 		}
@@ -179,6 +180,6 @@ func TestAbortDuringDrain(t *testing.T) {
 		t.Errorf("abort took %v", d)
 	}
 	if o := committed(t, addrs, "g", "orders")[0]; o != 30 {
-		t.Errorf("committed %d after abort, want 30 (the first record of the unpublished window)", o)
+		t.Errorf("committed %d after abort, want 30 (the last full-flush point)", o)
 	}
 }

@@ -67,6 +67,9 @@ type Config struct {
 	// contents, then depend on timing; it also lets commits advance on an
 	// idle partition whose windows cannot close for lack of event time.
 	CheckpointInterval time.Duration
+	// Transactional, when set, turns on exactly-once output: profiles and
+	// the consumed offsets commit in one Kafka transaction (see TxnConfig).
+	Transactional *TxnConfig
 	// MinBackoff and MaxBackoff bound the retry backoff of publishing, dead
 	// letters and schema-registry outages (defaults 100ms and 10s).
 	MinBackoff, MaxBackoff time.Duration
@@ -82,6 +85,7 @@ type tp struct {
 type Consumer struct {
 	cfg     Config
 	cl      *kgo.Client
+	txn     *txnState // nil: at-least-once mode
 	log     zerolog.Logger
 	metrics *Metrics
 	byTopic map[string][]*Dataset
@@ -115,7 +119,18 @@ func New(cfg Config) (*Consumer, error) {
 	if len(cfg.Brokers) == 0 || cfg.Group == "" {
 		return nil, fmt.Errorf("pipeline: brokers and group are required: %w", ErrInvalidConfig)
 	}
-	if cfg.Publisher == nil {
+	if tc := cfg.Transactional; tc != nil {
+		if tc.TransactionalID == "" {
+			return nil, fmt.Errorf("pipeline: transactional: empty transactional id: %w", ErrInvalidConfig)
+		}
+		if tc.Publisher != nil && cfg.Publisher != nil {
+			return nil, fmt.Errorf("pipeline: transactional: both Config.Publisher and TxnConfig.Publisher are set: %w", ErrInvalidConfig)
+		}
+		if tc.Timeout < 0 || tc.Interval < 0 {
+			return nil, fmt.Errorf("pipeline: transactional: negative timeout %v or interval %v: %w", tc.Timeout, tc.Interval, ErrInvalidConfig)
+		}
+	}
+	if cfg.Publisher == nil && (cfg.Transactional == nil || cfg.Transactional.Publisher == nil) {
 		return nil, fmt.Errorf("pipeline: no publisher: %w", ErrInvalidConfig)
 	}
 	if len(cfg.Datasets) == 0 {
@@ -175,11 +190,35 @@ func New(cfg Config) (*Consumer, error) {
 		opts = append(opts, kgo.ClientID(cfg.ClientID))
 	}
 	opts = append(opts, cfg.ClientOpts...)
-	cl, err := kgo.NewClient(opts...)
-	if err != nil {
-		return nil, fmt.Errorf("pipeline: creating client: %w", err)
+	if cfg.Transactional == nil {
+		cl, err := kgo.NewClient(opts...)
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: creating client: %w", err)
+		}
+		c.cl = cl
+		return c, nil
 	}
-	c.cl = cl
+	c.txn = newTxnState(*cfg.Transactional, cfg.CheckpointInterval, cfg.CheckpointEveryRecords)
+	opts = append(opts,
+		kgo.TransactionalID(c.txn.cfg.TransactionalID),
+		kgo.TransactionTimeout(c.txn.cfg.Timeout),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+	)
+	sess, err := kgo.NewGroupTransactSession(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: creating transact session (transactional id %q): %w", c.txn.cfg.TransactionalID, err)
+	}
+	c.txn.sess = sess
+	c.cl = sess.Client()
+	pub := cfg.Publisher
+	if f := cfg.Transactional.Publisher; f != nil {
+		if pub, err = f(c.cl); err != nil {
+			sess.Close()
+			return nil, fmt.Errorf("pipeline: transactional publisher: %w", err)
+		}
+	}
+	c.cfg.Publisher = c.txnPublisher(pub)
 	return c, nil
 }
 
@@ -244,6 +283,16 @@ func (c *Consumer) take(m map[string][]int32) []*worker {
 // them and they are marked revoked, before the rebalance goes on.
 func (c *Consumer) revoked(ctx context.Context, _ *kgo.Client, m map[string][]int32) {
 	c.metrics.Rebalances.WithLabelValues("revoked").Inc()
+	if len(m) == 0 {
+		// franz-go calls the callback with an empty map at the end of
+		// every cooperative session (the transact session does not abort
+		// for it either); take(nil) would mean every partition.
+		return
+	}
+	if c.txn != nil {
+		c.txnRevoked(m, "revoked")
+		return
+	}
 	ws := c.take(m)
 	if len(ws) == 0 {
 		return
@@ -255,6 +304,13 @@ func (c *Consumer) revoked(ctx context.Context, _ *kgo.Client, m map[string][]in
 // lost stops the lost partitions' workers without publishing or committing.
 func (c *Consumer) lost(_ context.Context, _ *kgo.Client, m map[string][]int32) {
 	c.metrics.Rebalances.WithLabelValues("lost").Inc()
+	if len(m) == 0 {
+		return
+	}
+	if c.txn != nil {
+		c.txnRevoked(m, "lost")
+		return
+	}
 	ws := c.take(m)
 	for _, w := range ws {
 		w.kill()
@@ -368,7 +424,14 @@ func (c *Consumer) commit(ctx context.Context) {
 // open windows as partial profiles and commits, within ShutdownTimeout, and
 // the client leaves the group. It returns nil after a complete drain,
 // ErrShutdownTimeout when the drain was cut short, ErrAborted after Abort.
+//
+// In transactional mode (Config.Transactional) the drain ends the open
+// transaction at a barrier with a commit instead; see the package
+// documentation.
 func (c *Consumer) Run(ctx context.Context) error {
+	if c.txn != nil {
+		return c.runTxn(ctx)
+	}
 	defer c.abortFn()
 	hw := map[tp]int64{}
 	for ctx.Err() == nil && !c.aborted.Load() {

@@ -131,7 +131,6 @@ func (d *Dataset) newState(topic string, partition int32) (*dsState, error) {
 	}
 	s.ws = ws
 	s.fields.rec, s.fields.strs = &s.rec, &s.strs
-	s.upd.strs = &s.strs
 	return s, nil
 }
 

@@ -20,18 +20,32 @@
 // iterations, so every record a poll returned is already queued at its
 // worker when a partition is revoked.
 //
-// # Offsets (invariant 1)
+// # Offsets (invariant 1, Rule C)
 //
-// Each worker tracks, per dataset and per unpublished window (on-time or
-// late partial), the lowest offset of a record that contributed to it. The
-// partition's committable offset is the minimum of those and the next offset
-// to process. It only advances after the Publisher confirmed the profiles
-// holding those records. Bad records hold nothing: they are counted,
-// dead-lettered and passed. A record whose decoding needs an unavailable
-// schema registry is retried with backoff and holds the committable offset.
-// Commits use CommitOffsetsSync under one mutex with the partition's revoked
-// flag, so a commit never happens for a partition after its revocation
-// finished.
+// The committable offset of a partition only advances at full-flush points:
+// when the worker published every open window as a partial (a record-count
+// checkpoint, (offset+1) % CheckpointEveryRecords == 0; a wall-clock
+// checkpoint, CheckpointInterval; revoke; shutdown) and the Publisher
+// confirmed, it becomes the offset after the last processed record. At such
+// an offset X every record < X is in a confirmed profile and no published
+// profile holds a record >= X. Windows that close between checkpoints are
+// published at once but do not move it: a closed window can hold records
+// beyond the first offset of a still-open one, and committing past those
+// would replay them into a second profile. Bad records hold nothing: they
+// are counted, dead-lettered and passed. A record whose decoding needs an
+// unavailable schema registry is retried with backoff. Commits use
+// CommitOffsetsSync under one mutex with the partition's revoked flag, so a
+// commit never happens for a partition after its revocation finished.
+//
+// Before it processes the first record of a newly assigned partition, the
+// worker calls Reconcile(topic, partition, that record's offset) when the
+// Publisher is a Reconciler (SinkPublisher is; it forwards to a
+// sink.Reconciler such as the blob sink), retrying with backoff; nothing is
+// published for the partition before it succeeds. Since the resume offset
+// is a full-flush point, the profiles the sink removes there are exactly
+// the ones the replay rebuilds. At later checkpoints, once the committed
+// offset moved, the worker calls Prune(committed) on a Pruner Publisher so
+// that the sink's journal stays small (TestJournalPrunedAtCheckpoints).
 //
 // # Rebalances and shutdown
 //
@@ -66,7 +80,8 @@
 //     TestCrashAndRestart, TestLostPartitionsReplay, TestSinkOutageBlocksCommits,
 //     TestShutdownTimeoutCommitsNothingUnpublished, TestAbortDuringDrain
 //     (the merged counts/n equal the valid records; commits never pass an
-//     unpublished record).
+//     unpublished record). Rule C: TestClosedWindowDoesNotAdvanceCommit,
+//     TestCommitsOnlyAtCheckpoints.
 //  2. Event time: TestLateAndBoundaries (t == end goes to the next window;
 //     windows close by the watermark only).
 //  3. Late data: TestLateAndBoundaries (late partial of the same window,
@@ -76,7 +91,9 @@
 //     identical), TestCheckpointsAtDeterministicOffsets,
 //     TestCheckpointIntervalOnIdlePartition.
 //  5. Idempotent output: keys from sink.Key of the profile identity
-//     (SinkProfile); duplicates after a crash overwrite.
+//     (SinkProfile); duplicates after a crash overwrite. Object sinks are
+//     exactly-once after a crash (journal + Reconcile):
+//     TestFileSinkCrashExactlyOnce, TestS3SinkCrashExactlyOnce.
 //  6. Poison records: TestPoisonRecordsAndRegistryOutage (counted,
 //     dead-lettered, skipped; a registry outage is retried, never skipped).
 //  7. Bounded memory: TestSlowPartitionIsPaused, TestSegmentOverflow.
@@ -85,22 +102,79 @@
 //
 // Duplicates: a cooperative rebalance produces none (the revoke publishes
 // and commits exactly what it held). After a crash or a lost partition the
-// records after the last commit are replayed; the profiles they rebuild
-// carry the same identity and, when the replay sees the same records in the
-// same order from the same start, the same bytes, so they overwrite. A
-// replay that starts in the middle of what one run saw may classify records
-// as on time that the first run found late (the watermark starts over), so
-// a late partial and a replayed window can then both count a record: the
-// bound is the records after the last commit.
+// records after the last commit, a full-flush point, are replayed from an
+// empty state. A reconciling sink (blob) first deletes what the crashed run
+// published from that offset on, so its merged output counts each record
+// once. Other sinks (Kafka) get the replayed profiles again: with the same
+// flush boundaries they carry the same keys and overwrite; with others (a
+// wall-clock checkpoint, a watermark that starts over) both copies remain.
 //
-// # Not here yet (seams for issue 6)
+// # Exactly-once output (Config.Transactional)
 //
-// Exactly-once output (GroupTransactSession) and checkpoints of window
-// state that survive a restart without replay. Checkpoints by record count
-// (deterministic) and by wall-clock interval (also the idle-partition
-// policy: partials, never a closed window) exist. Publishing happens in
-// worker.publish and committing in Consumer.commitLocked: a transactional
-// mode replaces those two steps.
+// With a TxnConfig the Consumer runs on a kgo.GroupTransactSession with a
+// transactional id, read_committed fetches and stable offset fetches
+// (always on in franz-go: a member's OffsetFetch waits while another
+// member's transaction holding offsets of the group is open). The
+// Publisher (TxnConfig.Publisher, built on the session's client, e.g.
+// sink.NewKafkaTxn) produces every profile inside the open transaction;
+// publishing is not retried there: a failed publish dooms the transaction.
+//
+// The poll loop ends a transaction at a barrier: it stops handing out
+// records, asks every worker to process its queue and publish all its open
+// windows as checkpoint partials into the transaction, waits until all did,
+// then calls End(TryCommit), which flushes the producer, commits the
+// offsets after everything polled (TxnOffsetCommit) and commits the
+// transaction: profiles and offsets become visible together, and the
+// committed offset of every partition is a full-flush point (no window
+// state survives it). Then it begins the next transaction. Barriers come
+// every TxnConfig.Interval (default: CheckpointInterval, else 10s; capped at
+// Timeout/3) and when a partition's polled records cross a
+// CheckpointEveryRecords boundary; a due barrier with nothing polled since
+// Begin is skipped (nothing was produced). The barrier must finish within
+// 90% of the transaction timeout counted from Begin, else the transaction
+// is aborted (reason "barrier").
+//
+// Abort: every worker is stopped at once (its windows dropped), End
+// (TryAbort) aborts the transaction and franz-go rewinds every still
+// assigned partition to its committed offset (the first polled offset when
+// none was committed); fresh workers then rebuild the state from the
+// re-polled records, which are counted once, in the next transaction. A
+// transaction aborts when:
+//
+//   - partitions are revoked or lost (reason "rebalance"): the session
+//     aborts any transaction open across a rebalance (franz-go does not
+//     block the rebalance for it); our callbacks stop the revoked
+//     partitions' workers without publishing and the poll loop aborts at
+//     its next iteration; the new owner starts from the committed offsets,
+//     after the aborted transaction ended (stable offsets);
+//   - a publish failed (reason "produce"), followed by a backoff;
+//   - the barrier was not reached in time (reason "barrier"): a stalled
+//     sink or schema registry;
+//   - End did not commit (reason "not_committed": a rebalance during End
+//     on a broker without KIP-447, a failed heartbeat) or failed (reason
+//     "end_error": e.g. the broker aborted the transaction after its
+//     transaction timeout and bumped the producer epoch, so the offset
+//     commit gets PRODUCER_FENCED or INVALID_PRODUCER_EPOCH; the next Begin
+//     recovers the producer id). If no transaction can begin afterwards
+//     (fenced by a live producer with the same transactional id), Run
+//     returns the error.
+//
+// Shutdown (Run's context) runs a last barrier and End(TryCommit) (bounded
+// by ShutdownTimeout for the barrier); Abort and a crash leave the open
+// transaction to the broker, which aborts it at the transaction timeout or
+// as soon as a producer with the same transactional id starts (a restarted
+// member fences its predecessor). Metrics.Transactions counts outcomes by
+// reason. Not transactional: dead letters (a replay after an abort sends
+// them again) and blob sinks combined with the Kafka sink (at-least-once
+// with their own idempotence). ProfilesPublished counts profiles written
+// into transactions, including aborted ones.
+//
+// Tests: TestExactlyOnceCommitsProfilesWithOffsets,
+// TestExactlyOnceAbortOnProduceFailure, TestExactlyOnceRebalanceAborts,
+// TestExactlyOnceCrashRestart, TestExactlyOnceLostSession,
+// TestExactlyOnceBarrierDeadline, TestExactlyOnceBrokerTransactionTimeout,
+// TestExactlyOnceFencedCommit (a read_committed reader sums counts/n of
+// every visible profile, without deduplication, to exactly the records).
 //
 // # Backfill
 //

@@ -136,16 +136,17 @@ func TestFastPathMatchesTrack(t *testing.T) {
 
 func TestStringCache(t *testing.T) {
 	var c stringCache
+	str := func(i int, b []byte) string { return c.boxed(i, b).(string) }
 	b := []byte("DE")
-	s := c.str(3, b)
+	s := str(3, b)
 	if s != "DE" {
 		t.Fatalf("str = %q", s)
 	}
 	b[0] = 'X' // the cache must not alias the input
-	if s != "DE" || c.str(3, []byte("DE")) != "DE" || c.str(3, b) != "XE" {
+	if s != "DE" || str(3, []byte("DE")) != "DE" || str(3, b) != "XE" {
 		t.Fatal("cached string changed with its input")
 	}
-	if n := testing.AllocsPerRun(100, func() { c.str(3, []byte("DE")) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { str(3, []byte("DE")) }); n != 0 {
 		t.Errorf("a repeated string allocates %v times", n)
 	}
 	if n := testing.AllocsPerRun(100, func() { _ = c.boxed(3, []byte("DE")) }); n != 0 {
@@ -155,12 +156,12 @@ func TestStringCache(t *testing.T) {
 		t.Fatalf("boxed = %v", v)
 	}
 	long := bytes.Repeat([]byte("x"), strMaxLen+1)
-	if c.str(0, long) != string(long) || c.str(strMaxPos, b) != "XE" || c.str(1, nil) != "" {
+	if str(0, long) != string(long) || str(strMaxPos, b) != "XE" || str(1, nil) != "" {
 		t.Fatal("uncached strings")
 	}
 	// Unique values switch probing off for a while, then back on.
 	for i := range strProbeBatch {
-		if got := c.str(7, fmt.Appendf(nil, "id-%d", i)); got != fmt.Sprintf("id-%d", i) {
+		if got := str(7, fmt.Appendf(nil, "id-%d", i)); got != fmt.Sprintf("id-%d", i) {
 			t.Fatalf("str = %q", got)
 		}
 	}
@@ -168,11 +169,25 @@ func TestStringCache(t *testing.T) {
 		t.Fatalf("skip = %d after unique values", c.pos[7].skip)
 	}
 	for range strSkip {
-		if c.str(7, []byte("same")) != "same" {
+		if str(7, []byte("same")) != "same" {
 			t.Fatal("str while skipping")
 		}
 	}
-	if c.pos[7].skip != 0 || c.str(7, []byte("same")) != "same" || c.pos[7].probes != 1 {
+	if c.pos[7].skip != 0 || str(7, []byte("same")) != "same" || c.pos[7].probes != 1 {
 		t.Fatal("probing did not resume")
 	}
+	// Up to strWays values alternating at one position never miss,
+	// whatever the seed.
+	for range 200 {
+		var c stringCache
+		vals := [][]byte{[]byte("US"), []byte("DE"), []byte("FR"), []byte("GB")}
+		for _, v := range vals {
+			c.boxed(2, v)
+		}
+		k := 0
+		if n := testing.AllocsPerRun(40, func() { c.boxed(2, vals[k%4]); k++ }); n != 0 {
+			t.Fatalf("alternating values allocate %v times", n)
+		}
+	}
+
 }

@@ -21,7 +21,9 @@ func TestLostPartitionsReplay(t *testing.T) {
 	addrs := c.ListenAddrs()
 	ends := produce(t, manualClient(t, addrs), jsonRecords(0, 600, 2, 500*time.Millisecond))
 	pub := NewMemoryPublisher()
-	r := start(t, testConfig(addrs, "g", pub, jsonDataset("orders", time.Minute, 0)))
+	cfg := testConfig(addrs, "g", pub, jsonDataset("orders", time.Minute, 0))
+	cfg.CheckpointEveryRecords = 70 // commits at 70, 140, 210, 280 of each partition's 300 (Rule C)
+	r := start(t, cfg)
 	waitProcessed(t, ends, r)
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -30,6 +30,11 @@ type Metrics struct {
 	Rebalances        *prometheus.CounterVec // event: assigned, revoked, lost
 	PausedPartitions  prometheus.Gauge
 	Pauses            prometheus.Counter
+	// Transactions counts ended transactions (exactly-once mode) by outcome
+	// (committed, aborted) and reason: interval, records or shutdown for a
+	// commit; rebalance, produce, barrier, not_committed, end_error or
+	// shutdown for an abort.
+	Transactions *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them on reg (nil: not
@@ -66,11 +71,12 @@ func NewMetrics(reg prometheus.Registerer, namespace string) *Metrics {
 			Help: "Partitions paused because their worker's queue is full."}),
 		Pauses: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "partition_pauses_total",
 			Help: "Times a partition was paused because its worker's queue was full."}),
+		Transactions: cv("transactions_total", "Ended transactions of the exactly-once mode, by outcome and reason.", "outcome", "reason"),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Records, m.Bytes, m.DecodeErrors, m.DeadLetters, m.RegistryRetries, m.LateRecords,
 			m.OverflowRecords, m.OpenWindows, m.ProfilesPublished, m.SinkErrors, m.Commits, m.CommitErrors,
-			m.CommitLag, m.Rebalances, m.PausedPartitions, m.Pauses)
+			m.CommitLag, m.Rebalances, m.PausedPartitions, m.Pauses, m.Transactions)
 	}
 	return m
 }

@@ -104,7 +104,9 @@ func TestCrashAndRestart(t *testing.T) {
 	cl := manualClient(t, addrs)
 	ends := produce(t, cl, jsonRecords(0, 600, 2, 500*time.Millisecond))
 	pub := NewMemoryPublisher()
-	a := start(t, testConfig(addrs, "g", pub, jsonDataset("orders", time.Minute, 0)))
+	cfg := testConfig(addrs, "g", pub, jsonDataset("orders", time.Minute, 0))
+	cfg.CheckpointEveryRecords = 70 // commits at 70, 140, 210, 280 of each partition's 300 (Rule C)
+	a := start(t, cfg)
 	waitProcessed(t, ends, a)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -134,7 +136,7 @@ func TestCrashAndRestart(t *testing.T) {
 			t.Errorf("partition %d: committed %d before abort, %d after, end %d: abort must not commit the open windows", p, before[p], after[p], ends[p])
 		}
 	}
-	b := start(t, testConfig(addrs, "g", pub, jsonDataset("orders", time.Minute, 0)))
+	b := start(t, cfg)
 	waitProcessed(t, ends, b)
 	if err := b.stop(t); err != nil {
 		t.Fatal(err)

@@ -11,56 +11,36 @@ import (
 // the columns of every profile it goes to (the full-dataset profile and its
 // segment) with the typed Column methods. Columns are found by field
 // position (DatasetProfile.ColumnAt: records of one stream list their fields
-// in the same order, and the decoder interns the names), and a string value
-// is converted once for all profiles, through the stringCache.
+// in the same order, and the decoder interns the names), and a value is
+// hashed once for all profiles (profiler.Columns).
 type columnUpdater struct {
 	ps   []*profiler.DatasetProfile
-	i    int // position of the current field in the record
-	strs *stringCache
+	i    int              // position of the current field in the record
+	cols profiler.Columns // the current field's column of each profile
 }
 
-func (u *columnUpdater) Null(col string) {
-	for _, p := range u.ps {
-		p.ColumnAt(u.i, col).UpdateNull()
-	}
+// columns returns the column col (at position u.i) of every profile and
+// moves to the next position.
+func (u *columnUpdater) columns(col string) profiler.Columns {
+	cs := profiler.AppendColumnsAt(u.cols[:0], u.ps, u.i, col)
+	u.cols = cs
 	u.i++
+	return cs
 }
 
-func (u *columnUpdater) Bool(col string, v bool) {
-	for _, p := range u.ps {
-		p.ColumnAt(u.i, col).UpdateBool(v)
-	}
-	u.i++
-}
+func (u *columnUpdater) Null(col string) { u.columns(col).UpdateNull() }
 
-func (u *columnUpdater) Int(col string, v int64) {
-	for _, p := range u.ps {
-		p.ColumnAt(u.i, col).UpdateInt64(v)
-	}
-	u.i++
-}
+func (u *columnUpdater) Bool(col string, v bool) { u.columns(col).UpdateBool(v) }
 
-func (u *columnUpdater) Float(col string, v float64) {
-	for _, p := range u.ps {
-		p.ColumnAt(u.i, col).UpdateFloat64(v)
-	}
-	u.i++
-}
+func (u *columnUpdater) Int(col string, v int64) { u.columns(col).UpdateInt64(v) }
 
-func (u *columnUpdater) String(col string, v []byte) {
-	s := u.strs.str(u.i, v)
-	for _, p := range u.ps {
-		p.ColumnAt(u.i, col).UpdateString(s)
-	}
-	u.i++
-}
+func (u *columnUpdater) Float(col string, v float64) { u.columns(col).UpdateFloat64(v) }
 
-func (u *columnUpdater) Object(col string) {
-	for _, p := range u.ps {
-		p.ColumnAt(u.i, col).UpdateObject()
-	}
-	u.i++
-}
+// String logs the record's bytes: the sketches copy what they keep, so a
+// repeated value costs no allocation and a new one none of its own.
+func (u *columnUpdater) String(col string, v []byte) { u.columns(col).UpdateStringBytes(v) }
+
+func (u *columnUpdater) Object(col string) { u.columns(col).UpdateObject() }
 
 var _ event.Visitor = (*columnUpdater)(nil)
 
@@ -73,10 +53,7 @@ type recordFields struct {
 }
 
 func (f *recordFields) Field(name string) (any, bool) {
-	i := f.rec.Len() - 1
-	for i >= 0 && f.rec.At(i).Col != name { // the last update of the column, as Record.Lookup
-		i--
-	}
+	i := f.rec.LastIndex(name) // the last update of the column, as Record.Lookup
 	if i < 0 {
 		return nil, false
 	}
@@ -96,20 +73,22 @@ func (f *recordFields) Field(name string) (any, bool) {
 	return nil, true
 }
 
-// stringCache turns string values into Go strings, reusing the string of a
-// value that was seen recently at the same field position: the column
-// profiles keep strings (frequent items), so each distinct value must be a
-// string of its own, but a repeated one (a country, a device type) need not
-// be allocated again. Each position has a small direct-mapped table; a
-// position whose values rarely repeat (ids, timestamps) stops probing for a
-// while. Only short strings are cached, so the tables hold little memory.
+// stringCache turns the string values of segment columns into boxed Go
+// strings, reusing the value seen recently at the same field position: a
+// repeated segment value (a country, a device type) need not be allocated
+// again. Each position has a small table of sets of strWays entries, most
+// recently used first, so up to strWays values that alternate never evict
+// each other whatever the hash seed; a position whose values rarely repeat
+// (ids) stops probing for a while. Only short strings are cached, so the
+// tables hold little memory.
 type stringCache struct {
 	seed maphash.Seed
 	pos  []*posStrings
 }
 
 const (
-	strSlots      = 16  // table entries per field position
+	strWays       = 4   // entries per set
+	strSets       = 8   // sets per field position
 	strMaxLen     = 64  // longer strings are not cached
 	strMaxPos     = 256 // positions with a table
 	strProbeBatch = 256 // lookups per hit-rate check
@@ -117,7 +96,7 @@ const (
 )
 
 type posStrings struct {
-	ents         [strSlots]strEntry
+	sets         [strSets][strWays]strEntry
 	probes, hits int
 	skip         int // lookups left without probing
 }
@@ -148,12 +127,22 @@ func (c *stringCache) entry(i int, b []byte) *strEntry {
 		p.skip--
 		return nil
 	}
-	e := &p.ents[maphash.Bytes(c.seed, b)&(strSlots-1)]
+	set := &p.sets[maphash.Bytes(c.seed, b)&(strSets-1)]
 	p.probes++
-	if e.s == string(b) {
+	w := 0
+	for w < strWays && set[w].s != string(b) {
+		w++
+	}
+	if w < strWays {
 		p.hits++
 	} else {
-		e.s, e.box = string(b), nil
+		w = strWays - 1 // the least recently used entry makes room
+		set[w] = strEntry{s: string(b)}
+	}
+	if w > 0 { // move to the front
+		e := set[w]
+		copy(set[1:w+1], set[:w])
+		set[0] = e
 	}
 	if p.probes == strProbeBatch {
 		if p.hits < strProbeBatch/4 {
@@ -161,15 +150,7 @@ func (c *stringCache) entry(i int, b []byte) *strEntry {
 		}
 		p.probes, p.hits = 0, 0
 	}
-	return e
-}
-
-// str returns b as a string.
-func (c *stringCache) str(i int, b []byte) string {
-	if e := c.entry(i, b); e != nil {
-		return e.s
-	}
-	return string(b)
+	return &set[0]
 }
 
 // boxed returns b as a string in an interface value.

@@ -29,15 +29,18 @@ type worker struct {
 	cancel    context.CancelFunc
 	done      chan struct{}
 
-	mu        sync.Mutex
-	cond      *sync.Cond
-	queue     []*kgo.Record
-	spare     []*kgo.Record
-	paused    bool
-	stalled   bool // waiting on a sink, a dead-letter topic or the registry
-	stopping  bool // process what is queued, flush, exit
-	flushReq  bool // a wall-clock checkpoint is due
-	lastFlush time.Time
+	mu       sync.Mutex
+	cond     *sync.Cond
+	queue    []*kgo.Record
+	spare    []*kgo.Record
+	paused   bool
+	stalled  bool // waiting on a sink, a dead-letter topic or the registry
+	stopping bool // process what is queued, flush, exit
+	flushReq bool // a wall-clock checkpoint is due
+	// barrierAck, when set, asks the worker to process its queue, flush
+	// every open window and then close it (transaction barrier).
+	barrierAck chan struct{}
+	lastFlush  time.Time
 	// next is the offset after the last processed record (-1: none yet);
 	// committable is the offset that may be committed (-1: none).
 	next        int64
@@ -45,6 +48,9 @@ type worker struct {
 	committable int64
 	commitEpoch int32
 	err         error // why the worker stopped early (context)
+	// reconciled: the Publisher's Reconcile ran for the first record.
+	reconciled bool
+	pruned     int64 // committed offset of the last successful Prune
 
 	// Owned by the Consumer under commitMu.
 	committed int64
@@ -154,7 +160,7 @@ func (w *worker) run() {
 	defer w.cancel()
 	for {
 		w.mu.Lock()
-		for len(w.queue) == 0 && !w.stopping && !w.flushReq && w.ctx.Err() == nil {
+		for len(w.queue) == 0 && !w.stopping && !w.flushReq && w.barrierAck == nil && w.ctx.Err() == nil {
 			w.cond.Wait()
 		}
 		if w.ctx.Err() != nil {
@@ -167,6 +173,8 @@ func (w *worker) run() {
 		stopping := w.stopping
 		flushReq := w.flushReq
 		w.flushReq = false
+		barrier := w.barrierAck
+		w.barrierAck = nil
 		if w.paused {
 			w.paused = false
 			w.c.cl.ResumeFetchPartitions(map[string][]int32{w.topic: {w.partition}})
@@ -175,6 +183,9 @@ func (w *worker) run() {
 		w.mu.Unlock()
 		if len(batch) > 0 {
 			w.c.signalTook()
+			if !w.reconciled && !w.reconcile(batch[0].Offset) {
+				return
+			}
 		}
 
 		// The record and byte counters are shared by the workers of a topic:
@@ -197,10 +208,13 @@ func (w *worker) run() {
 				return
 			}
 		}
-		if flushReq && !stopping {
+		if flushReq && !stopping || barrier != nil {
 			if err := w.publish(true); err != nil {
 				return
 			}
+		}
+		if barrier != nil {
+			close(barrier)
 		}
 		if stopping && len(batch) == 0 {
 			if err := w.publish(true); err != nil {
@@ -208,6 +222,36 @@ func (w *worker) run() {
 			}
 			return
 		}
+	}
+}
+
+// reconcile lets a Reconciler Publisher remove what an earlier run published
+// at or beyond resume (the offset of the first record this worker
+// processes), retrying with backoff until it succeeds. It returns false
+// when the worker's context ended.
+func (w *worker) reconcile(resume int64) bool {
+	rc, ok := w.c.cfg.Publisher.(Reconciler)
+	if !ok {
+		w.reconciled = true
+		return true
+	}
+	w.setStalled(true)
+	defer w.setStalled(false)
+	backoff := w.c.cfg.MinBackoff
+	for {
+		err := rc.Reconcile(w.ctx, w.topic, w.partition, resume)
+		if err == nil {
+			w.reconciled = true
+			w.log.Debug().Int64("resume_offset", resume).Msg("sink reconciled")
+			return true
+		}
+		w.c.metrics.SinkErrors.Inc()
+		w.log.Warn().Err(err).Int64("resume_offset", resume).Dur("backoff", backoff).Msg("reconciling the sink failed, retrying")
+		if !sleepCtx(w.ctx, backoff) {
+			w.err = w.ctx.Err()
+			return false
+		}
+		backoff = min(2*backoff, w.c.cfg.MaxBackoff)
 	}
 }
 
@@ -298,8 +342,10 @@ func (w *worker) bad(s *dsState, r *kgo.Record, err error) bool {
 }
 
 // publish emits the finished windows (all open windows as partials when
-// flush is set), publishes them until the Publisher confirms, then releases
-// their offsets and recomputes the committable offset.
+// flush is set), publishes them until the Publisher confirms and releases
+// them. Only a flush (a full-flush point: record-count or wall-clock
+// checkpoint, revoke, shutdown) advances the committable offset, to the
+// offset after the last processed record (Rule C in DESIGN.md).
 func (w *worker) publish(flush bool) error {
 	fins := make([][]profiler.Finished, len(w.states))
 	var out []Profile
@@ -351,22 +397,54 @@ func (w *worker) publish(flush bool) error {
 		s.release(fins[i])
 		w.c.metrics.OpenWindows.WithLabelValues(s.ds.Name, w.topic, w.pstr).Set(float64(s.ws.OpenWindows()))
 	}
-	w.mu.Lock()
-	lo := w.next
+	if !flush {
+		// Rule C: a closed window published between checkpoints may hold
+		// records beyond offsets still held by open windows; committing
+		// past them would replay those records after a crash into a second
+		// profile. The committable offset moves only at full-flush points.
+		return nil
+	}
 	for _, s := range w.states {
-		if h, ok := s.lowestHeld(); ok && (lo < 0 || h < lo) {
-			lo = h
+		if h, ok := s.lowestHeld(); ok { // cannot happen: Flush emptied every window
+			w.log.Error().Str("dataset", s.ds.Name).Int64("offset", h).
+				Msg("a window still holds records after a full flush; not advancing the committable offset")
+			return nil
 		}
 	}
-	w.committable = lo
-	w.commitEpoch = w.epoch
-	if lo != w.next {
-		// The offset is held by an older window: the leader epoch of the
-		// last record may not be that offset's epoch, so send none.
-		w.commitEpoch = -1
+	w.mu.Lock()
+	if w.next >= 0 {
+		// Every record < next is in a confirmed profile and no published
+		// profile holds a record >= next: a full-flush point.
+		w.committable = w.next
+		w.commitEpoch = w.epoch
 	}
+	stopping := w.stopping
 	w.mu.Unlock()
+	if !stopping { // a revoke or shutdown waits for this flush: the next owner's Reconcile collects
+		w.prune()
+	}
 	return nil
+}
+
+// prune lets a Pruner Publisher forget its journal below the partition's
+// committed offset, when that moved since the last prune. Best effort: a
+// failure is logged and the next checkpoint (or the next owner's Reconcile)
+// does it; a commit in flight makes it wait for the next checkpoint.
+func (w *worker) prune() {
+	pr, ok := w.c.cfg.Publisher.(Pruner)
+	if !ok || !w.c.commitMu.TryLock() {
+		return
+	}
+	com := w.committed
+	w.c.commitMu.Unlock()
+	if com <= w.pruned {
+		return
+	}
+	if err := pr.Prune(w.ctx, w.topic, w.partition, com); err != nil {
+		w.log.Debug().Err(err).Int64("committed", com).Msg("pruning the sink journal failed")
+		return
+	}
+	w.pruned = com
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

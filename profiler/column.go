@@ -10,8 +10,9 @@ import (
 // column sees (or from Config.Types).
 //
 // The typed Update methods are the hot path: they do not box values and, in
-// steady state, do not allocate (an integer or double reaching a
-// frequent-items sketch allocates its decimal string unless it is cached).
+// steady state, do not allocate (a double reaching a frequent-items sketch
+// allocates its string; a new integer item and a new item given to
+// UpdateStringBytes are copied into chunks the sketch owns).
 // Update(any) routes any Go value with the same rules.
 //
 // A Column is not safe for concurrent use. It belongs to its DatasetProfile.
@@ -62,7 +63,8 @@ func (c *Column) UpdateInt64(v int64) {
 	if c.typ == TypeUnknown {
 		c.resolve(TypeIntegral)
 	}
-	c.m.updateInt64(v)
+	var h valueHashes
+	c.m.updateInt64(v, &h)
 }
 
 // UpdateUint64 logs an unsigned integer. Values up to MaxInt64 are logged as
@@ -87,7 +89,8 @@ func (c *Column) UpdateFloat64(v float64) {
 	if c.typ == TypeUnknown {
 		c.resolve(TypeFractional)
 	}
-	c.m.updateFloat64(v)
+	var h valueHashes
+	c.m.updateFloat64(v, &h)
 }
 
 // UpdateBool logs a boolean: types/boolean, counts/true, 1 or 0 in the
@@ -107,7 +110,19 @@ func (c *Column) UpdateString(v string) {
 	if c.typ == TypeUnknown {
 		c.resolve(TypeString)
 	}
-	c.m.updateString(v)
+	var h valueHashes
+	c.m.updateString(v, &h)
+}
+
+// UpdateStringBytes logs string(b) as UpdateString does, without keeping b:
+// the frequent-items sketch copies a new item into chunks it owns, so b may
+// be reused afterwards and a repeated value costs no allocation.
+func (c *Column) UpdateStringBytes(b []byte) {
+	if c.typ == TypeUnknown {
+		c.resolve(TypeString)
+	}
+	var h valueHashes
+	c.m.updateStringBytes(b, &h)
 }
 
 // UpdateNull logs a missing value (nil, JSON null, Avro null). A new column
@@ -144,4 +159,76 @@ func (c *Column) UpdateTensor() {
 		c.resolve(TypeAny)
 	}
 	c.m.updateTensor()
+}
+
+// Columns is a group of columns that log the same values: usually the same
+// column of several profiles (a full-dataset profile and its segment). Its
+// Update methods have the effect of calling the Column method of each
+// column in turn, but hash each value once for all of them (the cardinality
+// hash, the frequent-items string and its hash).
+type Columns []*Column
+
+// UpdateInt64 calls Column.UpdateInt64(v) on each column.
+func (cs Columns) UpdateInt64(v int64) {
+	var h valueHashes
+	for _, c := range cs {
+		if c.typ == TypeUnknown {
+			c.resolve(TypeIntegral)
+		}
+		c.m.updateInt64(v, &h)
+	}
+}
+
+// UpdateFloat64 calls Column.UpdateFloat64(v) on each column.
+func (cs Columns) UpdateFloat64(v float64) {
+	var h valueHashes
+	for _, c := range cs {
+		if c.typ == TypeUnknown {
+			c.resolve(TypeFractional)
+		}
+		c.m.updateFloat64(v, &h)
+	}
+}
+
+// UpdateString calls Column.UpdateString(v) on each column.
+func (cs Columns) UpdateString(v string) {
+	var h valueHashes
+	for _, c := range cs {
+		if c.typ == TypeUnknown {
+			c.resolve(TypeString)
+		}
+		c.m.updateString(v, &h)
+	}
+}
+
+// UpdateStringBytes calls Column.UpdateStringBytes(b) on each column.
+func (cs Columns) UpdateStringBytes(b []byte) {
+	var h valueHashes
+	for _, c := range cs {
+		if c.typ == TypeUnknown {
+			c.resolve(TypeString)
+		}
+		c.m.updateStringBytes(b, &h)
+	}
+}
+
+// UpdateBool calls Column.UpdateBool(v) on each column.
+func (cs Columns) UpdateBool(v bool) {
+	for _, c := range cs {
+		c.UpdateBool(v)
+	}
+}
+
+// UpdateNull calls Column.UpdateNull on each column.
+func (cs Columns) UpdateNull() {
+	for _, c := range cs {
+		c.UpdateNull()
+	}
+}
+
+// UpdateObject calls Column.UpdateObject on each column.
+func (cs Columns) UpdateObject() {
+	for _, c := range cs {
+		c.UpdateObject()
+	}
 }

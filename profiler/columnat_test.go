@@ -46,3 +46,30 @@ func TestColumnAt(t *testing.T) {
 		t.Fatal("ColumnAt after Merge is not the merged column")
 	}
 }
+
+func TestAppendColumnsAt(t *testing.T) {
+	ts := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	p, _ := NewDatasetProfile(ts, ts, Config{})
+	q, _ := NewDatasetProfile(ts, ts, Config{})
+	ps := []*DatasetProfile{p, q}
+	name := "field"
+	cs := AppendColumnsAt(nil, ps, 2, name)
+	if len(cs) != 2 || cs[0] != p.Column("field") || cs[1] != q.Column("field") {
+		t.Fatal("AppendColumnsAt is not Column of each profile")
+	}
+	// The same name at another address (not interned) finds the same
+	// columns; another name at the same position finds its own.
+	other := string([]byte("field"))
+	if got := AppendColumnsAt(cs[:0], ps, 2, other); got[0] != p.Column("field") || got[1] != q.Column("field") {
+		t.Fatal("equal name at another address")
+	}
+	if got := AppendColumnsAt(nil, ps, 2, "fiel"); got[0] != p.Column("fiel") || got[0] == p.Column("field") {
+		t.Fatal("a prefix of the name at the same position")
+	}
+	if got := AppendColumnsAt(nil, ps, 2, name[:4]); got[0] != p.Column("fiel") {
+		t.Fatal("a prefix sharing the name's bytes")
+	}
+	if got := AppendColumnsAt(nil, ps, maxColumnSeq+1, name); got[1] != q.Column("field") {
+		t.Fatal("beyond the remembered positions")
+	}
+}

@@ -102,11 +102,6 @@ type settings struct {
 	disableFI, nullDefersType, rowNaN   bool
 	seed                                uint64
 	types                               map[string]ColumnType
-	// ints, when set, is the decimal-string cache shared by the integer
-	// frequent items of every profile of one WindowSet (one goroutine), so
-	// that a value logged into the full-dataset and a segment profile is
-	// formatted once. Emitted profiles are detached from it.
-	ints *intStringCache
 }
 
 func (c Config) settings() (*settings, error) {

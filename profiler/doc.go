@@ -44,11 +44,11 @@
 // Pointers are followed; named types route by their kind; json.Number is an int
 // when it is an integer literal, else a float. Integers hash as int64 (whylogs ≥
 // 1.1.34). Column.UpdateInt64, UpdateUint64, UpdateFloat64, UpdateBool,
-// UpdateString, UpdateNull, UpdateObject and UpdateTensor are the typed entry
-// points for decoders; they do not allocate in steady state, except for the
-// decimal string of an integer that is neither in 0…99 nor in the column's
-// small cache (the frequent-items sketch must own one string per tracked
-// item). Column.Update(any) and DatasetProfile.Track(map) route arbitrary
+// UpdateString, UpdateStringBytes, UpdateNull, UpdateObject and UpdateTensor
+// are the typed entry points for decoders; they do not allocate in steady
+// state: the frequent-items sketch copies the decimal string of a new integer
+// item, and a new item given as bytes, into chunks it owns. Columns logs one
+// value into the same column of several profiles, hashing it once. Column.Update(any) and DatasetProfile.Track(map) route arbitrary
 // values through the same rules. NaN follows whylogs' DataFrame path (null and
 // nan only) unless Config.RowPathNaN selects its row path; see DEVIATIONS.md.
 //

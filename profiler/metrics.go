@@ -68,36 +68,10 @@ type intsMetric struct {
 	max, min int64
 }
 
-// frequentItemsMetric is whylogs' FrequentItemsMetric plus a small cache of
-// decimal strings, so repeated integers reach the sketch without allocating.
+// frequentItemsMetric is whylogs' FrequentItemsMetric.
 type frequentItemsMetric struct {
 	fs      *sketches.FrequentStrings
 	maxSize int
-	cache   *intStringCache
-}
-
-const intCacheBits = 7
-
-// intStringCache is a direct-mapped cache int64 → decimal string.
-type intStringCache struct {
-	keys [1 << intCacheBits]int64
-	vals [1 << intCacheBits]string
-}
-
-func (f *frequentItemsMetric) intString(v int64) string {
-	if v >= 0 && v < 100 {
-		return strconv.FormatInt(v, 10) // strconv returns constant strings here
-	}
-	if f.cache == nil {
-		f.cache = new(intStringCache)
-	}
-	i := (uint64(v) * 0x9e3779b97f4a7c15) >> (64 - intCacheBits)
-	if s := f.cache.vals[i]; s != "" && f.cache.keys[i] == v {
-		return s
-	}
-	s := strconv.FormatInt(v, 10)
-	f.cache.keys[i], f.cache.vals[i] = v, s
-	return s
 }
 
 // truncate cuts s to the first maxSize characters (Unicode code points, as
@@ -170,7 +144,7 @@ func newMetricSet(has uint8, s *settings, seed uint64) metricSet {
 		if err != nil {
 			panic("profiler: validated frequent items parameters rejected: " + err.Error())
 		}
-		m.fi = frequentItemsMetric{fs: f, maxSize: s.maxItemSize, cache: s.ints}
+		m.fi = frequentItemsMetric{fs: f, maxSize: s.maxItemSize}
 	}
 	return m
 }
@@ -204,10 +178,32 @@ func metricsFor(t ColumnType, s *settings) uint8 {
 	return has
 }
 
-// The update methods below are the routing rules of whylogs'
-// PreprocessedColumn for one value, applied to the metrics that exist.
+// valueHashes holds the sketch hashes of one value while it is logged into
+// the same column of several profiles (a full-dataset profile and its
+// segment): each hash is computed on first use and reused. A zero
+// valueHashes has none.
+type valueHashes struct {
+	card     bool     // h1, h2 set: the HLL hash
+	fi       bool     // the frequent-items item and itemHash set
+	h1, h2   uint64   // sketches.Hash* of the value, DefaultSeed
+	item     string   // the frequent-items string (truncated for strings) …
+	itemB    []byte   // … or bytes (strings given as bytes) …
+	numLen   int      // … or an integer's digits, num[:numLen]
+	itemHash uint64   // the sketches.FrequentHash of the item
+	itemMax  int      // the maxSize item was truncated with (strings)
+	num      [20]byte // room for an integer's decimal digits
+}
 
-func (m *metricSet) updateInt64(v int64) {
+// fiItem sets the frequent-items string and its hash.
+func (h *valueHashes) fiItem(item string) {
+	h.item, h.itemHash, h.fi = item, sketches.FrequentHash(item), true
+}
+
+// The update methods below are the routing rules of whylogs'
+// PreprocessedColumn for one value, applied to the metrics that exist. h
+// carries the value's hashes between the columns it is logged into.
+
+func (m *metricSet) updateInt64(v int64, h *valueHashes) {
 	m.counts.n++
 	m.types.integral++
 	if m.has&hasDist != 0 {
@@ -222,21 +218,32 @@ func (m *metricSet) updateInt64(v int64) {
 		}
 	}
 	if m.card != nil {
-		m.card.UpdateInt64(v)
+		if !h.card {
+			h.h1, h.h2 = sketches.HashInt64(v, sketches.DefaultSeed)
+			h.card = true
+		}
+		m.card.UpdateHash(h.h1, h.h2)
 	}
 	if m.fi.fs != nil {
-		m.fi.fs.Update(m.fi.intString(v))
+		// The decimal string is formatted into h once; each sketch copies
+		// it if it is new to it (a sketch holding another sketch's copy
+		// could keep that sketch's whole key chunk alive).
+		if !h.fi {
+			h.numLen = len(strconv.AppendInt(h.num[:0], v, 10))
+			h.itemHash, h.fi = sketches.FrequentHashBytes(h.num[:h.numLen]), true
+		}
+		m.fi.fs.UpdateBytesHashed(h.num[:h.numLen], h.itemHash)
 	}
 }
 
-func (m *metricSet) updateFloat64(v float64) {
+func (m *metricSet) updateFloat64(v float64, h *valueHashes) {
 	m.counts.n++
 	if v != v {
 		// whylogs' DataFrame path: NaN is null (and nan), nothing else.
 		m.counts.null++
 		m.counts.nan++
 		if m.rowNaN {
-			m.rowPathNaN(v)
+			m.rowPathNaN(v, h)
 		}
 		return
 	}
@@ -247,11 +254,23 @@ func (m *metricSet) updateFloat64(v float64) {
 	if m.has&hasDist != 0 {
 		m.dist.add(v)
 	}
+	m.floatSketches(v, h)
+}
+
+// floatSketches logs a double into the cardinality and frequent items.
+func (m *metricSet) floatSketches(v float64, h *valueHashes) {
 	if m.card != nil {
-		m.card.UpdateFloat64(v)
+		if !h.card {
+			h.h1, h.h2 = sketches.HashFloat64(v, sketches.DefaultSeed)
+			h.card = true
+		}
+		m.card.UpdateHash(h.h1, h.h2)
 	}
 	if m.fi.fs != nil {
-		m.fi.fs.Update(formatCDouble(v))
+		if !h.fi {
+			h.fiItem(formatCDouble(v))
+		}
+		m.fi.fs.UpdateHashed(h.item, h.itemHash)
 	}
 }
 
@@ -259,48 +278,106 @@ func (m *metricSet) updateFloat64(v float64) {
 // fractional value that the KLL ignores but the Welford step does not (so mean
 // and m2 become NaN), that the HLL hashes, and that reaches the frequent items
 // as C++ formats it.
-func (m *metricSet) rowPathNaN(v float64) {
+func (m *metricSet) rowPathNaN(v float64, h *valueHashes) {
 	m.types.fractional++
 	if m.has&hasDist != 0 {
 		m.dist.mean, m.dist.m2 = math.NaN(), math.NaN()
 	}
-	if m.card != nil {
-		m.card.UpdateFloat64(v)
-	}
-	if m.fi.fs != nil {
-		m.fi.fs.Update(formatCDouble(v))
-	}
+	m.floatSketches(v, h)
 }
+
+// The hashes of the booleans' sketch inputs: 0 and 1 for the cardinality,
+// "False" and "True" for the frequent items.
+var boolHashes = func() (hs [2]valueHashes) {
+	for i, s := range [2]string{"False", "True"} {
+		hs[i].h1, hs[i].h2 = sketches.HashInt64(int64(i), sketches.DefaultSeed)
+		hs[i].card = true
+		hs[i].fiItem(s)
+	}
+	return hs
+}()
 
 func (m *metricSet) updateBool(b bool) {
 	m.counts.n++
 	m.types.boolean++
 	var i int64
-	s := "False"
 	if b {
 		m.counts.true_++
-		i, s = 1, "True"
+		i = 1
 	}
 	if m.has&hasDist != 0 {
 		m.dist.add(float64(i))
 	}
+	h := &boolHashes[i]
 	if m.card != nil {
-		m.card.UpdateInt64(i)
+		m.card.UpdateHash(h.h1, h.h2)
 	}
 	if m.fi.fs != nil {
-		m.fi.fs.Update(s)
+		m.fi.fs.UpdateHashed(h.item, h.itemHash)
 	}
 }
 
-func (m *metricSet) updateString(s string) {
+func (m *metricSet) updateString(s string, h *valueHashes) {
 	m.counts.n++
 	m.types.string_++
 	if m.card != nil {
-		m.card.UpdateString(s)
+		if !h.card {
+			if len(s) == 0 { // the HLL ignores the empty string
+				h.h1, h.h2 = 0, 0
+			} else {
+				h.h1, h.h2 = sketches.HashString(s, sketches.DefaultSeed)
+			}
+			h.card = true
+		}
+		if len(s) != 0 {
+			m.card.UpdateHash(h.h1, h.h2)
+		}
 	}
 	if m.fi.fs != nil {
-		m.fi.fs.Update(m.fi.truncate(s))
+		if !h.fi || h.itemMax != m.fi.maxSize {
+			h.fiItem(m.fi.truncate(s))
+			h.itemMax = m.fi.maxSize
+		}
+		m.fi.fs.UpdateHashed(h.item, h.itemHash)
 	}
+}
+
+// updateStringBytes is updateString(string(b)); the sketches copy what they
+// keep.
+func (m *metricSet) updateStringBytes(b []byte, h *valueHashes) {
+	m.counts.n++
+	m.types.string_++
+	if len(b) != 0 && m.card != nil {
+		if !h.card {
+			h.h1, h.h2 = sketches.HashBytes(b, sketches.DefaultSeed)
+			h.card = true
+		}
+		m.card.UpdateHash(h.h1, h.h2)
+	}
+	if m.fi.fs != nil {
+		// Each sketch copies the item if it is new to it (see updateInt64).
+		if !h.fi || h.itemMax != m.fi.maxSize {
+			h.itemB = truncateBytes(b, m.fi.maxSize)
+			h.itemHash, h.itemMax, h.fi = sketches.FrequentHashBytes(h.itemB), m.fi.maxSize, true
+		}
+		m.fi.fs.UpdateBytesHashed(h.itemB, h.itemHash)
+	}
+}
+
+// truncateBytes returns the first maxSize characters of b (Unicode code
+// points, as frequentItemsMetric.truncate).
+func truncateBytes(b []byte, maxSize int) []byte {
+	if len(b) <= maxSize {
+		return b
+	}
+	n := 0
+	for i := range string(b) {
+		if n == maxSize {
+			return b[:i]
+		}
+		n++
+	}
+	return b
 }
 
 func (m *metricSet) updateNull() {
@@ -331,7 +408,6 @@ func (m *metricSet) clone() metricSet {
 	}
 	if m.fi.fs != nil {
 		c.fi.fs = m.fi.fs.Clone()
-		c.fi.cache = nil
 	}
 	return c
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // MetadataName is the metadata key holding the dataset name (whylogs
@@ -122,6 +123,38 @@ func (p *DatasetProfile) Column(name string) *Column {
 // the field's position in its record (0 ≤ i; positions beyond 1024 are not
 // remembered).
 func (p *DatasetProfile) ColumnAt(i int, name string) *Column {
+	// Inlined fast path: the same interned name as last time.
+	if uint(i) < uint(len(p.seq)) {
+		if c := p.seq[i]; c != nil && sameString(c.name, name) {
+			return c
+		}
+	}
+	return p.columnAt(i, name)
+}
+
+// AppendColumnsAt appends ColumnAt(i, name) of each profile in ps to dst
+// and returns it: the columns that log one field of a record going to
+// several profiles.
+func AppendColumnsAt(dst Columns, ps []*DatasetProfile, i int, name string) Columns {
+	for _, p := range ps {
+		if uint(i) < uint(len(p.seq)) {
+			if c := p.seq[i]; c != nil && sameString(c.name, name) {
+				dst = append(dst, c)
+				continue
+			}
+		}
+		dst = append(dst, p.columnAt(i, name))
+	}
+	return dst
+}
+
+// sameString reports whether a and b are the same string header (same
+// bytes at the same address): equal strings without comparing bytes.
+func sameString(a, b string) bool {
+	return *(*[2]uintptr)(unsafe.Pointer(&a)) == *(*[2]uintptr)(unsafe.Pointer(&b))
+}
+
+func (p *DatasetProfile) columnAt(i int, name string) *Column {
 	if i < len(p.seq) {
 		if c := p.seq[i]; c != nil && c.name == name {
 			return c
@@ -184,11 +217,6 @@ func (p *DatasetProfile) Clone() *DatasetProfile {
 		c.columns[k] = col.clone()
 	}
 	c.seq = nil
-	if p.set.ints != nil { // a clone does not share its WindowSet's cache
-		ns := *p.set
-		ns.ints = nil
-		c.set = &ns
-	}
 	return &c
 }
 

@@ -273,7 +273,6 @@ func NewWindowSet(cfg WindowConfig) (*WindowSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.ints = new(intStringCache)
 	w := &WindowSet{cfg: cfg, set: s, open: map[int64]*window{}, late: map[int64]*window{}}
 	w.cfg.Metadata = cloneStringMap(cfg.Metadata)
 	w.cfg.Segments.Columns = slices.Clone(cfg.Segments.Columns)
@@ -597,21 +596,6 @@ func (w *WindowSet) newEntry(win *window, key string, seg Segment, offset int64)
 	return e
 }
 
-// detachSharedCache makes the profile and its columns stop using the
-// WindowSet's shared decimal-string cache: an emitted profile may be used on
-// another goroutine.
-func (p *DatasetProfile) detachSharedCache() {
-	if p.set.ints == nil {
-		return
-	}
-	for _, c := range p.columns {
-		if c.m.fi.cache == p.set.ints {
-			c.m.fi.cache = nil
-		}
-	}
-	p.set.ints = nil
-}
-
 func (e *entry) touch(offset int64) *DatasetProfile {
 	e.records++
 	e.first = min(e.first, offset)
@@ -676,7 +660,6 @@ func (w *WindowSet) Flush() []Finished {
 
 func (win *window) emit(out []Finished, kind EmitKind) []Finished {
 	add := func(e *entry) {
-		e.prof.detachSharedCache()
 		e.prof.metadata[MetaFirstOffset] = strconv.FormatInt(e.first, 10)
 		out = append(out, Finished{Window: win.win, SegmentKey: e.key, Profile: e.prof, Kind: kind,
 			FirstOffset: e.first, LastOffset: e.last, Records: e.records})

@@ -9,10 +9,10 @@ import (
 	"github.com/kprofiler/kprofiler/profiler"
 )
 
-// Profiles of one WindowSet share a decimal-string cache for integer
-// frequent items; emitted profiles and clones must not, since they may be
-// used on another goroutine while the WindowSet goes on (run with -race).
-// The shared cache must not change any value either.
+// Emitted profiles and clones may be used on another goroutine while the
+// WindowSet goes on (run with -race): they must share no mutable state with
+// it (frequent-item strings, whose bytes are never written again, may be
+// shared), and updating them must not change the WindowSet's values.
 func TestWindowSetEmittedProfilesAreIndependent(t *testing.T) {
 	cfg := profiler.WindowConfig{Dataset: "d", Rotation: time.Minute, FullDataset: true,
 		Segments: profiler.Segmentation{Columns: []string{"k"}}}

@@ -45,11 +45,17 @@ type BlobOptions struct {
 	FileRoot string
 	// NoSync stops OpenBlob from setting FileRoot for file:// URLs.
 	NoSync bool
+	// NoJournal turns off the journal written before each batch (see
+	// Reconcile): for writers whose output is never reconciled, such as a
+	// backfill (deterministic, rerun to overwrite). Reconcile and Prune
+	// still work on entries others wrote.
+	NoJournal bool
 }
 
 // Blob is a Sink that writes each profile as one object of a gocloud.dev
 // bucket, named Prefix+Key, with content type, an MD5 checked by the store
-// and the descriptive Fields as metadata. It is safe for concurrent use.
+// and the descriptive Fields as metadata, after a journal entry listing the
+// batch's objects (see Reconcile). It is safe for concurrent use.
 type Blob struct {
 	bucket      *blob.Bucket
 	name        string
@@ -59,6 +65,7 @@ type Blob struct {
 	retry       RetryPolicy
 	fileRoot    string
 	ownBucket   bool
+	noJournal   bool
 
 	mu     sync.RWMutex
 	closed bool
@@ -98,7 +105,7 @@ func NewBlob(b *blob.Bucket, opts BlobOptions) (*Blob, error) {
 	}
 	return &Blob{
 		bucket: b, name: name, prefix: prefix, contentType: ct, conc: conc,
-		retry: rp, fileRoot: opts.FileRoot,
+		retry: rp, fileRoot: opts.FileRoot, noJournal: opts.NoJournal,
 	}, nil
 }
 
@@ -140,9 +147,12 @@ func (s *Blob) Bucket() *blob.Bucket { return s.bucket }
 // ObjectKey returns the object name a profile key is written under.
 func (s *Blob) ObjectKey(key string) string { return s.prefix + key }
 
-// Publish writes every profile as an object, at most Concurrency at a time,
-// each retried on transient errors. It returns nil only when every object's
-// Writer.Close succeeded. Errors are KeyErrors joined.
+// Publish first writes one journal entry per source partition of the batch
+// (listing the batch's object keys of that partition, see Reconcile), then
+// every profile as an object, at most Concurrency at a time, each retried on
+// transient errors. It returns nil only when every object's Writer.Close
+// succeeded. Errors are KeyErrors joined; when a journal entry cannot be
+// written, none of its profiles is (each gets a KeyError).
 func (s *Blob) Publish(ctx context.Context, profiles []Profile) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -159,9 +169,15 @@ func (s *Blob) Publish(ctx context.Context, profiles []Profile) error {
 		return ctxErr(ctx, s.name)
 	}
 	errs := make([]error, len(profiles))
+	if !s.noJournal {
+		s.writeJournal(ctx, profiles, errs)
+	}
 	sem := make(chan struct{}, s.conc)
 	var wg sync.WaitGroup
 	for i := range profiles {
+		if errs[i] != nil { // its journal entry failed
+			continue
+		}
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -197,22 +213,27 @@ func transientBlob(ctx context.Context, err error) bool {
 	return false
 }
 
-// write writes one object. The gocloud Writer makes the object visible only
-// when Close succeeds; on any earlier failure the writer's context is
-// cancelled before Close, which aborts the upload (S3, GCS, Azure) or
-// removes the temporary file (fileblob), so no partial object appears.
+// write writes one profile's object.
 func (s *Blob) write(ctx context.Context, p *Profile) error {
 	fields := p.Fields()
 	md := make(map[string]string, len(fields))
 	for _, f := range fields {
 		md[f.Name] = f.Value
 	}
-	sum := md5.Sum(p.Value)
+	return s.put(ctx, s.prefix+p.Key, p.Value, s.contentType, md)
+}
+
+// put writes one object. The gocloud Writer makes the object visible only
+// when Close succeeds; on any earlier failure the writer's context is
+// cancelled before Close, which aborts the upload (S3, GCS, Azure) or
+// removes the temporary file (fileblob), so no partial object appears.
+func (s *Blob) put(ctx context.Context, key string, value []byte, contentType string, md map[string]string) error {
+	sum := md5.Sum(value)
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var tmp *os.File
 	opts := &blob.WriterOptions{
-		ContentType: s.contentType,
+		ContentType: contentType,
 		ContentMD5:  sum[:],
 		Metadata:    md,
 	}
@@ -222,12 +243,11 @@ func (s *Blob) write(ctx context.Context, p *Profile) error {
 			return nil
 		}
 	}
-	key := s.prefix + p.Key
 	w, err := s.bucket.NewWriter(wctx, key, opts)
 	if err != nil {
 		return err
 	}
-	if _, err := w.Write(p.Value); err != nil {
+	if _, err := w.Write(value); err != nil {
 		cancel()
 		_ = w.Close()
 		return err

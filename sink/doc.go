@@ -39,6 +39,9 @@
 //   - Memory: the profile is in the map.
 //   - Multi: every wrapped sink confirmed.
 //
+// For blobs "confirmed" includes the batch's journal entries (written
+// first, see below).
+//
 // # Keys and idempotency
 //
 // Key builds a deterministic, path-safe key from the profile's identity
@@ -52,6 +55,25 @@
 // or a ctx end may still have written some); all copies of a key carry the
 // same key and, for the same identity and input, the same value. Readers
 // keep the last record per key, and a compacted topic keeps one.
+//
+// # Journal and Reconcile (blob)
+//
+// Before the objects of a Publish batch, Blob writes one journal object per
+// source partition of the batch under
+// <prefix>_kprofiler/journal/<topic>/<partition>/<first>-<last>-<hash>.json
+// (first and last offsets zero-padded to 20 digits, hash the start of the
+// SHA-256 of the batch's object keys, so a replayed batch overwrites its
+// entry); it lists each object key with its offsets. A profile is written
+// only after its entry was. Blob.Reconcile(topic, partition, resume), called
+// by the pipeline before a partition's first record (resume = its offset,
+// a full-flush point), deletes every listed object holding a record >=
+// resume (a missing object is fine), then the entry, and removes entries
+// wholly below resume. Prune(committed) removes entries wholly below the
+// committed offset (the pipeline calls it at checkpoints). Multi, Retrying
+// and Instrumented forward Reconcile and Prune (the Reconciler and Pruner
+// interfaces). Together with the pipeline's commit rule this
+// makes blob output exactly-once per record after any crash. Journal objects
+// end in ".json"; profile readers look at ".bin" only.
 //
 // # Retries and metrics
 //

@@ -82,6 +82,26 @@ func NewKafka(cl *kgo.Client, topic string, opts KafkaOptions) (*Kafka, error) {
 	return &Kafka{cl: cl, topic: topic, name: name, maxSize: maxSize, closeTO: to}, nil
 }
 
+// NewKafkaTxn returns a sink producing to topic with cl, a transactional
+// client the caller keeps owning: typically the client of a
+// kgo.GroupTransactSession (pipeline exactly-once mode), whose transactions
+// the caller begins and ends. Publish must then only be called inside a
+// transaction, and "confirmed" means "written into the open transaction":
+// the profiles become visible to read_committed readers only when the
+// transaction commits, and never when it aborts. Keys, values and headers
+// are those of NewKafka. cl must have a transactional id
+// (kgo.TransactionalID); otherwise NewKafkaTxn fails with
+// ErrInvalidArgument.
+func NewKafkaTxn(cl *kgo.Client, topic string, opts KafkaOptions) (*Kafka, error) {
+	if cl == nil {
+		return nil, fmt.Errorf("sink: kafka: nil client: %w", ErrInvalidArgument)
+	}
+	if id, _ := cl.OptValue(kgo.TransactionalID).(string); id == "" {
+		return nil, fmt.Errorf("sink: kafka: topic %s: client has no transactional id: %w", topic, ErrInvalidArgument)
+	}
+	return NewKafka(cl, topic, opts)
+}
+
 // DialKafka builds a client from kopts and returns a sink that owns it.
 // acks=all is forced and idempotence must stay on; the producer linger
 // defaults to 0 (a profile is sent at once; kopts may override it).

@@ -395,3 +395,77 @@ func TestKafkaDuplicateBound(t *testing.T) {
 	}
 	t.Logf("%d records for %d keys after a cut-off publish and a retry", total, len(ps))
 }
+
+// NewKafkaTxn needs a transactional client; its records are those of
+// NewKafka, visible to read_committed readers only when the transaction
+// commits: an aborted transaction's profiles are never seen.
+func TestKafkaTransactional(t *testing.T) {
+	c := newCluster(t, outTopic)
+	if _, err := sink.NewKafkaTxn(newClient(t, c), outTopic, sink.KafkaOptions{}); !errors.Is(err, sink.ErrInvalidArgument) {
+		t.Fatalf("NewKafkaTxn with a plain client: %v", err)
+	}
+	cl := newClient(t, c, kgo.TransactionalID("kp-test"))
+	s, err := sink.NewKafkaTxn(cl, outTopic, sink.KafkaOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	all := sinktest.Profiles(t, 7, "txn")
+	aborted, kept := all[:4], all[4:]
+	for _, round := range []struct {
+		ps     []sink.Profile
+		commit kgo.TransactionEndTry
+	}{{aborted, kgo.TryAbort}, {kept, kgo.TryCommit}} {
+		if err := cl.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Publish(t.Context(), round.ps); err != nil {
+			t.Fatal(err)
+		}
+		if err := cl.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if err := cl.EndTransaction(t.Context(), round.commit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rd := newClient(t, c, kgo.ConsumeTopics(outTopic), kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(100*time.Millisecond))
+	got := map[string]*kgo.Record{}
+	for quiet := 0; quiet < 2; {
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		fs := rd.PollFetches(ctx)
+		cancel()
+		if fs.NumRecords() == 0 {
+			quiet++
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			if got[string(r.Key)] != nil {
+				t.Errorf("key %q read twice", r.Key)
+			}
+			got[string(r.Key)] = r
+		})
+	}
+	if len(got) != len(kept) {
+		t.Errorf("read_committed sees %d records, want the %d committed ones", len(got), len(kept))
+	}
+	for _, p := range kept {
+		r := got[p.Key]
+		if r == nil {
+			t.Errorf("committed profile %q not visible", p.Key)
+			continue
+		}
+		if !bytes.Equal(r.Value, p.Value) {
+			t.Errorf("profile %q: value differs", p.Key)
+		}
+		want := p.Fields()
+		if h := headerFields(r); fmt.Sprint(h) != fmt.Sprint(want) {
+			t.Errorf("profile %q: headers %v, want %v", p.Key, h, want)
+		}
+	}
+	for _, p := range aborted {
+		if got[p.Key] != nil {
+			t.Errorf("aborted profile %q is visible", p.Key)
+		}
+	}
+}

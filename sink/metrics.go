@@ -67,3 +67,20 @@ func (s *Instrumented) Publish(ctx context.Context, profiles []Profile) error {
 	})
 	return err
 }
+
+// Reconcile forwards to the wrapped sink when it is a Reconciler (nil
+// otherwise); it is not reported to the Metrics.
+func (s *Instrumented) Reconcile(ctx context.Context, topic string, partition int32, resumeOffset int64) error {
+	if rc, ok := s.next.(Reconciler); ok {
+		return rc.Reconcile(ctx, topic, partition, resumeOffset)
+	}
+	return nil
+}
+
+// Prune forwards to the wrapped sink when it is a Pruner (nil otherwise).
+func (s *Instrumented) Prune(ctx context.Context, topic string, partition int32, committedOffset int64) error {
+	if p, ok := s.next.(Pruner); ok {
+		return p.Prune(ctx, topic, partition, committedOffset)
+	}
+	return nil
+}

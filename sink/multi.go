@@ -62,6 +62,44 @@ func (m *Multi) Publish(ctx context.Context, profiles []Profile) error {
 	return nil
 }
 
+// Reconcile calls Reconcile on every wrapped sink that is a Reconciler, at
+// once, and joins their errors (each named after its sink). Sinks that are
+// not Reconcilers are skipped.
+func (m *Multi) Reconcile(ctx context.Context, topic string, partition int32, resumeOffset int64) error {
+	errs := make([]error, len(m.sinks))
+	var wg sync.WaitGroup
+	for i, s := range m.sinks {
+		rc, ok := s.(Reconciler)
+		if !ok {
+			continue
+		}
+		wg.Go(func() {
+			if err := rc.Reconcile(ctx, topic, partition, resumeOffset); err != nil {
+				errs[i] = named(s.Name(), err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sink %s: reconcile: %w", m.name, err)
+	}
+	return nil
+}
+
+// Prune calls Prune on every wrapped sink that is a Pruner, one after the
+// other, and joins their errors.
+func (m *Multi) Prune(ctx context.Context, topic string, partition int32, committedOffset int64) error {
+	var errs []error
+	for _, s := range m.sinks {
+		if p, ok := s.(Pruner); ok {
+			if err := p.Prune(ctx, topic, partition, committedOffset); err != nil {
+				errs = append(errs, named(s.Name(), err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // named makes sure err's text names the sink.
 func named(name string, err error) error {
 	if strings.Contains(err.Error(), "sink "+name) {

@@ -150,3 +150,26 @@ func (r *Retrying) Publish(ctx context.Context, profiles []Profile) error {
 		return err
 	})
 }
+
+// Reconcile forwards to the wrapped sink when it is a Reconciler (nil
+// otherwise), retried under the policy like Publish.
+func (r *Retrying) Reconcile(ctx context.Context, topic string, partition int32, resumeOffset int64) error {
+	rc, ok := r.next.(Reconciler)
+	if !ok {
+		return nil
+	}
+	return r.policy.do(ctx, func(err error) bool {
+		return !IsPermanent(err) && ctx.Err() == nil
+	}, func(int) error {
+		return rc.Reconcile(ctx, topic, partition, resumeOffset)
+	})
+}
+
+// Prune forwards to the wrapped sink when it is a Pruner (nil otherwise),
+// once: pruning is best effort.
+func (r *Retrying) Prune(ctx context.Context, topic string, partition int32, committedOffset int64) error {
+	if p, ok := r.next.(Pruner); ok {
+		return p.Prune(ctx, topic, partition, committedOffset)
+	}
+	return nil
+}

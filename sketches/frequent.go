@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"unsafe"
 )
 
 // ErrorType selects which kind of error FrequentStrings.FrequentItems avoids.
@@ -63,7 +64,8 @@ const MaxFrequentLgMapSize = 26
 // the same stream; the bounds hold for both.
 //
 // The sketch keeps references to the item strings it tracks (like a Go map);
-// it does not copy them.
+// it does not copy them. Items added as bytes (UpdateBytesHashed) are copied
+// into chunks the sketch owns.
 //
 // The binary image (AppendBinary, UnmarshalBinary) is the DataSketches
 // frequent-items layout: a 32-byte preamble (8 bytes when nothing was added),
@@ -127,6 +129,45 @@ func (s *FrequentStrings) Update(item string) {
 	s.add(item, 1)
 }
 
+// FrequentHash returns the hash that places item in a FrequentStrings map
+// (fmix64 of Java's String.hashCode). It depends on item only, so a caller
+// that logs one item into several sketches computes it once and passes it to
+// UpdateHashed.
+func FrequentHash(item string) uint64 { return frequentHome(item) }
+
+// UpdateHashed is Update(item) with item's FrequentHash h given. A wrong h
+// places item where Update would not, making the sketch inconsistent.
+func (s *FrequentStrings) UpdateHashed(item string, h uint64) {
+	if s.total == math.MaxInt64 {
+		return
+	}
+	s.addHashed(item, h, 1)
+}
+
+// FrequentHashBytes is FrequentHash(string(item)) without the conversion.
+func FrequentHashBytes(item []byte) uint64 {
+	return Fmix64(javaStringHash(unsafe.String(unsafe.SliceData(item), len(item))))
+}
+
+// UpdateBytesHashed is UpdateHashed(string(item), h) without converting item
+// to a string and without keeping item: an item that is already tracked
+// costs no allocation, and a new one is copied into a chunk the sketch owns
+// (chunks grow from 32 bytes to 4 KiB; a purge compacts them once they hold
+// over four times the live keys' bytes, so deleted items do not keep them
+// alive). h must be FrequentHashBytes(item).
+func (s *FrequentStrings) UpdateBytesHashed(item []byte, h uint64) {
+	if s.total == math.MaxInt64 {
+		return
+	}
+	if s.m.slots == nil {
+		s.prepare()
+	}
+	s.total++
+	if s.m.adjustOrInsertBytes(item, h, 1) && s.m.numActive > frequentCapacity(s.m.lg) {
+		s.grow()
+	}
+}
+
 // UpdateWeighted adds weight w to item. A weight of 0 is a no-op; a negative
 // weight, or one that would overflow the int64 stream length, returns
 // ErrInvalidArgument and changes nothing.
@@ -148,19 +189,38 @@ func (s *FrequentStrings) UpdateWeighted(item string, w int64) error {
 // counter; a new item that overfills the map doubles it (below lgMax) or
 // purges it (at lgMax), adding the purge median to the offset.
 func (s *FrequentStrings) add(item string, w int64) {
+	s.addHashed(item, frequentHome(item), w)
+}
+
+// addHashed is add with the item's home hash h given.
+func (s *FrequentStrings) addHashed(item string, h uint64, w int64) {
+	if s.m.slots == nil {
+		s.prepare()
+	}
+	s.total += w
+	if s.m.adjustOrInsertHashed(item, h, w) && s.m.numActive > frequentCapacity(s.m.lg) {
+		s.grow()
+	}
+}
+
+// prepare makes the map dense (and a zero value a sketch) before a change;
+// callers test s.m.slots == nil first.
+func (s *FrequentStrings) prepare() {
 	if s.m.slots == nil {
 		if s.lgMax == 0 {
 			s.initZero(frequentZeroLgMax)
 		}
 		s.m.materialize()
 	}
-	s.total += w
-	if s.m.adjustOrInsert(item, w) && s.m.numActive > frequentCapacity(s.m.lg) {
-		if s.m.lg < s.lgMax {
-			s.m.resize()
-		} else {
-			s.offset += s.m.purge(s.sampleSize())
-		}
+}
+
+// grow follows an insertion that overfilled the map: it doubles (below
+// lgMax) or purges (at lgMax), adding the purge median to the offset.
+func (s *FrequentStrings) grow() {
+	if s.m.lg < s.lgMax {
+		s.m.resize()
+	} else {
+		s.offset += s.m.purge(s.sampleSize())
 	}
 }
 
@@ -190,7 +250,20 @@ func (s *FrequentStrings) Merge(o *FrequentStrings) error {
 		s.initZero(o.lgMax)
 	}
 	total := s.total + o.total
-	o.m.forEachMergeOrder(func(k string, v int64) { s.add(k, v) })
+	if o.m.interned {
+		// Copy o's keys rather than keep views of its chunks.
+		o.m.forEachMergeOrder(func(k string, v int64) {
+			if s.m.slots == nil {
+				s.prepare()
+			}
+			s.total += v
+			if s.m.adjustOrInsertBytes(stringBytes(k), frequentHome(k), v) && s.m.numActive > frequentCapacity(s.m.lg) {
+				s.grow()
+			}
+		})
+	} else {
+		o.m.forEachMergeOrder(func(k string, v int64) { s.add(k, v) })
+	}
 	s.offset += o.offset
 	s.total = total
 	return nil

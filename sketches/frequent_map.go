@@ -3,6 +3,7 @@ package sketches
 import (
 	"slices"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // This file holds the reverse-purge hash map behind FrequentStrings: 2^lg
@@ -79,6 +80,69 @@ type rpMap struct {
 	numActive int
 	pend      *rpPending
 	scratch   []int64 // purge sample buffer, reused
+	// arena is the current chunk holding the bytes of keys inserted from
+	// byte slices (adjustOrInsertBytes): such keys cost no allocation of
+	// their own. interned records that the map has such keys; a purge then
+	// copies the surviving keys into a fresh chunk, so deleted keys do not
+	// keep old chunks alive.
+	arena    []byte
+	interned bool
+	chunked  int // bytes of the chunks allocated since the last compaction
+}
+
+// Arena chunk sizes: a chunk grows from 32 bytes by doubling up to 4 KiB.
+const (
+	rpArenaMin = 32
+	rpArenaMax = 4096
+)
+
+// intern returns a string with the bytes of b, stored in the arena. The
+// bytes of a chunk are never written again once a key holds them, so the
+// strings stay valid (and pin their chunk) as long as anyone holds them.
+func (m *rpMap) intern(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	m.interned = true
+	if cap(m.arena)-len(m.arena) < len(b) {
+		m.arena = make([]byte, 0, max(len(b), min(2*cap(m.arena), rpArenaMax), rpArenaMin))
+		m.chunked += cap(m.arena)
+	}
+	start := len(m.arena)
+	m.arena = append(m.arena, b...)
+	return unsafe.String(&m.arena[start], len(b))
+}
+
+// compactArena copies every key into one fresh chunk (with room for half as
+// many bytes again), releasing the chunks that only deleted keys used. It
+// does so only once the chunks allocated since the last compaction exceed
+// four times the bytes of the keys (plus one full chunk), which bounds the
+// bytes kept alive by deleted keys at that, at a cost amortised over the
+// insertions that filled those chunks.
+func (m *rpMap) compactArena() {
+	n := 0
+	for i := range m.slots {
+		if sl := &m.slots[i]; sl.state != 0 {
+			n += len(sl.key)
+		}
+	}
+	if m.chunked <= 4*n+rpArenaMax {
+		return
+	}
+	m.copyKeys(n)
+}
+
+// copyKeys copies every key (n bytes in all) into one fresh chunk with room
+// for half as many bytes again.
+func (m *rpMap) copyKeys(n int) {
+	m.interned = true
+	m.arena = make([]byte, 0, max(n+n/2, rpArenaMin))
+	m.chunked = cap(m.arena)
+	for i := range m.slots {
+		if sl := &m.slots[i]; sl.state != 0 {
+			sl.key = m.intern(stringBytes(sl.key))
+		}
+	}
 }
 
 // rpSlot is one slot of the map. Key, counter and state share a cache line,
@@ -156,11 +220,34 @@ func (m *rpMap) adjustOrInsertHashed(key string, h uint64, w int64) bool {
 	}
 }
 
+// adjustOrInsertBytes is adjustOrInsertHashed for a key given as bytes: a
+// key that is inserted is copied into the arena; b is not retained. It
+// reports whether key was inserted.
+func (m *rpMap) adjustOrInsertBytes(key []byte, h uint64, w int64) bool {
+	mask := uint64(len(m.slots) - 1)
+	p := h & mask
+	drift := uint32(1)
+	for {
+		sl := &m.slots[p]
+		if sl.state == 0 {
+			*sl = rpSlot{key: m.intern(key), value: w, state: drift, hash: uint32(h)}
+			m.numActive++
+			return true
+		}
+		if sl.hash == uint32(h) && sl.key == string(key) {
+			sl.value += w
+			return false
+		}
+		p = (p + 1) & mask
+		drift++
+	}
+}
+
 // resize doubles the map and reinserts the old entries in old slot order.
 func (m *rpMap) resize() {
 	old := *m
 	*m = newRPMap(old.lg + 1)
-	m.scratch = old.scratch
+	m.scratch, m.arena, m.interned, m.chunked = old.scratch, old.arena, old.interned, old.chunked
 	for i := range old.slots {
 		if sl := &old.slots[i]; sl.state != 0 {
 			m.adjustOrInsertHashed(sl.key, uint64(sl.hash), sl.value)
@@ -186,6 +273,9 @@ func (m *rpMap) purge(sampleSize int) int64 {
 	m.scratch = s
 	median := selectKth(s, limit/2)
 	m.keepOnlyPositive(median)
+	if m.interned {
+		m.compactArena()
+	}
 	return median
 }
 
@@ -283,9 +373,21 @@ func selectKth(a []int64, k int) int64 {
 
 // clone returns a deep copy (the immutable pending form is shared).
 func (m *rpMap) clone() rpMap {
+	// A map with chunks gives the clone a chunk of its own holding all the
+	// keys: sharing the original's would let the clone keep its chunks alive
+	// (and both would append to the current one).
 	c := rpMap{lg: m.lg, numActive: m.numActive, pend: m.pend}
 	if m.pend == nil {
 		c.slots = slices.Clone(m.slots)
+		if m.interned {
+			n := 0
+			for i := range c.slots {
+				if sl := &c.slots[i]; sl.state != 0 {
+					n += len(sl.key)
+				}
+			}
+			c.copyKeys(n)
+		}
 	}
 	return c
 }
@@ -306,7 +408,7 @@ func (m *rpMap) materialize() {
 		d.slots[s] = rpSlot{key: k, value: p.values[i], state: ((s - h) & mask) + 1, hash: h}
 	}
 	d.numActive = len(p.keys)
-	d.scratch = m.scratch
+	d.scratch, d.arena, d.interned, d.chunked = m.scratch, m.arena, m.interned, m.chunked
 	*m = d
 }
 

@@ -188,6 +188,13 @@ func (s *HLL) UpdateBytes(b []byte) {
 	s.updateHash(h1, h2)
 }
 
+// UpdateHash adds a value by its 128-bit DataSketches hash (h1, h2): the
+// result of HashInt64, HashFloat64, HashString or HashBytes with DefaultSeed.
+// UpdateInt64(v) is UpdateHash(HashInt64(v, DefaultSeed)); a caller that logs
+// one value into several sketches hashes it once. (An empty string or slice,
+// which UpdateString and UpdateBytes ignore, must not be passed here.)
+func (s *HLL) UpdateHash(h1, h2 uint64) { s.updateHash(h1, h2) }
+
 // updateHash turns a 128-bit hash into a coupon and applies it.
 func (s *HLL) updateHash(h1, h2 uint64) {
 	v := bits.LeadingZeros64(h2)

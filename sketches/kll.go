@@ -128,6 +128,9 @@ func (s *KLL[T]) SetBitSource(src BitSource) {
 }
 
 func (s *KLL[T]) bit() uint32 {
+	if b, ok := s.bits.(*seededBits); ok {
+		return b.Bit() // the default source, called directly
+	}
 	if s.bits == nil {
 		s.bits = NewSeededBits(0)
 	}
@@ -194,22 +197,28 @@ func (s *KLL[T]) Max() T {
 func (s *KLL[T]) Update(x T) {
 	// Fast path: a non-empty sketch with free space below level 0 (every
 	// update but the first and those that compact). Update is not inlined
-	// (go1.26: cost 127, budget 80; the slow-path call alone costs 57). Min and max keep the first of equal items (−0 vs +0), as
-	// upstream, hence the comparisons rather than the min/max builtins.
+	// (go1.26: the slow-path call alone costs 57 of the budget of 80). The
+	// slice headers are read once into locals and the tests below prove the
+	// two indexes in range, so the path has no bounds checks and no reloads.
+	// Min and max keep the first of equal items (−0 vs +0), as upstream,
+	// hence the comparisons rather than the min/max builtins.
 	if s.n != 0 && x == x {
-		if i := s.levels[0]; i != 0 {
-			if x < s.minV {
-				s.minV = x
+		lv, items := s.levels, s.items
+		if len(lv) != 0 {
+			if i := lv[0]; i != 0 && int(i) <= len(items) {
+				if x < s.minV {
+					s.minV = x
+				}
+				if x > s.maxV {
+					s.maxV = x
+				}
+				i--
+				lv[0] = i
+				items[i] = x
+				s.n++
+				s.sorted = false
+				return
 			}
-			if x > s.maxV {
-				s.maxV = x
-			}
-			i--
-			s.levels[0] = i
-			s.items[i] = x
-			s.n++
-			s.sorted = false
-			return
 		}
 	}
 	s.updateSlow(x)
@@ -237,7 +246,11 @@ func (s *KLL[T]) updateSlow(x T) {
 	// the internal update, inlined by hand (insert)
 	i := s.levels[0]
 	if i == 0 {
-		s.makeRoom()
+		if s.base > 0 {
+			s.grow()
+		} else {
+			s.compressWhileUpdating()
+		}
 		i = s.levels[0]
 	}
 	i--
@@ -301,51 +314,53 @@ func (s *KLL[T]) compressWhileUpdating() {
 			s.caps = append(s.caps, uint32(kllLevelCapacity(s.k, s.numLevels, h, s.m)))
 		}
 	}
+	lv, caps := s.levels, s.caps
 	h := 0
-	for s.levels[h+1]-s.levels[h] < s.caps[h] {
+	for lv[h+1]-lv[h] < caps[h] {
 		h++
 	}
 	if h == s.numLevels-1 {
 		s.addEmptyTopLevel()
+		lv = s.levels
 	}
-	rawBeg := s.levels[h]
-	rawLim := s.levels[h+1]
-	popAbove := s.levels[h+2] - rawLim
+	items := s.items
+	rawBeg, rawLim := lv[h], lv[h+1]
+	popAbove := lv[h+2] - rawLim
 	rawPop := rawLim - rawBeg
-	odd := rawPop&1 == 1
-	adjBeg, adjPop := rawBeg, rawPop
-	if odd {
-		adjBeg++
-		adjPop--
-	}
+	odd := rawPop & 1
+	adjBeg, adjPop := rawBeg+odd, rawPop-odd
 	half := adjPop / 2
 	switch {
-	case h == 0 && !s.sorted && !kllMonotone(s.items[adjBeg:adjBeg+adjPop]):
+	case h == 0 && !s.sorted && !kllMonotone(items[adjBeg:adjBeg+adjPop]):
 		// Sorting and halving in one step (kllSortHalve): the sort's
 		// last pass writes only the kept half. A run that kllMonotone
 		// accepted is sorted now and is halved below.
-		s.radix = kllSortHalveUnsorted(s.items[adjBeg:adjBeg+adjPop], s.radix, s.bit(), popAbove == 0)
+		s.radix = kllSortHalveUnsorted(items[adjBeg:adjBeg+adjPop], s.radix, s.bit(), popAbove == 0)
 		if popAbove != 0 {
-			kllMergeInPlace(s.items, adjBeg, half, rawLim, popAbove)
+			kllMergeInPlace(items, adjBeg, half, rawLim, popAbove)
 		}
 	case popAbove == 0:
-		kllHalveUp(s.items, adjBeg, adjPop, s.bit())
+		kllHalveUp(items, adjBeg, adjPop, s.bit())
 	default:
-		kllHalveDown(s.items, adjBeg, adjPop, s.bit())
-		kllMergeInPlace(s.items, adjBeg, half, rawLim, popAbove)
+		kllHalveDown(items, adjBeg, adjPop, s.bit())
+		kllMergeInPlace(items, adjBeg, half, rawLim, popAbove)
 	}
-	s.levels[h+1] -= half
-	if odd {
-		s.levels[h] = s.levels[h+1] - 1
-		s.items[s.levels[h]] = s.items[rawBeg]
-	} else {
-		s.levels[h] = s.levels[h+1]
-	}
+	// Level h keeps its odd item (the one at rawBeg) on top of the now
+	// empty level. Without one, the copy lands in the discarded lower half
+	// of the level (slot adjBeg+half−1 ≥ rawBeg: half ≥ 1 since capacities
+	// are ≥ m ≥ 2), which the copy below or the free space absorbs; writing
+	// it anyway saves a branch that the parity of the level would make
+	// unpredictable. TestKLLCompactionMatchesReference checks this against
+	// the branching form for every m.
+	newLim := rawLim - half
+	lv[h+1] = newLim
+	items[newLim-1] = items[rawBeg]
+	lv[h] = newLim - odd
 	if h > 0 {
-		lo := s.levels[0]
-		copy(s.items[lo+half:rawBeg+half], s.items[lo:rawBeg])
-		for l := 0; l < h; l++ {
-			s.levels[l] += half
+		lo := lv[0]
+		copy(items[lo+half:rawBeg+half], items[lo:rawBeg])
+		for l := range lv[:h] {
+			lv[l] += half
 		}
 	}
 }
@@ -397,16 +412,27 @@ func kllMergeInPlace[T float32 | float64](buf []T, aBeg, aLen, bBeg, bLen uint32
 	a, aLim := int(aBeg), int(aBeg+aLen)
 	b, bLim := int(bBeg), int(bBeg+bLen)
 	c := int(aBeg + aLen)
-	for a < aLim && b < bLim {
+	if a < aLim && b < bLim {
+		// The current item of each run stays in a register; each step
+		// loads only the successor of the item it wrote.
 		va, vb := buf[a], buf[b]
-		if va < vb {
-			buf[c] = va
-			a++
-		} else {
-			buf[c] = vb
-			b++
+		for {
+			if va < vb {
+				buf[c] = va
+				c++
+				if a++; a == aLim {
+					return // the rest of b is already in place
+				}
+				va = buf[a]
+			} else {
+				buf[c] = vb
+				c++
+				if b++; b == bLim {
+					break
+				}
+				vb = buf[b]
+			}
 		}
-		c++
 	}
 	// Once a is exhausted the rest of b is already in place.
 	copy(buf[c:], buf[a:aLim])

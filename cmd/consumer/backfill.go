@@ -262,7 +262,7 @@ func backfill(ctx context.Context, cfg *config.Config, d config.Dataset, f *back
 	if err := checkBrokers(ctx, cfg.Kafka, conn, log); err != nil {
 		return fail("starting", err)
 	}
-	sinks, eos, err := openSinks(ctx, cfg, conn, &closers)
+	sinks, eos, err := openSinks(ctx, cfg, conn, false, &closers)
 	if err != nil {
 		return fail("starting", err)
 	}

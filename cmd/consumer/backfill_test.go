@@ -169,6 +169,11 @@ log:
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Backfill never reconciles, so it writes no journal (a live
+		// consumer reconciling the same prefix must not delete its output).
+		if _, err := os.Stat(filepath.Join(out, "_kprofiler")); !os.IsNotExist(err) {
+			t.Errorf("backfill wrote a journal (stat _kprofiler: %v)", err)
+		}
 		return files, se.String()
 	}
 	first, logs := run()

@@ -20,14 +20,17 @@ import (
 // to closers, also when a later one fails. A kafka sink with exactly_once is
 // not opened: its slot is nil and its index is returned as eos (-1: none;
 // the configuration allows at most one), for the caller to fill (run: the
-// transactional sink, backfill: openKafkaSink).
-func openSinks(ctx context.Context, cfg *config.Config, conn []kgo.Opt, closers *[]func()) (sinks []sink.Sink, eos int, err error) {
+// transactional sink, backfill: openKafkaSink). journal turns on the blob
+// sinks' journal (run: it makes object output exactly-once across crashes;
+// backfill never reconciles, so its entries would only pile up — and a live
+// consumer reconciling the same prefix must not delete backfill output).
+func openSinks(ctx context.Context, cfg *config.Config, conn []kgo.Opt, journal bool, closers *[]func()) (sinks []sink.Sink, eos int, err error) {
 	eos = -1
 	for i, s := range cfg.Sinks {
 		var sk sink.Sink
 		switch s.Type {
 		case "blob":
-			sk, err = sink.OpenBlob(ctx, s.URL, sink.BlobOptions{Prefix: s.Prefix})
+			sk, err = sink.OpenBlob(ctx, s.URL, sink.BlobOptions{Prefix: s.Prefix, NoJournal: !journal})
 		case "kafka":
 			if s.ExactlyOnce {
 				eos = i

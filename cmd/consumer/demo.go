@@ -114,7 +114,9 @@ func demo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error {
 	addrs := cluster.ListenAddrs()
 	fmt.Fprintf(stdout, "embedded Kafka (kfake) on %s, topic %q with %d partitions\n", strings.Join(addrs, ","), topic, o.partitions)
 
-	blob, err := sink.OpenBlob(ctx, "file://"+filepath.ToSlash(dir), sink.BlobOptions{})
+	// The embedded broker lives and dies with the demo: nothing is ever
+	// replayed into this directory, so no journal.
+	blob, err := sink.OpenBlob(ctx, "file://"+filepath.ToSlash(dir), sink.BlobOptions{NoJournal: true})
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/kprofiler/kprofiler/pipeline"
 	"github.com/kprofiler/kprofiler/profiler"
 	"github.com/kprofiler/kprofiler/schemas/event"
+	"github.com/kprofiler/kprofiler/sink"
 )
 
 // version is the kprofiler version written into published profiles' sink
@@ -266,25 +267,53 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 		}
 		datasets = append(datasets, pd)
 	}
-	sinks, eos, err := openSinks(ctx, cfg, conn, &a.closers)
-	if err != nil {
-		return fail(err)
-	}
-	if eos >= 0 {
-		return fail(fmt.Errorf("sinks[%d]: exactly_once is not implemented yet; use at-least-once (the default)", eos))
-	}
-	out, err := combineSinks(sinks)
+	// The exactly-once kafka sink (at most one, validated) produces through
+	// the pipeline's transact session client, which exists only inside
+	// pipeline.New: openSinks leaves its slot nil for the publisher factory.
+	sinks, eos, err := openSinks(ctx, cfg, conn, true, &a.closers)
 	if err != nil {
 		return fail(err)
 	}
 	pcfg := pipeline.Config{
 		Brokers: cfg.Kafka.Brokers, Group: cfg.Kafka.Group, ClientID: cfg.Kafka.ClientID,
-		Datasets: datasets, Publisher: pipeline.SinkPublisher(out, version),
+		Datasets:               datasets,
 		Logger:                 log,
 		Metrics:                pipeline.NewMetrics(reg, "kprofiler"),
 		ShutdownTimeout:        cfg.ShutdownTimeout.Std(),
 		CheckpointEveryRecords: cfg.Checkpoint.EveryRecords,
 		CheckpointInterval:     cfg.Checkpoint.EveryInterval.Std(),
+	}
+	if eos < 0 {
+		out, err := combineSinks(sinks)
+		if err != nil {
+			return fail(err)
+		}
+		pcfg.Publisher = pipeline.SinkPublisher(out, version)
+	} else {
+		eosCfg := cfg.Sinks[eos]
+		host, err := os.Hostname()
+		if err != nil && eosCfg.TransactionalID == "" {
+			return fail(fmt.Errorf("sinks[%d].transactional_id: empty and the host name is unknown: %w", eos, err))
+		}
+		txnID := eosCfg.TransactionalIDFor(cfg.Kafka.Group, host)
+		pcfg.Transactional = &pipeline.TxnConfig{
+			TransactionalID: txnID,
+			Publisher: func(cl *kgo.Client) (pipeline.Publisher, error) {
+				k, err := sink.NewKafkaTxn(cl, eosCfg.Topic, sink.KafkaOptions{})
+				if err != nil {
+					return nil, fmt.Errorf("sinks[%d]: %w", eos, err)
+				}
+				all := slices.Clone(sinks)
+				all[eos] = k
+				out, err := combineSinks(all)
+				if err != nil {
+					return nil, err
+				}
+				return pipeline.SinkPublisher(out, version), nil
+			},
+		}
+		log.Info().Str("transactional_id", txnID).Str("topic", eosCfg.Topic).
+			Msg("exactly-once kafka output: profiles and offsets commit in one transaction; read the topic with isolation.level=read_committed")
 	}
 	if pcfg.DeadLetter, err = openDeadLetter(cfg, conn, &a.closers); err != nil {
 		return fail(err)
@@ -300,6 +329,11 @@ func build(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *pro
 		kgo.RebalanceTimeout(cfg.Kafka.RebalanceTimeout.Std()),
 		kgo.ConsumeStartOffset(startOffset(cfg.Kafka.StartFrom)),
 	)
+	if eos >= 0 {
+		// The session's client produces the profiles: send at once, as
+		// DialKafka does (End flushes anyway).
+		pcfg.ClientOpts = append(pcfg.ClientOpts, kgo.ProducerLinger(0))
+	}
 	c, err := pipeline.New(pcfg)
 	if err != nil {
 		return fail(err)

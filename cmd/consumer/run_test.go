@@ -19,6 +19,7 @@ import (
 	"github.com/kprofiler/kprofiler/cmd/consumer/config"
 	"github.com/kprofiler/kprofiler/pipeline"
 	"github.com/kprofiler/kprofiler/schemas/whylogs"
+	"github.com/kprofiler/kprofiler/sink"
 )
 
 // consumer run against an in-process broker: gen events, run with a YAML
@@ -233,4 +234,140 @@ func TestHealthEndpoints(t *testing.T) {
 	if get("/readyz") != 200 || get("/metrics") != 200 {
 		t.Error("after ready")
 	}
+}
+
+// consumer run with an exactly-once kafka sink: the profiles produced in
+// transactions and read with read_committed hold every valid event exactly
+// once after a graceful stop; a restarted run (same derived transactional
+// id) on more events adds exactly the new ones.
+func TestRunExactlyOnce(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "orders", "profiles"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addrs := c.ListenAddrs()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.DefaultProduceTopic("orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	g, err := newOrderGen(11, genStart, 50*time.Millisecond, 0.05, "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml := `kafka:
+  brokers: [` + strings.Join(addrs, ",") + `]
+  group: eos-test
+  fetch_max_wait: 100ms
+datasets:
+  - name: orders
+    topics: [orders]
+    event_time: {source: field, field: ts}
+    rotation: 1m
+    segments: {fields: [device]}
+    profile_full_dataset: true
+sinks:
+  - type: kafka
+    topic: profiles
+    exactly_once: true
+checkpoint:
+  every_interval: 1s
+http:
+  listen: 127.0.0.1:0
+log:
+  level: warn
+  format: json
+`
+	path := filepath.Join(t.TempDir(), "kprofiler.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(config.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	total, valid := 0, 0
+	for round, events := range []int{2000, 1000} {
+		v, err := produceEvents(context.Background(), cl, "orders", g, events)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += events
+		valid += v
+		stop := make(chan os.Signal, 2)
+		started := make(chan *pipeline.Consumer, 1)
+		code := make(chan int, 1)
+		go func() {
+			code <- serve(cfg, zerolog.Nop(), stop, func(c *pipeline.Consumer) { started <- c })
+		}()
+		cons := <-started
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			var next int64
+			for _, s := range cons.Stats() {
+				next += s.Next
+			}
+			if next == int64(total) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: not consumed: %+v", round, cons.Stats())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		stop <- syscall.SIGTERM
+		select {
+		case c := <-code:
+			if c != 0 {
+				t.Fatalf("round %d: exit code %d", round, c)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("round %d: run did not stop", round)
+		}
+		if n := committedEventCount(t, addrs); n != int64(valid) {
+			t.Errorf("round %d: read_committed profiles hold %d events, want %d valid", round, n, valid)
+		}
+	}
+}
+
+// committedEventCount sums counts/n of event_id over the full-dataset
+// profiles of the "profiles" topic read with read_committed (every record
+// counts: no deduplication).
+func committedEventCount(t *testing.T, addrs []string) int64 {
+	t.Helper()
+	rd, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumeTopics("profiles"),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxWait(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	var n int64
+	for quiet := 0; quiet < 2; {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		fs := rd.PollFetches(ctx)
+		cancel()
+		if fs.NumRecords() == 0 {
+			quiet++
+			continue
+		}
+		quiet = 0
+		fs.EachRecord(func(r *kgo.Record) {
+			for _, h := range r.Headers {
+				if h.Key == sink.FieldSegment && h.Value != nil && string(h.Value) != sink.AllSegment {
+					return
+				}
+			}
+			dp, _, err := whylogs.Read(r.Value)
+			if err != nil {
+				t.Fatalf("profile %s: %v", r.Key, err)
+			}
+			if col, ok := dp.Lookup("event_id"); ok {
+				v, _ := col.Summary().Lookup("counts/n")
+				n += v.Int
+			}
+		})
+	}
+	return n
 }

@@ -29,6 +29,9 @@ func TestRecordBufferReplay(t *testing.T) {
 	if _, ok := r.Lookup("zz"); ok {
 		t.Error("lookup of a missing column")
 	}
+	if a, c, zz := r.LastIndex("a"), r.LastIndex("c"), r.LastIndex("zz"); a != 6 || c != 2 || zz != -1 {
+		t.Errorf("LastIndex a, c, zz = %d, %d, %d; want 6, 2, -1", a, c, zz)
+	}
 	if v := r.At(0); string(v.Str) != "x\n" {
 		t.Errorf("At(0) = %+v", v)
 	}

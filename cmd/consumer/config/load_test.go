@@ -110,7 +110,7 @@ func TestDefaults(t *testing.T) {
 		"dead_letter.topic":                   `""`,
 		"http.listen":                         "127.0.0.1:9464",
 		"checkpoint.every_records":            "100000",
-		"checkpoint.every_interval":           "0s",
+		"checkpoint.every_interval":           "5m",
 		"log.level":                           "info",
 		"log.format":                          "auto",
 		"shutdown_timeout":                    "25s",

@@ -154,8 +154,8 @@ type HTTP struct {
 
 // Checkpoint configures checkpoint flushes.
 type Checkpoint struct {
-	EveryRecords  int64    `yaml:"every_records" json:"every_records" default:"100000" doc:"Publish each partition's open windows as partial profiles every this many records of that partition (deterministic: replays flush at the same offsets); 0: never."`
-	EveryInterval Duration `yaml:"every_interval" json:"every_interval" default:"0s" doc:"Also publish them when this much wall time passed since the partition's last flush; 0s: never. The only wall-clock effect on output: it makes flush boundaries, not contents, depend on timing."`
+	EveryRecords  int64    `yaml:"every_records" json:"every_records" default:"100000" doc:"Publish each partition's open windows as partial profiles every this many records of that partition (deterministic: replays flush at the same offsets); 0: never. Offsets are committed only at such full flushes (and at the interval below, revoke and shutdown), so this bounds what a crash replays. Each checkpoint writes one partial per open window and segment."`
+	EveryInterval Duration `yaml:"every_interval" json:"every_interval" default:"5m" doc:"Also publish them when this much wall time passed since the partition's last flush, so that a slow partition still commits; 0s: never (a partition below every_records then commits only at revoke and shutdown). Shorter means less replay after a crash and more, smaller partials. The only wall-clock effect on output: it makes flush boundaries, not contents, depend on timing."`
 }
 
 // Log configures logging.
