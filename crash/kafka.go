@@ -28,7 +28,7 @@ func KafkaEOSSink(brokers []string, topic string, partitions int32, rf int16, cl
 			return createTopic(ctx, adm, topic, partitions, rf)
 		},
 		YAML: func(slot string) string {
-			return fmt.Sprintf("  - type: kafka\n    topic: %s\n    exactly_once: true\n    transactional_id: crash-eos-%s\n", topic, slot)
+			return fmt.Sprintf("  - type: kafka\n    topic: %s\n    exactly_once: true\n    transactional_id: %s-%s\n", topic, topic, slot)
 		},
 		ArmWrite: func(ctx context.Context, slot, dir string, p *Proc) (<-chan struct{}, func(), error) {
 			cl, err := kgo.NewClient(append(opts, kgo.ConsumeTopics(topic),
