@@ -41,7 +41,10 @@
 // served by the test process on 127.0.0.1, s3:// URL with endpoint and path
 // style, dummy credentials), TestCrashKafkaExactlyOnce (kafka sink with
 // exactly_once, read back with read_committed; skipped, saying so, when the
-// consumer rejects the configuration). Each takes about 1.5 minutes on two
+// consumer rejects the configuration), TestCrashS3SinkLateWrite (every kill
+// interrupts an S3 PUT, which the fake completes only after the restarted
+// consumer was assigned its partitions: a dead writer's object landing late
+// must not be counted twice). Each takes about 1.5 minutes on two
 // cores for 500,000 events and 10 kills (every kill costs the group's 6 s
 // session timeout), plus the build of the binary.
 //

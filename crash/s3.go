@@ -29,7 +29,10 @@ type FakeS3 struct {
 	failStatus atomic.Int32 // 0: serve; else every request fails (alternating 500 and 503)
 	Requests   atomic.Int64
 	Failed     atomic.Int64
-	Puts       atomic.Int64 // successful-looking profile PUTs passed to the backend
+	Puts       atomic.Int64 // profile PUTs passed to the backend
+	// HeldStored counts held PUTs the backend stored after their release
+	// (their writer was killed meanwhile: objects nobody confirmed).
+	HeldStored atomic.Int64
 
 	mu   sync.Mutex
 	hold *heldPut
@@ -113,15 +116,32 @@ func (f *FakeS3) serve(w http.ResponseWriter, r *http.Request) {
 			h = nil
 		}
 		f.mu.Unlock()
+		f.Puts.Add(1)
 		if h != nil {
 			select {
 			case <-h.release:
 			case <-r.Context().Done():
 			}
+			sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+			f.inner.ServeHTTP(sw, r)
+			if sw.status == http.StatusOK {
+				f.HeldStored.Add(1)
+			}
+			return
 		}
-		f.Puts.Add(1)
 	}
 	f.inner.ServeHTTP(w, r)
+}
+
+// statusWriter remembers the status code of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
 }
 
 // SetOutage makes every request fail (on) or be served (off).

@@ -72,7 +72,13 @@ type Options struct {
 	CheckpointEveryRecords int
 	Rotation               string
 	CatchUpTimeout         time.Duration
-	Logf                   func(format string, args ...any)
+	// LateRelease (S3 "write" kills): the killed consumer's held request is
+	// completed only after the restarted consumer was assigned its
+	// partitions, like a zombie write landing after the new owner started.
+	LateRelease bool
+	// OnlyKind, when set, makes every kill of that kind.
+	OnlyKind string
+	Logf     func(format string, args ...any)
 }
 
 // KillRecord describes one kill.
@@ -451,6 +457,10 @@ func (s *scenario) plan() []string {
 	all := []string{KillConsume, KillWrite, KillBetween, KillRebalance}
 	var ks []string
 	for i := 0; i < s.o.Kills; i++ {
+		if s.o.OnlyKind != "" {
+			ks = append(ks, s.o.OnlyKind)
+			continue
+		}
 		if i < len(all) {
 			ks = append(ks, all[i])
 		} else {
@@ -473,6 +483,7 @@ func (s *scenario) run(ctx context.Context) error {
 		go func() { ch <- Produce(ctx, s.cl, s.o.Topic, s.gen, n) }()
 		return ch
 	}
+	var lateRelease func()
 	for i, kind := range kinds {
 		a = s.procs["a"]
 		wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
@@ -527,7 +538,11 @@ func (s *scenario) run(ctx context.Context) error {
 			produced = produceAsync(second)
 			rec.Note, rec.Fallback = s.waitTrigger(ctx, a, fired, "a profile write in progress")
 			a.Kill()
-			after()
+			if s.o.LateRelease {
+				lateRelease = after
+			} else {
+				after()
+			}
 		case KillBetween:
 			mark := a.Lines()
 			produced = produceAsync(second)
@@ -591,6 +606,20 @@ func (s *scenario) run(ctx context.Context) error {
 		}
 		if _, err := s.startProc("a"); err != nil {
 			return err
+		}
+		if lateRelease != nil {
+			// The dead writer's request completes only now, after the
+			// restarted consumer was assigned partitions (and reconciled).
+			wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+			_, _, err := s.procs["a"].WaitLine(wctx, 0, hasPartitions)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("kill %d: restarted consumer not assigned: %w", rec.N, err)
+			}
+			time.Sleep(2 * time.Second)
+			lateRelease()
+			lateRelease = nil
+			s.logf("released the killed consumer's held write after the restart")
 		}
 		s.res.Restarts++
 		if b := s.procs["b"]; b != nil && b.Running() && s.rng.Float64() < 0.3 {
