@@ -55,7 +55,10 @@ type Config struct {
 	// CommitInterval is how often committable offsets are committed
 	// (default 1s).
 	CommitInterval time.Duration
-	// ShutdownTimeout bounds the drain after Run's context ends (default 25s).
+	// ShutdownTimeout bounds the drain after Run's context ends, and the
+	// drain of revoked partitions during a rebalance (default 25s; keep it
+	// below the group's rebalance timeout, kgo.RebalanceTimeout, 60s by
+	// default).
 	ShutdownTimeout time.Duration
 	// CheckpointEveryRecords publishes a partition's open windows as
 	// partial profiles whenever a record with (offset+1) % n == 0 was
@@ -297,7 +300,18 @@ func (c *Consumer) revoked(ctx context.Context, _ *kgo.Client, m map[string][]in
 	if len(ws) == 0 {
 		return
 	}
-	c.drain(ctx, ws)
+	// The rebalance waits for this callback: a worker stalled on a sink,
+	// a dead-letter topic or the registry must not hold it past the
+	// group's rebalance timeout, after which the next owner would
+	// reconcile and replay while this worker might still publish. What
+	// did not drain in time is killed: not published, not committed,
+	// replayed by the next owner.
+	dctx, cancel := context.WithTimeout(ctx, c.cfg.ShutdownTimeout)
+	defer cancel()
+	if !c.drain(dctx, ws) {
+		c.log.Warn().Interface("partitions", m).Dur("timeout", c.cfg.ShutdownTimeout).
+			Msg("revoked partitions not drained in time; their open windows are dropped and replayed by the next owner")
+	}
 	c.log.Info().Interface("partitions", m).Msg("partitions revoked")
 }
 

@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,5 +64,92 @@ func TestExactlyOnceBlobJournalPruned(t *testing.T) {
 	}
 	if _, n := visible(t, addrs); n != 1000 {
 		t.Errorf("visible counts/n = %d, want 1000", n)
+	}
+}
+
+// breakablePublisher fails every Publish while broken is set.
+type breakablePublisher struct {
+	Publisher
+	broken atomic.Bool
+}
+
+func (b *breakablePublisher) Publish(ctx context.Context, ps []Profile) error {
+	if b.broken.Load() {
+		return errors.New("sink unavailable")
+	}
+	return b.Publisher.Publish(ctx, ps)
+}
+
+func (b *breakablePublisher) Reconcile(ctx context.Context, topic string, partition int32, resume int64) error {
+	return b.Publisher.(Reconciler).Reconcile(ctx, topic, partition, resume)
+}
+
+func (b *breakablePublisher) Prune(ctx context.Context, topic string, partition int32, committed int64) error {
+	return b.Publisher.(Pruner).Prune(ctx, topic, partition, committed)
+}
+
+// A revoke while the member's sink is down: the revoked partition's drain
+// must not outlast the rebalance. Unbounded, it holds the group's
+// rebalance for as long as the outage lasts (the second member gets no
+// partition), and once the group's rebalance timeout moves on without the
+// member, the new owner reconciles and replays from the committed offset
+// while the old member's worker, still retrying its final flush, writes a
+// partial the new owner published too when the sink is back (here it would
+// replace the new owner's first checkpoint object, same key, with one
+// holding 100 records instead of 50). The drain of revoked partitions is
+// bounded by ShutdownTimeout; what did not drain is dropped (not
+// committed) and replayed by the next owner: the merged output counts
+// every record once.
+func TestRevokeDuringSinkOutageWritesNothingAfterward(t *testing.T) {
+	addrs := newCluster(t, 2, "orders")
+	cl := manualClient(t, addrs)
+	ends := produce(t, cl, jsonRecords(0, 200, 2, time.Second))
+	s, err := sink.OpenBlob(context.Background(), "mem://", sink.BlobOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ds := jsonDataset("orders", time.Hour, 0)
+	opts := func(cfg *Config) {
+		cfg.ShutdownTimeout = time.Second
+		cfg.ClientOpts = append(cfg.ClientOpts, kgo.RebalanceTimeout(4*time.Second))
+	}
+	pa := &breakablePublisher{Publisher: SinkPublisher(s, "test")}
+	cfgA := testConfig(addrs, "g", pa, ds)
+	opts(&cfgA)
+	a := start(t, cfgA)
+	waitProcessed(t, ends, a)
+	pa.broken.Store(true)
+
+	cfgB := testConfig(addrs, "g", SinkPublisher(s, "test"), ds)
+	cfgB.CheckpointEveryRecords = 50
+	opts(&cfgB)
+	b := start(t, cfgB)
+	deadline := time.Now().Add(30 * time.Second)
+	for len(b.c.Stats()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the second member got no partition")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ends = mergeEnds(ends, produce(t, cl, jsonRecords(200, 300, 2, time.Second)))
+	waitProcessed(t, ends, a, b)
+	time.Sleep(time.Second) // B's checkpoints are published
+	pa.broken.Store(false)
+	time.Sleep(2 * time.Second) // a stuck drain of A would publish now
+	if err := b.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, o := range readObjects(t, s.Bucket()) {
+		if o.segment == sink.AllSegment {
+			n += o.n
+		}
+	}
+	if n != 300 {
+		t.Errorf("merged counts/n = %d, want 300", n)
 	}
 }
