@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -152,4 +153,102 @@ func TestRevokeDuringSinkOutageWritesNothingAfterward(t *testing.T) {
 	if n != 300 {
 		t.Errorf("merged counts/n = %d, want 300", n)
 	}
+}
+
+// flakySink fails every n-th Publish after the wrapped sink stored it (the
+// write happened; the caller is told it did not), up to max times.
+type flakySink struct {
+	sink.Sink
+	n, max      int64
+	calls, errs atomic.Int64
+}
+
+func (f *flakySink) Publish(ctx context.Context, ps []sink.Profile) error {
+	err := f.Sink.Publish(ctx, ps)
+	if err == nil && f.calls.Add(1)%f.n == 0 && f.errs.Load() < f.max {
+		f.errs.Add(1)
+		return errors.New("injected failure after writing")
+	}
+	return err
+}
+
+// Exactly-once Kafka output with a blob sink next to it: transactions
+// abort (the Kafka side fails after writing, the blob side wrote its
+// objects too), the workers restart from the committed offsets and
+// reconcile the blob sink there. Both outputs count every record once: the
+// read_committed profiles, and the blob objects merged per window (no two
+// objects share a record).
+func TestExactlyOnceAbortWithBlobSink(t *testing.T) {
+	_, addrs := newEOSCluster(t, 2)
+	ends := produce(t, manualClient(t, addrs), jsonRecords(0, 800, 2, 500*time.Millisecond))
+	b, err := sink.OpenBlob(context.Background(), "mem://", sink.BlobOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var fk *flakySink
+	cfg := eosConfig(addrs, "g", "kp-blob", 300*time.Millisecond, nil, jsonDataset("orders", time.Minute, 0))
+	cfg.CheckpointEveryRecords = 50
+	cfg.Transactional.Publisher = func(cl *kgo.Client) (Publisher, error) {
+		k, err := sink.NewKafkaTxn(cl, "profiles", sink.KafkaOptions{})
+		if err != nil {
+			return nil, err
+		}
+		fk = &flakySink{Sink: k, n: 3, max: 4}
+		m, err := sink.NewMulti(fk, b)
+		if err != nil {
+			return nil, err
+		}
+		return &countingReconciler{Publisher: SinkPublisher(m, "test"), calls: map[int32]int{}}, nil
+	}
+	r := start(t, cfg)
+	waitProcessed(t, ends, r)
+	waitCommitted(t, addrs, "g", ends)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	cr := r.c.cfg.Publisher.(txnPublisher).inner.(*countingReconciler)
+	cr.mu.Lock()
+	for p := range int32(2) {
+		// Every abort restarts the workers, which reconcile again before
+		// publishing what they re-read.
+		if cr.calls[p] < 2 {
+			t.Errorf("partition %d reconciled %d times, want again after the aborts", p, cr.calls[p])
+		}
+	}
+	cr.mu.Unlock()
+	if fk.errs.Load() == 0 || txnCount(r.c.Metrics(), txnAborted, reasonProduce) == 0 {
+		t.Fatalf("no transaction aborted (%d injected failures)", fk.errs.Load())
+	}
+	if _, n := visible(t, addrs); n != 800 {
+		t.Errorf("visible counts/n = %d, want 800", n)
+	}
+	objs := readObjects(t, b.Bucket())
+	var n int64
+	for _, o := range objs {
+		if o.segment == sink.AllSegment {
+			n += o.n
+		}
+	}
+	if n != 800 {
+		t.Errorf("blob objects merged: counts/n = %d, want 800 (%d objects)", n, len(objs))
+	}
+}
+
+// countingReconciler counts the Reconcile calls per partition.
+type countingReconciler struct {
+	Publisher
+	mu    sync.Mutex
+	calls map[int32]int
+}
+
+func (c *countingReconciler) Reconcile(ctx context.Context, topic string, partition int32, resume int64) error {
+	c.mu.Lock()
+	c.calls[partition]++
+	c.mu.Unlock()
+	return c.Publisher.(Reconciler).Reconcile(ctx, topic, partition, resume)
+}
+
+func (c *countingReconciler) Prune(ctx context.Context, topic string, partition int32, committed int64) error {
+	return c.Publisher.(Pruner).Prune(ctx, topic, partition, committed)
 }
