@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -251,4 +252,69 @@ func (c *countingReconciler) Reconcile(ctx context.Context, topic string, partit
 
 func (c *countingReconciler) Prune(ctx context.Context, topic string, partition int32, committed int64) error {
 	return c.Publisher.(Pruner).Prune(ctx, topic, partition, committed)
+}
+
+// A partition moves to a second member (cooperative-sticky) and back to the
+// first when the second crashes: each owner reconciles the blob sink at the
+// offset the previous one committed (the crashed one published closed
+// windows beyond it), and the members cut different checkpoint boundaries.
+// The merged objects count every record once and no two objects of a
+// partition share an offset.
+func TestPartitionReturnsToMemberReconciles(t *testing.T) {
+	addrs := newCluster(t, 2, "orders")
+	cl := manualClient(t, addrs)
+	s, err := sink.OpenBlob(context.Background(), "mem://", sink.BlobOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ds := jsonDataset("orders", time.Minute, 0)
+	ends := produce(t, cl, jsonRecords(0, 200, 2, time.Second))
+	cfgA := testConfig(addrs, "g", SinkPublisher(s, "test"), ds)
+	cfgA.CheckpointEveryRecords = 30
+	a := start(t, cfgA)
+	waitProcessed(t, ends, a)
+	cfgB := testConfig(addrs, "g", SinkPublisher(s, "test"), ds)
+	cfgB.CheckpointEveryRecords = 70
+	b := start(t, cfgB)
+	deadline := time.Now().Add(30 * time.Second)
+	for len(b.c.Stats()) == 0 || len(a.c.Stats())+len(b.c.Stats()) != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("rebalance did not settle: a=%v b=%v", a.c.Stats(), b.c.Stats())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ends = mergeEnds(ends, produce(t, cl, jsonRecords(200, 500, 2, time.Second)))
+	waitProcessed(t, ends, a, b)
+	b.c.Abort() // a crash: its partition returns to A, which reconciles at B's last commit
+	if err := b.stop(t); !errors.Is(err, ErrAborted) {
+		t.Fatalf("aborted member: %v", err)
+	}
+	ends = mergeEnds(ends, produce(t, cl, jsonRecords(500, 700, 2, time.Second)))
+	waitProcessed(t, ends, a)
+	if err := a.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	byPart := map[string][][2]int64{}
+	for _, o := range readObjects(t, s.Bucket()) {
+		if o.segment != sink.AllSegment {
+			continue
+		}
+		n += o.n
+		if o.n != o.last-o.first+1 {
+			t.Errorf("object %s covers [%d,%d] with counts/n %d", o.key, o.first, o.last, o.n)
+		}
+		base := o.key[strings.LastIndexByte(o.key, '/')+1:] // orders-<partition>-<first>-<ksuid>.bin
+		p := base[:strings.IndexByte(base[len("orders-"):], '-')+len("orders-")]
+		for _, r := range byPart[p] {
+			if o.first <= r[1] && r[0] <= o.last {
+				t.Errorf("object %s [%d,%d] overlaps [%d,%d]", o.key, o.first, o.last, r[0], r[1])
+			}
+		}
+		byPart[p] = append(byPart[p], [2]int64{o.first, o.last})
+	}
+	if n != 700 {
+		t.Errorf("merged counts/n = %d, want 700", n)
+	}
 }
