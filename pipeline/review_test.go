@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -316,5 +317,65 @@ func TestPartitionReturnsToMemberReconciles(t *testing.T) {
 	}
 	if n != 700 {
 		t.Errorf("merged counts/n = %d, want 700", n)
+	}
+}
+
+// A partition paused for backpressure while its worker was stalled on the
+// sink, then revoked with a drain that timed out: the killed worker must
+// resume the partition in the client (paused partitions stay paused in
+// franz-go across revokes and reassignments), or the partition, once
+// assigned to this member again, is never fetched.
+func TestKilledPausedWorkerResumesPartition(t *testing.T) {
+	addrs := newCluster(t, 2, "orders")
+	cl := manualClient(t, addrs)
+	ends := produce(t, cl, jsonRecords(0, 400, 2, time.Second))
+	s, err := sink.OpenBlob(context.Background(), "mem://", sink.BlobOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ds := jsonDataset("orders", time.Minute, 0)
+	pa := &breakablePublisher{Publisher: SinkPublisher(s, "test")}
+	pa.broken.Store(true)
+	cfgA := testConfig(addrs, "g", pa, ds)
+	cfgA.ShutdownTimeout = time.Second
+	cfgA.MaxQueuedRecords = 10
+	cfgA.PollRecords = 10
+	a := start(t, cfgA)
+	deadline := time.Now().Add(30 * time.Second)
+	for testutil.ToFloat64(a.c.Metrics().PausedPartitions) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("partitions not paused: %v", a.c.Stats())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b := start(t, testConfig(addrs, "g", SinkPublisher(s, "test"), ds))
+	for len(b.c.Stats()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the second member got no partition")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	waitProcessed(t, map[int32]int64{b.c.Stats()[0].Partition: ends[b.c.Stats()[0].Partition]}, b)
+	pa.broken.Store(false)
+	if err := b.stop(t); err != nil { // its partition returns to A
+		t.Fatal(err)
+	}
+	ends = mergeEnds(ends, produce(t, cl, jsonRecords(400, 500, 2, time.Second)))
+	waitProcessed(t, ends, a)
+	if err := a.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if got := testutil.ToFloat64(a.c.Metrics().PausedPartitions); got != 0 {
+		t.Errorf("paused partitions gauge %v after the stop, want 0", got)
+	}
+	var n int64
+	for _, o := range readObjects(t, s.Bucket()) {
+		if o.segment == sink.AllSegment {
+			n += o.n
+		}
+	}
+	if n != 500 {
+		t.Errorf("merged counts/n = %d, want 500", n)
 	}
 }

@@ -158,6 +158,7 @@ func (w *worker) committableOffset() (int64, int32) {
 func (w *worker) run() {
 	defer close(w.done)
 	defer w.cancel()
+	defer w.unpause()
 	for {
 		w.mu.Lock()
 		for len(w.queue) == 0 && !w.stopping && !w.flushReq && w.barrierAck == nil && w.ctx.Err() == nil {
@@ -222,6 +223,21 @@ func (w *worker) run() {
 			}
 			return
 		}
+	}
+}
+
+// unpause resumes the partition's fetches if the worker paused them: a
+// worker killed (loss, abort, a revoke drain that timed out) exits without
+// taking its queue, and franz-go keeps a partition paused across revokes and
+// reassignments, so the next worker for it on this member would never be
+// fed.
+func (w *worker) unpause() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.paused {
+		w.paused = false
+		w.c.cl.ResumeFetchPartitions(map[string][]int32{w.topic: {w.partition}})
+		w.c.metrics.PausedPartitions.Dec()
 	}
 }
 
