@@ -379,3 +379,37 @@ func TestKilledPausedWorkerResumesPartition(t *testing.T) {
 		t.Errorf("merged counts/n = %d, want 500", n)
 	}
 }
+
+// A member stops reporting the per-partition gauges (commit lag, open
+// windows) of a partition it no longer owns: stale series would add the
+// revoked partition's last lag to the new owner's in every sum and keep a
+// lag alert firing on the old member.
+func TestRevokedPartitionGaugesRemoved(t *testing.T) {
+	addrs := newCluster(t, 2, "orders")
+	ends := produce(t, manualClient(t, addrs), jsonRecords(0, 200, 2, time.Second))
+	ds := jsonDataset("orders", time.Hour, 0)
+	pub := NewMemoryPublisher()
+	a := start(t, testConfig(addrs, "g", pub, ds))
+	waitProcessed(t, ends, a)
+	deadline := time.Now().Add(30 * time.Second)
+	for testutil.CollectAndCount(a.c.Metrics().CommitLag) < 2 || testutil.CollectAndCount(a.c.Metrics().OpenWindows) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("per-partition gauges never reported")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b := start(t, testConfig(addrs, "g", pub, ds))
+	for len(b.c.Stats()) == 0 || len(a.c.Stats()) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("rebalance did not settle: a=%v b=%v", a.c.Stats(), b.c.Stats())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // a few commit rounds
+	if n := testutil.CollectAndCount(a.c.Metrics().CommitLag); n != 1 {
+		t.Errorf("first member reports commit lag for %d partitions, owns 1", n)
+	}
+	if n := testutil.CollectAndCount(a.c.Metrics().OpenWindows); n != 1 {
+		t.Errorf("first member reports open windows for %d partitions, owns 1", n)
+	}
+}

@@ -159,6 +159,7 @@ func (w *worker) run() {
 	defer close(w.done)
 	defer w.cancel()
 	defer w.unpause()
+	defer w.forgetGauges()
 	for {
 		w.mu.Lock()
 		for len(w.queue) == 0 && !w.stopping && !w.flushReq && w.barrierAck == nil && w.ctx.Err() == nil {
@@ -239,6 +240,16 @@ func (w *worker) unpause() {
 		w.c.cl.ResumeFetchPartitions(map[string][]int32{w.topic: {w.partition}})
 		w.c.metrics.PausedPartitions.Dec()
 	}
+}
+
+// forgetGauges removes the partition's gauges when the worker exits: a
+// member must not keep reporting the lag and open windows of a partition it
+// no longer owns (a worker that replaces this one sets them again).
+func (w *worker) forgetGauges() {
+	for _, s := range w.states {
+		w.c.metrics.OpenWindows.DeleteLabelValues(s.ds.Name, w.topic, w.pstr)
+	}
+	w.c.metrics.CommitLag.DeleteLabelValues(w.topic, w.pstr)
 }
 
 // reconcile lets a Reconciler Publisher remove what an earlier run published
