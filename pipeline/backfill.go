@@ -28,8 +28,8 @@ type BackfillConfig struct {
 	ClientID string
 	// ClientOpts are extra franz-go options (TLS, SASL, fetch limits,
 	// logger, hooks, a test dialer). The backfill adds the seed brokers,
-	// the partitions to consume and KeepControlRecords; do not pass
-	// consumer or group options.
+	// the partitions to consume, read_committed and KeepControlRecords; do
+	// not pass consumer or group options.
 	ClientOpts []kgo.Opt
 	// Datasets to profile (at least one), exactly as for a Consumer.
 	Datasets []Dataset
@@ -367,7 +367,10 @@ func (b *Backfill) Run(ctx context.Context) error {
 		return nil
 	}
 
-	cl, err := b.newClient(kgo.ConsumePartitions(consume), kgo.KeepControlRecords())
+	// read_committed as live processing: records of aborted source
+	// transactions are not profiled. The transaction markers are kept: they
+	// carry the offsets up to the end of a range that ends in a transaction.
+	cl, err := b.newClient(kgo.ConsumePartitions(consume), kgo.KeepControlRecords(), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
 	if err != nil {
 		return fmt.Errorf("pipeline: backfill: creating client: %w", err)
 	}

@@ -33,9 +33,9 @@ type Config struct {
 	ClientID string
 	// ClientOpts are extra franz-go options (TLS, SASL, fetch limits, start
 	// offset, logger, hooks such as kprom, a test dialer). The pipeline
-	// adds the seed brokers, the group, the topics and the options its
-	// offset handling needs (DisableAutoCommit, BlockRebalanceOnPoll,
-	// the rebalance callbacks); do not pass those.
+	// adds the seed brokers, the group, the topics, read_committed and the
+	// options its offset handling needs (DisableAutoCommit,
+	// BlockRebalanceOnPoll, the rebalance callbacks); do not pass those.
 	ClientOpts []kgo.Opt
 	// Datasets to profile (at least one).
 	Datasets []Dataset
@@ -188,6 +188,9 @@ func New(cfg Config) (*Consumer, error) {
 		kgo.OnPartitionsAssigned(c.assigned),
 		kgo.OnPartitionsRevoked(c.revoked),
 		kgo.OnPartitionsLost(c.lost),
+		// Records of aborted source transactions never happened (their
+		// producer retries them): profiling them would count them twice.
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 	}
 	if cfg.ClientID != "" {
 		opts = append(opts, kgo.ClientID(cfg.ClientID))
@@ -205,7 +208,6 @@ func New(cfg Config) (*Consumer, error) {
 	opts = append(opts,
 		kgo.TransactionalID(c.txn.cfg.TransactionalID),
 		kgo.TransactionTimeout(c.txn.cfg.Timeout),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 	)
 	sess, err := kgo.NewGroupTransactSession(opts...)

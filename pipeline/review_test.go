@@ -413,3 +413,62 @@ func TestRevokedPartitionGaugesRemoved(t *testing.T) {
 		t.Errorf("first member reports open windows for %d partitions, owns 1", n)
 	}
 }
+
+// produceTxn writes rs in one transaction of a fresh transactional producer
+// and commits or aborts it.
+func produceTxn(t *testing.T, addrs []string, id string, rs []*kgo.Record, commit bool) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), manualPartitioner(), kgo.TransactionalID(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx := context.Background()
+	if err := cl.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.ProduceSync(ctx, rs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.EndTransaction(ctx, kgo.TransactionEndTry(commit)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Records of an aborted transaction in a source topic never happened (a
+// transactional producer such as Kafka Streams retries them in a later
+// transaction): the at-least-once consumer, like the exactly-once one, reads
+// with read_committed and does not profile them.
+func TestAbortedSourceRecordsNotProfiled(t *testing.T) {
+	addrs := newCluster(t, 1, "orders")
+	produceTxn(t, addrs, "src-1", jsonRecords(0, 100, 1, time.Second), true)
+	produceTxn(t, addrs, "src-2", jsonRecords(100, 150, 1, time.Second), false)
+	ends := produce(t, manualClient(t, addrs), jsonRecords(150, 160, 1, time.Second))
+	pub := NewMemoryPublisher()
+	r := start(t, testConfig(addrs, "g", pub, jsonDataset("orders", time.Minute, 0)))
+	waitProcessed(t, ends, r)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if got := countN(t, pub.Profiles(), "event_id"); got != 110 {
+		t.Errorf("counts/n = %d, want 110 (100 committed + 10 plain records; 50 aborted ones excluded)", got)
+	}
+}
+
+// A backfill, like live processing, reads with read_committed: records of
+// an aborted source transaction are not profiled, and it still ends at the
+// end offsets.
+func TestBackfillSkipsAbortedSourceRecords(t *testing.T) {
+	addrs := newCluster(t, 1, "orders")
+	produceTxn(t, addrs, "src-1", jsonRecords(0, 100, 1, time.Second), true)
+	produceTxn(t, addrs, "src-2", jsonRecords(100, 150, 1, time.Second), false)
+	produce(t, manualClient(t, addrs), jsonRecords(150, 160, 1, time.Second))
+	produceTxn(t, addrs, "src-3", jsonRecords(160, 170, 1, time.Second), false) // the range ends in an aborted transaction
+	pub := NewMemoryPublisher()
+	if _, err := runBackfill(t, backfillConfig(addrs, pub, jsonDataset("orders", time.Minute, 0))); err != nil {
+		t.Fatal(err)
+	}
+	if got := countN(t, pub.Profiles(), "event_id"); got != 110 {
+		t.Errorf("counts/n = %d, want 110 (100 committed + 10 plain records; 60 aborted ones excluded)", got)
+	}
+}
