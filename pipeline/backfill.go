@@ -480,6 +480,7 @@ type bfWorker struct {
 	log       zerolog.Logger
 	in        chan bfBatch
 	next      atomic.Int64 // offset after the last record processed
+	prevData  int64        // offset after the last data record processed (-1: none); worker goroutine only
 	finished  atomic.Bool
 	badLog    sampler
 	mRecords  prometheus.Counter
@@ -502,7 +503,7 @@ func (b *Backfill) newWorker(ctx context.Context, r PartitionRange) (*bfWorker, 
 	w := &bfWorker{
 		b: b, ctx: ctx, r: r, pstr: itoa32(r.Partition),
 		log: b.log.With().Str("topic", r.Topic).Int32("partition", r.Partition).Logger(),
-		in:  make(chan bfBatch, 2), expect: r.Start,
+		in:  make(chan bfBatch, 2), expect: r.Start, prevData: -1,
 	}
 	w.next.Store(r.Start)
 	w.mRecords = b.metrics.Records.WithLabelValues(r.Topic)
@@ -610,7 +611,9 @@ func (w *bfWorker) process(r *kgo.Record) error {
 		}
 	}
 	w.next.Store(r.Offset + 1)
-	if every := cfg.CheckpointEveryRecords; every > 0 && (r.Offset+1)%every == 0 {
+	prev := w.prevData
+	w.prevData = r.Offset + 1
+	if checkpointDue(cfg.CheckpointEveryRecords, prev, r.Offset) {
 		return w.publish(true)
 	}
 	return nil

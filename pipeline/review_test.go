@@ -5,6 +5,7 @@ import (
 	"errors"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -470,5 +471,83 @@ func TestBackfillSkipsAbortedSourceRecords(t *testing.T) {
 	}
 	if got := countN(t, pub.Profiles(), "event_id"); got != 110 {
 		t.Errorf("counts/n = %d, want 110 (100 committed + 10 plain records; 60 aborted ones excluded)", got)
+	}
+}
+
+// oneRecordTxns writes each record in its own committed transaction, so
+// every other offset of the partition is a transaction marker.
+func oneRecordTxns(t *testing.T, addrs []string, rs []*kgo.Record) map[int32]int64 {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), manualPartitioner(), kgo.TransactionalID("src-single"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx := context.Background()
+	ends := map[int32]int64{}
+	for _, r := range rs {
+		if err := cl.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		if err := cl.ProduceSync(ctx, r).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+		if err := cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
+			t.Fatal(err)
+		}
+		ends[r.Partition] = max(ends[r.Partition], r.Offset+1)
+	}
+	return ends
+}
+
+// Record-count checkpoints on a transactional source whose markers take
+// every odd offset: (offset+1) % 10 == 0 only holds for markers, which the
+// consumer never sees, yet a checkpoint must follow each record that passes
+// a multiple of 10 (otherwise the commit never moves without a wall-clock
+// checkpoint and a restart replays everything). A backfill cuts the same
+// checkpoints.
+func TestCheckpointsAcrossTransactionMarkers(t *testing.T) {
+	addrs := newCluster(t, 1, "orders")
+	ends := oneRecordTxns(t, addrs, jsonRecords(0, 40, 1, time.Second))
+	if ends[0] != 79 {
+		t.Fatalf("last record at %d, want offsets 0, 2, ..., 78", ends[0]-1)
+	}
+	ds := jsonDataset("orders", time.Hour, 0)
+	pub := NewMemoryPublisher()
+	cfg := testConfig(addrs, "g", pub, ds)
+	cfg.CheckpointEveryRecords = 10
+	r := start(t, cfg)
+	waitProcessed(t, ends, r)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st := r.c.Stats()
+		if len(st) == 1 && st[0].Committed == 71 { // after record 70, which passed 70
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("committed offset never reached the last checkpoint (71): %+v", st)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	live := pub.Profiles()
+	bpub := NewMemoryPublisher()
+	bcfg := backfillConfig(addrs, bpub, ds)
+	bcfg.CheckpointEveryRecords = 10
+	if _, err := runBackfill(t, bcfg); err != nil {
+		t.Fatal(err)
+	}
+	var lf, bf []int64
+	for _, p := range live {
+		lf = append(lf, p.FirstOffset)
+	}
+	for _, p := range bpub.Profiles() {
+		bf = append(bf, p.FirstOffset)
+	}
+	want := []int64{0, 12, 22, 32, 42, 52, 62, 72} // checkpoints after records 10, 20, ..., 70
+	if !slices.Equal(lf, want) || !slices.Equal(bf, want) {
+		t.Errorf("profile first offsets: live %v, backfill %v, want %v", lf, bf, want)
 	}
 }

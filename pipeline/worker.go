@@ -321,10 +321,11 @@ func (w *worker) process(r *kgo.Record) bool {
 		}
 	}
 	w.mu.Lock()
+	prev := w.next
 	w.next = r.Offset + 1
 	w.epoch = r.LeaderEpoch
 	w.mu.Unlock()
-	if every := w.c.cfg.CheckpointEveryRecords; every > 0 && (r.Offset+1)%every == 0 {
+	if checkpointDue(w.c.cfg.CheckpointEveryRecords, prev, r.Offset) {
 		if err := w.publish(true); err != nil {
 			return false
 		}
@@ -333,6 +334,23 @@ func (w *worker) process(r *kgo.Record) bool {
 		w.mu.Unlock()
 	}
 	return true
+}
+
+// checkpointDue reports whether a record-count checkpoint follows the
+// record at offset, prev being the offset after the previous record
+// processed (-1: none): when the offsets (prev, offset+1] hold a multiple of
+// every. For consecutive offsets that is (offset+1) % every == 0; offsets
+// the consumer never sees (transaction markers, aborted or compacted
+// records) do not make a boundary pass unnoticed. It depends only on the
+// offsets processed, so replays and backfills cut the same checkpoints.
+func checkpointDue(every, prev, offset int64) bool {
+	if every <= 0 {
+		return false
+	}
+	if prev < 0 || prev > offset {
+		return (offset+1)%every == 0
+	}
+	return (offset+1)/every > prev/every
 }
 
 // bad handles a record that failed to decode: count, sampled log, dead
