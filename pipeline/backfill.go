@@ -56,7 +56,8 @@ type BackfillConfig struct {
 	// Progress are the replay-progress metrics; nil: fresh, unregistered.
 	Progress *BackfillMetrics
 	// CheckpointEveryRecords publishes a partition's open windows as
-	// partial profiles after each record with (offset+1) % n == 0, exactly
+	// partial profiles after each record whose offset+1 reaches a multiple
+	// of n (see Config.CheckpointEveryRecords), exactly
 	// as Config.CheckpointEveryRecords does for live processing; 0: never.
 	// Use the live value: it makes the two outputs equal. There is no
 	// wall-clock checkpoint (it would not be deterministic).
@@ -313,7 +314,7 @@ func (b *Backfill) Progress() BackfillProgress {
 //
 // Output equality with live processing: each partition is profiled from
 // Start in offset order with fresh window state, checkpoints happen after
-// the same offsets ((offset+1) % CheckpointEveryRecords == 0), finished
+// the same offsets (offset+1 reaching a multiple of CheckpointEveryRecords), finished
 // windows are emitted when their watermark passes (Advance after each
 // fetched batch, as a live worker does after each batch) and the end
 // publishes the open windows as partials, as a live shutdown or revoke

@@ -61,8 +61,10 @@ type Config struct {
 	// default).
 	ShutdownTimeout time.Duration
 	// CheckpointEveryRecords publishes a partition's open windows as
-	// partial profiles whenever a record with (offset+1) % n == 0 was
-	// processed (deterministic: replays flush at the same offsets); 0: never.
+	// partial profiles after each record whose offset+1 reaches a multiple
+	// of n (after the record at offset n·k−1, or the first record past it
+	// when that offset holds a transaction marker or nothing; deterministic:
+	// replays flush at the same offsets); 0: never.
 	CheckpointEveryRecords int64
 	// CheckpointInterval also publishes a partition's open windows as
 	// partials when this much wall time passed since its last flush (0:
