@@ -56,9 +56,8 @@ type Config struct {
 	// (default 1s).
 	CommitInterval time.Duration
 	// ShutdownTimeout bounds the drain after Run's context ends, and the
-	// drain of revoked partitions during a rebalance (default 25s; keep it
-	// below the group's rebalance timeout, kgo.RebalanceTimeout, 60s by
-	// default).
+	// drain of revoked partitions during a rebalance (default 25s; that one
+	// also to 3/4 of the client's kgo.RebalanceTimeout).
 	ShutdownTimeout time.Duration
 	// CheckpointEveryRecords publishes a partition's open windows as
 	// partial profiles after each record whose offset+1 reaches a multiple
@@ -310,13 +309,25 @@ func (c *Consumer) revoked(ctx context.Context, _ *kgo.Client, m map[string][]in
 	// reconcile and replay while this worker might still publish. What
 	// did not drain in time is killed: not published, not committed,
 	// replayed by the next owner.
-	dctx, cancel := context.WithTimeout(ctx, c.cfg.ShutdownTimeout)
+	limit := c.revokeDrainLimit()
+	dctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	if !c.drain(dctx, ws) {
-		c.log.Warn().Interface("partitions", m).Dur("timeout", c.cfg.ShutdownTimeout).
+		c.log.Warn().Interface("partitions", m).Dur("timeout", limit).
 			Msg("revoked partitions not drained in time; their open windows are dropped and replayed by the next owner")
 	}
 	c.log.Info().Interface("partitions", m).Msg("partitions revoked")
+}
+
+// revokeDrainLimit bounds the drain of revoked partitions: ShutdownTimeout,
+// but at most three quarters of the client's rebalance timeout, which the
+// member must rejoin within (leaving time for the commit).
+func (c *Consumer) revokeDrainLimit() time.Duration {
+	limit := c.cfg.ShutdownTimeout
+	if rt, ok := c.cl.OptValue(kgo.RebalanceTimeout).(time.Duration); ok && rt > 0 {
+		limit = min(limit, rt*3/4)
+	}
+	return limit
 }
 
 // lost stops the lost partitions' workers without publishing or committing.

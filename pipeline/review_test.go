@@ -101,9 +101,9 @@ func (b *breakablePublisher) Prune(ctx context.Context, topic string, partition 
 // partial the new owner published too when the sink is back (here it would
 // replace the new owner's first checkpoint object, same key, with one
 // holding 100 records instead of 50). The drain of revoked partitions is
-// bounded by ShutdownTimeout; what did not drain is dropped (not
-// committed) and replayed by the next owner: the merged output counts
-// every record once.
+// bounded by ShutdownTimeout and 3/4 of the rebalance timeout; what did
+// not drain is dropped (not committed) and replayed by the next owner: the
+// merged output counts every record once.
 func TestRevokeDuringSinkOutageWritesNothingAfterward(t *testing.T) {
 	addrs := newCluster(t, 2, "orders")
 	cl := manualClient(t, addrs)
@@ -115,8 +115,8 @@ func TestRevokeDuringSinkOutageWritesNothingAfterward(t *testing.T) {
 	defer s.Close()
 	ds := jsonDataset("orders", time.Hour, 0)
 	opts := func(cfg *Config) {
-		cfg.ShutdownTimeout = time.Second
-		cfg.ClientOpts = append(cfg.ClientOpts, kgo.RebalanceTimeout(4*time.Second))
+		cfg.ShutdownTimeout = 30 * time.Second // the rebalance timeout bounds the revoke drain
+		cfg.ClientOpts = append(cfg.ClientOpts, kgo.RebalanceTimeout(2*time.Second))
 	}
 	pa := &breakablePublisher{Publisher: SinkPublisher(s, "test")}
 	cfgA := testConfig(addrs, "g", pa, ds)
