@@ -188,6 +188,7 @@ func (w *worker) run() {
 			if !w.reconciled && !w.reconcile(batch[0].Offset) {
 				return
 			}
+			w.markStart(batch[0])
 		}
 
 		// The record and byte counters are shared by the workers of a topic:
@@ -279,6 +280,20 @@ func (w *worker) reconcile(resume int64) bool {
 			return false
 		}
 		backoff = min(2*backoff, w.c.cfg.MaxBackoff)
+	}
+}
+
+// markStart makes the offset of the first record a new worker takes
+// committable while nothing else is: before any record is processed the
+// partition's state is empty, so it is a full-flush point. Without it a group
+// that starts at "latest" or at a timestamp and crashes before its first
+// checkpoint would restart from the new log end and lose what came between.
+func (w *worker) markStart(r *kgo.Record) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.committable < 0 && w.next < 0 {
+		w.committable = r.Offset
+		w.commitEpoch = r.LeaderEpoch
 	}
 }
 
