@@ -28,8 +28,8 @@ type BackfillConfig struct {
 	ClientID string
 	// ClientOpts are extra franz-go options (TLS, SASL, fetch limits,
 	// logger, hooks, a test dialer). The backfill adds the seed brokers,
-	// the partitions to consume and KeepControlRecords; do not pass
-	// consumer or group options.
+	// the partitions to consume, read_committed and KeepControlRecords; do
+	// not pass consumer or group options.
 	ClientOpts []kgo.Opt
 	// Datasets to profile (at least one), exactly as for a Consumer.
 	Datasets []Dataset
@@ -56,7 +56,8 @@ type BackfillConfig struct {
 	// Progress are the replay-progress metrics; nil: fresh, unregistered.
 	Progress *BackfillMetrics
 	// CheckpointEveryRecords publishes a partition's open windows as
-	// partial profiles after each record with (offset+1) % n == 0, exactly
+	// partial profiles after each record whose offset+1 reaches a multiple
+	// of n (see Config.CheckpointEveryRecords), exactly
 	// as Config.CheckpointEveryRecords does for live processing; 0: never.
 	// Use the live value: it makes the two outputs equal. There is no
 	// wall-clock checkpoint (it would not be deterministic).
@@ -313,7 +314,7 @@ func (b *Backfill) Progress() BackfillProgress {
 //
 // Output equality with live processing: each partition is profiled from
 // Start in offset order with fresh window state, checkpoints happen after
-// the same offsets ((offset+1) % CheckpointEveryRecords == 0), finished
+// the same offsets (offset+1 reaching a multiple of CheckpointEveryRecords), finished
 // windows are emitted when their watermark passes (Advance after each
 // fetched batch, as a live worker does after each batch) and the end
 // publishes the open windows as partials, as a live shutdown or revoke
@@ -367,7 +368,10 @@ func (b *Backfill) Run(ctx context.Context) error {
 		return nil
 	}
 
-	cl, err := b.newClient(kgo.ConsumePartitions(consume), kgo.KeepControlRecords())
+	// read_committed as live processing: records of aborted source
+	// transactions are not profiled. The transaction markers are kept: they
+	// carry the offsets up to the end of a range that ends in a transaction.
+	cl, err := b.newClient(kgo.ConsumePartitions(consume), kgo.KeepControlRecords(), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
 	if err != nil {
 		return fmt.Errorf("pipeline: backfill: creating client: %w", err)
 	}
@@ -477,6 +481,7 @@ type bfWorker struct {
 	log       zerolog.Logger
 	in        chan bfBatch
 	next      atomic.Int64 // offset after the last record processed
+	prevData  int64        // offset after the last data record processed (-1: none); worker goroutine only
 	finished  atomic.Bool
 	badLog    sampler
 	mRecords  prometheus.Counter
@@ -499,7 +504,7 @@ func (b *Backfill) newWorker(ctx context.Context, r PartitionRange) (*bfWorker, 
 	w := &bfWorker{
 		b: b, ctx: ctx, r: r, pstr: itoa32(r.Partition),
 		log: b.log.With().Str("topic", r.Topic).Int32("partition", r.Partition).Logger(),
-		in:  make(chan bfBatch, 2), expect: r.Start,
+		in:  make(chan bfBatch, 2), expect: r.Start, prevData: -1,
 	}
 	w.next.Store(r.Start)
 	w.mRecords = b.metrics.Records.WithLabelValues(r.Topic)
@@ -607,7 +612,9 @@ func (w *bfWorker) process(r *kgo.Record) error {
 		}
 	}
 	w.next.Store(r.Offset + 1)
-	if every := cfg.CheckpointEveryRecords; every > 0 && (r.Offset+1)%every == 0 {
+	prev := w.prevData
+	w.prevData = r.Offset + 1
+	if checkpointDue(cfg.CheckpointEveryRecords, prev, r.Offset) {
 		return w.publish(true)
 	}
 	return nil

@@ -33,9 +33,9 @@ type Config struct {
 	ClientID string
 	// ClientOpts are extra franz-go options (TLS, SASL, fetch limits, start
 	// offset, logger, hooks such as kprom, a test dialer). The pipeline
-	// adds the seed brokers, the group, the topics and the options its
-	// offset handling needs (DisableAutoCommit, BlockRebalanceOnPoll,
-	// the rebalance callbacks); do not pass those.
+	// adds the seed brokers, the group, the topics, read_committed and the
+	// options its offset handling needs (DisableAutoCommit,
+	// BlockRebalanceOnPoll, the rebalance callbacks); do not pass those.
 	ClientOpts []kgo.Opt
 	// Datasets to profile (at least one).
 	Datasets []Dataset
@@ -55,11 +55,15 @@ type Config struct {
 	// CommitInterval is how often committable offsets are committed
 	// (default 1s).
 	CommitInterval time.Duration
-	// ShutdownTimeout bounds the drain after Run's context ends (default 25s).
+	// ShutdownTimeout bounds the drain after Run's context ends, and the
+	// drain of revoked partitions during a rebalance (default 25s; that one
+	// also to 3/4 of the client's kgo.RebalanceTimeout).
 	ShutdownTimeout time.Duration
 	// CheckpointEveryRecords publishes a partition's open windows as
-	// partial profiles whenever a record with (offset+1) % n == 0 was
-	// processed (deterministic: replays flush at the same offsets); 0: never.
+	// partial profiles after each record whose offset+1 reaches a multiple
+	// of n (after the record at offset n·k−1, or the first record past it
+	// when that offset holds a transaction marker or nothing; deterministic:
+	// replays flush at the same offsets); 0: never.
 	CheckpointEveryRecords int64
 	// CheckpointInterval also publishes a partition's open windows as
 	// partials when this much wall time passed since its last flush (0:
@@ -185,6 +189,9 @@ func New(cfg Config) (*Consumer, error) {
 		kgo.OnPartitionsAssigned(c.assigned),
 		kgo.OnPartitionsRevoked(c.revoked),
 		kgo.OnPartitionsLost(c.lost),
+		// Records of aborted source transactions never happened (their
+		// producer retries them): profiling them would count them twice.
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 	}
 	if cfg.ClientID != "" {
 		opts = append(opts, kgo.ClientID(cfg.ClientID))
@@ -202,7 +209,6 @@ func New(cfg Config) (*Consumer, error) {
 	opts = append(opts,
 		kgo.TransactionalID(c.txn.cfg.TransactionalID),
 		kgo.TransactionTimeout(c.txn.cfg.Timeout),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 	)
 	sess, err := kgo.NewGroupTransactSession(opts...)
@@ -297,8 +303,31 @@ func (c *Consumer) revoked(ctx context.Context, _ *kgo.Client, m map[string][]in
 	if len(ws) == 0 {
 		return
 	}
-	c.drain(ctx, ws)
+	// The rebalance waits for this callback: a worker stalled on a sink,
+	// a dead-letter topic or the registry must not hold it past the
+	// group's rebalance timeout, after which the next owner would
+	// reconcile and replay while this worker might still publish. What
+	// did not drain in time is killed: not published, not committed,
+	// replayed by the next owner.
+	limit := c.revokeDrainLimit()
+	dctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	if !c.drain(dctx, ws) {
+		c.log.Warn().Interface("partitions", m).Dur("timeout", limit).
+			Msg("revoked partitions not drained in time; their open windows are dropped and replayed by the next owner")
+	}
 	c.log.Info().Interface("partitions", m).Msg("partitions revoked")
+}
+
+// revokeDrainLimit bounds the drain of revoked partitions: ShutdownTimeout,
+// but at most three quarters of the client's rebalance timeout, which the
+// member must rejoin within (leaving time for the commit).
+func (c *Consumer) revokeDrainLimit() time.Duration {
+	limit := c.cfg.ShutdownTimeout
+	if rt, ok := c.cl.OptValue(kgo.RebalanceTimeout).(time.Duration); ok && rt > 0 {
+		limit = min(limit, rt*3/4)
+	}
+	return limit
 }
 
 // lost stops the lost partitions' workers without publishing or committing.

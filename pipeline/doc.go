@@ -24,7 +24,7 @@
 //
 // The committable offset of a partition only advances at full-flush points:
 // when the worker published every open window as a partial (a record-count
-// checkpoint, (offset+1) % CheckpointEveryRecords == 0; a wall-clock
+// checkpoint, offset+1 reaching a multiple of CheckpointEveryRecords; a wall-clock
 // checkpoint, CheckpointInterval; revoke; shutdown) and the Publisher
 // confirmed, it becomes the offset after the last processed record. At such
 // an offset X every record < X is in a confirmed profile and no published

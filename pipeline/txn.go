@@ -137,8 +137,8 @@ func (t *txnState) noteRecords(rs []*kgo.Record) {
 // txnPublisher wraps the publisher for transactional mode: a failed
 // publish is not retried inside the transaction (the producer cannot take
 // back what it may have written); it dooms the transaction and waits until
-// the abort kills the worker. Reconcile is forwarded when the wrapped
-// publisher has one (a blob sink next to the exactly-once Kafka sink).
+// the abort kills the worker. Reconcile and Prune are forwarded when the
+// wrapped publisher has them (a blob sink next to the exactly-once Kafka sink).
 func (c *Consumer) txnPublisher(inner Publisher) Publisher {
 	return txnPublisher{c: c, inner: inner}
 }
@@ -164,6 +164,15 @@ func (p txnPublisher) Reconcile(ctx context.Context, topic string, partition int
 		Reconcile(ctx context.Context, topic string, partition int32, resumeOffset int64) error
 	}); ok {
 		return rc.Reconcile(ctx, topic, partition, resumeOffset)
+	}
+	return nil
+}
+
+// Prune forwards to the wrapped publisher's Prune, if any (the workers
+// prune at barriers, below the offsets of the last committed transaction).
+func (p txnPublisher) Prune(ctx context.Context, topic string, partition int32, committedOffset int64) error {
+	if pr, ok := p.inner.(Pruner); ok {
+		return pr.Prune(ctx, topic, partition, committedOffset)
 	}
 	return nil
 }

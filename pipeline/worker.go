@@ -158,6 +158,8 @@ func (w *worker) committableOffset() (int64, int32) {
 func (w *worker) run() {
 	defer close(w.done)
 	defer w.cancel()
+	defer w.unpause()
+	defer w.forgetGauges()
 	for {
 		w.mu.Lock()
 		for len(w.queue) == 0 && !w.stopping && !w.flushReq && w.barrierAck == nil && w.ctx.Err() == nil {
@@ -186,6 +188,7 @@ func (w *worker) run() {
 			if !w.reconciled && !w.reconcile(batch[0].Offset) {
 				return
 			}
+			w.markStart(batch[0])
 		}
 
 		// The record and byte counters are shared by the workers of a topic:
@@ -225,6 +228,31 @@ func (w *worker) run() {
 	}
 }
 
+// unpause resumes the partition's fetches if the worker paused them: a
+// worker killed (loss, abort, a revoke drain that timed out) exits without
+// taking its queue, and franz-go keeps a partition paused across revokes and
+// reassignments, so the next worker for it on this member would never be
+// fed.
+func (w *worker) unpause() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.paused {
+		w.paused = false
+		w.c.cl.ResumeFetchPartitions(map[string][]int32{w.topic: {w.partition}})
+		w.c.metrics.PausedPartitions.Dec()
+	}
+}
+
+// forgetGauges removes the partition's gauges when the worker exits: a
+// member must not keep reporting the lag and open windows of a partition it
+// no longer owns (a worker that replaces this one sets them again).
+func (w *worker) forgetGauges() {
+	for _, s := range w.states {
+		w.c.metrics.OpenWindows.DeleteLabelValues(s.ds.Name, w.topic, w.pstr)
+	}
+	w.c.metrics.CommitLag.DeleteLabelValues(w.topic, w.pstr)
+}
+
 // reconcile lets a Reconciler Publisher remove what an earlier run published
 // at or beyond resume (the offset of the first record this worker
 // processes), retrying with backoff until it succeeds. It returns false
@@ -252,6 +280,20 @@ func (w *worker) reconcile(resume int64) bool {
 			return false
 		}
 		backoff = min(2*backoff, w.c.cfg.MaxBackoff)
+	}
+}
+
+// markStart makes the offset of the first record a new worker takes
+// committable while nothing else is: before any record is processed the
+// partition's state is empty, so it is a full-flush point. Without it a group
+// that starts at "latest" or at a timestamp and crashes before its first
+// checkpoint would restart from the new log end and lose what came between.
+func (w *worker) markStart(r *kgo.Record) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.committable < 0 && w.next < 0 {
+		w.committable = r.Offset
+		w.commitEpoch = r.LeaderEpoch
 	}
 }
 
@@ -294,10 +336,11 @@ func (w *worker) process(r *kgo.Record) bool {
 		}
 	}
 	w.mu.Lock()
+	prev := w.next
 	w.next = r.Offset + 1
 	w.epoch = r.LeaderEpoch
 	w.mu.Unlock()
-	if every := w.c.cfg.CheckpointEveryRecords; every > 0 && (r.Offset+1)%every == 0 {
+	if checkpointDue(w.c.cfg.CheckpointEveryRecords, prev, r.Offset) {
 		if err := w.publish(true); err != nil {
 			return false
 		}
@@ -306,6 +349,23 @@ func (w *worker) process(r *kgo.Record) bool {
 		w.mu.Unlock()
 	}
 	return true
+}
+
+// checkpointDue reports whether a record-count checkpoint follows the
+// record at offset, prev being the offset after the previous record
+// processed (-1: none): when the offsets (prev, offset+1] hold a multiple of
+// every. For consecutive offsets that is (offset+1) % every == 0; offsets
+// the consumer never sees (transaction markers, aborted or compacted
+// records) do not make a boundary pass unnoticed. It depends only on the
+// offsets processed, so replays and backfills cut the same checkpoints.
+func checkpointDue(every, prev, offset int64) bool {
+	if every <= 0 {
+		return false
+	}
+	if prev < 0 || prev > offset {
+		return (offset+1)%every == 0
+	}
+	return (offset+1)/every > prev/every
 }
 
 // bad handles a record that failed to decode: count, sampled log, dead

@@ -8,6 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
+	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -277,8 +281,32 @@ func (s *Blob) Reconcile(ctx context.Context, topic string, partition int32, res
 		if err := s.removeAll(ctx, doomed); err != nil {
 			return err
 		}
+		// On a file sink the deletions must be durable before the entry
+		// that lists them goes: otherwise a power loss could bring an object
+		// back with nothing left to remove it (a duplicate after the replay).
+		if err := s.syncRemoved(doomed); err != nil {
+			return err
+		}
 		if err := s.remove(ctx, name); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// syncRemoved fsyncs the directories that held keys (file sinks only).
+func (s *Blob) syncRemoved(keys []string) error {
+	if s.fileRoot == "" {
+		return nil
+	}
+	dirs := map[string]bool{}
+	for _, k := range keys {
+		dirs[path.Dir(k)] = true
+	}
+	for _, d := range slices.Sorted(maps.Keys(dirs)) {
+		err := syncDir(filepath.Join(s.fileRoot, filepath.FromSlash(d)))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("sink %s: syncing %q after deletes: %w", s.name, d, err)
 		}
 	}
 	return nil
