@@ -44,7 +44,6 @@ type Proc struct {
 	changed chan struct{} // closed and replaced on every new line
 	done    chan struct{} // closed when the process exited and its output was read
 	err     error         // Wait's result, set before done is closed
-	killed  bool
 }
 
 // StartProc starts bin with args and env (added to the harness's
@@ -188,9 +187,6 @@ func (p *Proc) Tail(n int) string {
 // Kill sends SIGKILL and waits for the process to end.
 func (p *Proc) Kill() {
 	if p.Running() {
-		p.mu.Lock()
-		p.killed = true
-		p.mu.Unlock()
 		_ = p.cmd.Process.Signal(syscall.SIGKILL)
 	}
 	<-p.done
