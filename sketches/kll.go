@@ -407,7 +407,13 @@ func kllHalveDown[T float32 | float64](buf []T, beg, pop, offset uint32) {
 // aBeg+2·aLen ≤ bBeg, so the output never overtakes b. On ties the item of b
 // (the level above) comes first, as upstream. (A binary-search variant for
 // |b| ≫ |a| was measured and dropped: during updates the runs average 7+8
-// items for k=200 and 27+47 for k=1024.)
+// items for k=200 and 27+47 for k=1024.) Also measured and dropped, with
+// perf stat per update on k=1024 random updates: merging float64 runs from
+// both ends at once, branch-free (index masks), into scratch space and copying
+// back (in place, the back would overwrite b): branch misses per update 0.94
+// → 0.51–0.83 (for shorter runs of ≥ 4, 8 or 16 items), instructions +8 to
+// +30, cycles unchanged within the noise (±2%); and this loop through
+// pointers without bounds checks: −3 instructions, cycles unchanged.
 func kllMergeInPlace[T float32 | float64](buf []T, aBeg, aLen, bBeg, bLen uint32) {
 	a, aLim := int(aBeg), int(aBeg+aLen)
 	b, bLim := int(bBeg), int(bBeg+bLen)
