@@ -407,8 +407,8 @@ func kllHalveDown[T float32 | float64](buf []T, beg, pop, offset uint32) {
 // aBeg+2·aLen ≤ bBeg, so the output never overtakes b. On ties the item of b
 // (the level above) comes first, as upstream. (A binary-search variant for
 // |b| ≫ |a| was measured and dropped: during updates the runs average 7+8
-// items for k=200 and 27+47 for k=1024.) Compactions merge positive float64
-// runs through kllMergePositive64 instead (mergeUp). Measured and dropped,
+// items for k=200 and 27+47 for k=1024.) Compactions merge positive runs
+// through kllMergePositive instead (mergeUp). Measured and dropped,
 // with perf stat per update on k=1024 random updates: merging any float64
 // runs from both ends at once with float compares, selecting through index
 // masks, into scratch space and copying back: branch misses per update 0.94

@@ -7,11 +7,20 @@ import (
 	"testing"
 )
 
-// TestKLLMergeUp checks mergeUp against the plain merge (kllRefMerge) bit for
-// bit, including the items around the merged range: positive runs (the
-// integer merge from both ends) with many ties, and runs that must take the
-// plain path (negative, ±0, mixed signs, ±Inf, runs longer than the scratch).
+// TestKLLMergeUp checks mergeUp against the plain merge bit for bit,
+// including the items around the merged range: positive runs (merged on
+// their bits from both ends) with many ties, and runs that must take the
+// plain path (negative, ±0, mixed signs, ±Inf, b longer than the scratch).
+// The float64 reference is kllRefMerge, the float32 one kllMergeInPlace.
 func TestKLLMergeUp(t *testing.T) {
+	testKLLMergeUp(t, func(buf []float64, aBeg, aLen, bBeg, bLen uint32) {
+		kllRefMerge(buf, aBeg, aLen, bBeg, bLen)
+	}, func(f float64) uint64 { return math.Float64bits(f) })
+	testKLLMergeUp(t, kllMergeInPlace[float32],
+		func(f float32) uint64 { return uint64(math.Float32bits(f)) })
+}
+
+func testKLLMergeUp[T float32 | float64](t *testing.T, ref func([]T, uint32, uint32, uint32, uint32), bitsOf func(T) uint64) {
 	r := rand.New(rand.NewPCG(7, 9))
 	pools := map[string][]float64{
 		"positive":   {1e-300, 0.5, 1, 1, 2, 3, 3, 3, 7.25, 1e10, math.Inf(1), math.SmallestNonzeroFloat64},
@@ -22,18 +31,24 @@ func TestKLLMergeUp(t *testing.T) {
 		"random±":    nil,
 		"tie-blocks": {1, 1, 1, 1, 2, 2, 2, 2},
 	}
-	draw := func(name string) float64 {
+	draw := func(name string) T {
 		switch name {
 		case "random>0":
-			return r.Float64() + 1e-9
+			return T(r.Float64() + 1e-9)
 		case "random±":
-			return r.Float64()*2 - 1
+			return T(r.Float64()*2 - 1)
 		}
 		p := pools[name]
-		return p[r.IntN(len(p))]
+		return T(p[r.IntN(len(p))])
 	}
-	var s KLL[float64]
-	for name := range pools {
+	var s KLL[T]
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for k := range pools {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
 		for iter := range 3000 {
 			aLen, bLen := uint32(1+r.IntN(70)), uint32(1+r.IntN(90))
 			if iter%3 == 0 {
@@ -41,7 +56,7 @@ func TestKLLMergeUp(t *testing.T) {
 			}
 			aBeg := uint32(r.IntN(5))
 			bBeg := aBeg + 2*aLen
-			buf := make([]float64, bBeg+bLen+uint32(r.IntN(5)))
+			buf := make([]T, bBeg+bLen+uint32(r.IntN(5)))
 			for i := range buf {
 				buf[i] = -7 // guards and the gap
 			}
@@ -53,20 +68,19 @@ func TestKLLMergeUp(t *testing.T) {
 				b[i] = draw(name)
 			}
 			// stable sorts keep ±0 in drawing order, like a sorted level
-			slices.SortStableFunc(a, func(x, y float64) int { return cmpFloat(x, y) })
-			slices.SortStableFunc(b, func(x, y float64) int { return cmpFloat(x, y) })
+			slices.SortStableFunc(a, cmpFloat[T])
+			slices.SortStableFunc(b, cmpFloat[T])
 			want := slices.Clone(buf)
-			kllRefMerge(want, aBeg, aLen, bBeg, bLen)
+			ref(want, aBeg, aLen, bBeg, bLen)
 			got := slices.Clone(buf)
 			s.mergeUp(got, aBeg, aLen, bBeg, bLen)
-			// only the output range is specified; the rest must be untouched
 			for i := range got {
 				if i >= int(aBeg) && i < int(aBeg+aLen) {
 					continue // a's old slots: unspecified
 				}
-				if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
-					t.Fatalf("%s aLen=%d bLen=%d: slot %d = %v, want %v\ngot  %v\nwant %v",
-						name, aLen, bLen, i, got[i], want[i], got, want)
+				if bitsOf(got[i]) != bitsOf(want[i]) {
+					t.Fatalf("%T %s aLen=%d bLen=%d: slot %d = %v, want %v\ngot  %v\nwant %v",
+						got[i], name, aLen, bLen, i, got[i], want[i], got, want)
 				}
 			}
 		}
@@ -74,7 +88,7 @@ func TestKLLMergeUp(t *testing.T) {
 }
 
 // cmpFloat orders floats as < does, treating −0 and +0 as equal.
-func cmpFloat(x, y float64) int {
+func cmpFloat[T float32 | float64](x, y T) int {
 	switch {
 	case x < y:
 		return -1
