@@ -343,7 +343,11 @@ func (s *KLL[T]) compressWhileUpdating() {
 		kllHalveUp(items, adjBeg, adjPop, s.bit())
 	default:
 		kllHalveDown(items, adjBeg, adjPop, s.bit())
-		s.mergeUp(items, adjBeg, half, rawLim, popAbove)
+		if h == 0 {
+			s.mergeUpDisjoint(items, adjBeg, half, rawLim, popAbove)
+		} else {
+			s.mergeUp(items, adjBeg, half, rawLim, popAbove)
+		}
 	}
 	// Level h keeps its odd item (the one at rawBeg) on top of the now
 	// empty level. Without one, the copy lands in the discarded lower half

@@ -2,10 +2,26 @@ package sketches
 
 import "unsafe"
 
+// mergeUpDisjoint is mergeUp for a level 0 that was monotone (sorted input):
+// runs that do not interleave are two copies. (Random input, whose runs
+// interleave, does not pay for the check.)
+func (s *KLL[T]) mergeUpDisjoint(items []T, aBeg, aLen, bBeg, bLen uint32) {
+	switch aEnd, bEnd := aBeg+aLen, bBeg+bLen; {
+	case !(items[aBeg] < items[bEnd-1]): // b, then a (b first on ties)
+		copy(items[aEnd:], items[bBeg:bEnd])
+		copy(items[aEnd+bLen:], items[aBeg:aEnd])
+		return
+	case items[aEnd-1] < items[bBeg]: // a, then b (in place)
+		copy(items[aEnd:], items[aBeg:aEnd])
+		return
+	}
+	s.mergeUp(items, aBeg, aLen, bBeg, bLen)
+}
+
 // mergeUp is kllMergeInPlace(items, aBeg, aLen, bBeg, bLen) (bBeg ==
-// aBeg+2·aLen), through kllMergePositive when it applies: both runs of two
-// items or more, b no longer than the key scratch space, and the first
-// (smallest) item of each run > 0.
+// aBeg+2·aLen, aLen, bLen ≥ 1), through kllMergePositive when it applies:
+// both runs of two items or more, b no longer than the key scratch space, and
+// the first (smallest) item of each run > 0.
 func (s *KLL[T]) mergeUp(items []T, aBeg, aLen, bBeg, bLen uint32) {
 	if aLen >= 2 && bLen >= 2 && items[aBeg] > 0 && items[bBeg] > 0 {
 		switch v := any(items).(type) {

@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-// TestKLLMergeUp checks mergeUp against the plain merge bit for bit,
+// TestKLLMergeUp checks mergeUp and mergeUpDisjoint against the plain merge
+// bit for bit, on interleaved and disjoint runs,
 // including the items around the merged range: positive runs (merged on
 // their bits from both ends) with many ties, and runs that must take the
 // plain path (negative, ±0, mixed signs, ±Inf, b longer than the scratch).
@@ -61,26 +62,43 @@ func testKLLMergeUp[T float32 | float64](t *testing.T, ref func([]T, uint32, uin
 				buf[i] = -7 // guards and the gap
 			}
 			a, b := buf[aBeg:aBeg+aLen], buf[bBeg:bBeg+bLen]
-			for i := range a {
-				a[i] = draw(name)
+			all := make([]T, aLen+bLen)
+			for i := range all {
+				all[i] = draw(name)
 			}
-			for i := range b {
-				b[i] = draw(name)
+			switch iter % 4 {
+			case 1: // disjoint runs, a above b (ties possible at the seam)
+				slices.SortStableFunc(all, cmpFloat[T])
+				copy(b, all)
+				copy(a, all[bLen:])
+			case 2: // disjoint runs, a below b
+				slices.SortStableFunc(all, cmpFloat[T])
+				copy(a, all)
+				copy(b, all[aLen:])
+			default:
+				copy(a, all)
+				copy(b, all[aLen:])
 			}
 			// stable sorts keep ±0 in drawing order, like a sorted level
 			slices.SortStableFunc(a, cmpFloat[T])
 			slices.SortStableFunc(b, cmpFloat[T])
 			want := slices.Clone(buf)
 			ref(want, aBeg, aLen, bBeg, bLen)
-			got := slices.Clone(buf)
-			s.mergeUp(got, aBeg, aLen, bBeg, bLen)
-			for i := range got {
-				if i >= int(aBeg) && i < int(aBeg+aLen) {
-					continue // a's old slots: unspecified
+			for _, disjoint := range []bool{false, true} {
+				got := slices.Clone(buf)
+				if disjoint {
+					s.mergeUpDisjoint(got, aBeg, aLen, bBeg, bLen)
+				} else {
+					s.mergeUp(got, aBeg, aLen, bBeg, bLen)
 				}
-				if bitsOf(got[i]) != bitsOf(want[i]) {
-					t.Fatalf("%T %s aLen=%d bLen=%d: slot %d = %v, want %v\ngot  %v\nwant %v",
-						got[i], name, aLen, bLen, i, got[i], want[i], got, want)
+				for i := range got {
+					if i >= int(aBeg) && i < int(aBeg+aLen) {
+						continue // a's old slots: unspecified
+					}
+					if bitsOf(got[i]) != bitsOf(want[i]) {
+						t.Fatalf("%T %s disjoint=%v aLen=%d bLen=%d: slot %d = %v, want %v\ngot  %v\nwant %v",
+							got[i], name, disjoint, aLen, bLen, i, got[i], want[i], got, want)
+					}
 				}
 			}
 		}
