@@ -197,11 +197,61 @@ func (f *File) AppendBinary(b []byte) ([]byte, error) {
 	header.MetricOffsets = nil
 	header.Length = uint64(len(area))
 	header.IndexedMetricPaths = indexed
+	out, err := appendPrefix(b, f.Segment, header)
+	if err != nil {
+		return b, err
+	}
+	return appendArea(out, f.Segment, area), nil
+}
 
+// AppendAssembled appends the v1 file bytes AppendBinary writes for a file
+// whose chunk area the caller has built: props are the profile properties
+// (used as given), segment the segment header or nil, paths the sorted
+// metric paths, names the column names in ascending order with offsets
+// their chunk offsets in the area, areaLen the area's length. It appends
+// everything before the area; the caller then appends the area (exactly
+// areaLen bytes) and calls AppendTrailer. It is the allocation-light path of
+// schemas/whylogs; AppendBinary gives the same bytes for the same content.
+func AppendAssembled(b []byte, props *whylogspb.DatasetProperties, segment *whylogspb.DatasetSegmentHeader,
+	paths, names []string, offsets []uint64, areaLen int) ([]byte, error) {
+	if len(names) != len(offsets) {
+		return b, fmt.Errorf("%d column names and %d offsets: %w", len(names), len(offsets), ErrInvalidFile)
+	}
+	header := &whylogspb.DatasetProfileHeader{
+		Properties:         props,
+		ColumnOffsets:      make(map[string]*whylogspb.ChunkOffsets, len(names)),
+		Length:             uint64(areaLen),
+		IndexedMetricPaths: make(map[uint32]string, len(paths)),
+	}
+	if header.Properties == nil {
+		header.Properties = &whylogspb.DatasetProperties{}
+	}
+	for i, p := range paths {
+		header.IndexedMetricPaths[uint32(i)] = p
+	}
+	for i, name := range names {
+		header.ColumnOffsets[name] = &whylogspb.ChunkOffsets{Offsets: []uint64{offsets[i]}}
+	}
+	return appendPrefix(b, segment, header)
+}
+
+// AppendTrailer appends what follows an areaLen-byte chunk area (see
+// AppendAssembled): for a segmented file, the part of its offset probe that
+// whylogs' segmented writer leaves behind the area (see segmentTrailer),
+// byte for byte; nothing for a plain profile.
+func AppendTrailer(b []byte, segment *whylogspb.DatasetSegmentHeader, areaLen int) []byte {
+	if segment.GetHasSegments() {
+		b = append(b, copiedTrailer(segmentTrailer(segment), areaLen)...)
+	}
+	return b
+}
+
+// appendPrefix appends the magic, the segment header and the profile header.
+func appendPrefix(b []byte, segment *whylogspb.DatasetSegmentHeader, header *whylogspb.DatasetProfileHeader) ([]byte, error) {
 	out := append(b, Magic...)
 	var err error
-	if f.Segment != nil {
-		out, err = appendDelimited(out, f.Segment)
+	if segment != nil {
+		out, err = appendDelimited(out, segment)
 	} else {
 		out = append(out, 0)
 	}
@@ -212,13 +262,13 @@ func (f *File) AppendBinary(b []byte) ([]byte, error) {
 	if err != nil {
 		return b, fmt.Errorf("profile header: %w", err)
 	}
-	out = append(out, area...)
-	if f.Segment.GetHasSegments() {
-		// whylogs' segmented writer leaves part of its offset probe behind
-		// the chunk area (see segmentTrailer); reproduce it byte for byte.
-		out = append(out, copiedTrailer(segmentTrailer(f.Segment), len(area))...)
-	}
 	return out, nil
+}
+
+// appendArea appends the chunk area and the trailer.
+func appendArea(out []byte, segment *whylogspb.DatasetSegmentHeader, area []byte) []byte {
+	out = append(out, area...)
+	return AppendTrailer(out, segment, len(area))
 }
 
 // copyBlock is the buffer size of whylogs' segmented-file copy loop.
