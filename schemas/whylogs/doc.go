@@ -12,8 +12,9 @@
 // Encode builds the File whylogs would write for a profile; AppendV1 /
 // MarshalV1 write the same bytes as Encode + File.AppendBinary, but encode the
 // column chunks straight from the components with protowire (no message per
-// component, no reflection; only the two headers go through protobuf, via
-// profilefile.AppendAssembled), which is the publish hot path. The layout:
+// component, no reflection; profilefile.AppendAssembled hand-encodes the
+// profile header too, only the small segment header goes through protobuf),
+// which is the publish hot path. The layout:
 //
 //   - plain profile (DatasetProfileView._do_write): an empty segment header,
 //     DatasetProperties{creation_timestamp, dataset_timestamp, tags = metadata

@@ -17,8 +17,8 @@ import (
 // The publish path (AppendV1) writes the column chunks, which hold nearly all
 // of a file's bytes, straight from the profile's components with protowire,
 // instead of building a whylogspb message per component and marshalling the
-// maps with protobuf reflection. Only the two small headers go through
-// protobuf (profilefile.AppendAssembled). The bytes are those of Encode +
+// maps with protobuf reflection; profilefile.AppendAssembled writes the
+// headers around them. The bytes are those of Encode +
 // File.AppendBinary (fastencode_test.go checks it): protobuf's deterministic
 // encoding writes fields in field-number order, omits zero scalars, always
 // writes a set oneof and both halves of a map entry, and sorts map entries
@@ -159,16 +159,31 @@ func appendV1(dst []byte, p *profiler.DatasetProfile) ([]byte, error) {
 	for ci, name := range names {
 		cc := byName[name]
 		ch := &chunks[ci]
-		// The last component of a repeated path wins, as in Encode's map.
-		last := make(map[uint32]int, len(cc.Components))
+		// Components come sorted by path, so their indexes increase; if
+		// not, order them, the last component of a repeated path winning
+		// as in Encode's map.
+		pos := make([]int, len(cc.Components))
+		ch.idx = make([]uint32, len(cc.Components))
+		sorted := true
 		for i := range cc.Components {
-			last[pathSet[cc.Components[i].Path]] = i
+			pos[i], ch.idx[i] = i, pathSet[cc.Components[i].Path]
+			sorted = sorted && (i == 0 || ch.idx[i] > ch.idx[i-1])
 		}
-		ch.idx = slices.Sorted(maps.Keys(last))
+		if !sorted {
+			last := make(map[uint32]int, len(cc.Components))
+			for i := range cc.Components {
+				last[pathSet[cc.Components[i].Path]] = i
+			}
+			ch.idx = slices.Sorted(maps.Keys(last))
+			pos = pos[:len(ch.idx)]
+			for i, ix := range ch.idx {
+				pos[i] = last[ix]
+			}
+		}
 		ch.comps = make([]*profiler.Component, len(ch.idx))
 		ch.sizes = make([]int, len(ch.idx))
 		for i, ix := range ch.idx {
-			c := &cc.Components[last[ix]]
+			c := &cc.Components[pos[i]]
 			s, err := componentSize(c)
 			if err != nil {
 				return dst, fmt.Errorf("whylogs: column %q, metric %q: %w", name, c.Path, err)
