@@ -387,7 +387,9 @@ func (w *WindowSet) Stats() WindowStats { return w.stats }
 // segment bookkeeping.
 func (w *WindowSet) OpenWindows() int { return len(w.open) + len(w.late) }
 
-// OpenProfiles returns how many profiles are held.
+// OpenProfiles returns how many profiles are held (a derived full-dataset
+// profile counts once its window has a record, though it is built only
+// when emitted).
 func (w *WindowSet) OpenProfiles() int {
 	n := 0
 	for _, m := range []map[int64]*window{w.open, w.late} {
