@@ -28,19 +28,69 @@ func (u *columnUpdater) columns(col string) profiler.Columns {
 	return cs
 }
 
-func (u *columnUpdater) Null(col string) { u.columns(col).UpdateNull() }
+// one returns the column col (at position u.i) when the record goes to a
+// single profile (column segments with a derived full-dataset profile, or
+// no segmentation), and moves to the next position; nil otherwise (the
+// caller then uses columns, which does not move). The typed Column methods
+// have the effect of the Columns ones on a single column.
+func (u *columnUpdater) one(col string) *profiler.Column {
+	if len(u.ps) != 1 {
+		return nil
+	}
+	c := u.ps[0].ColumnAt(u.i, col)
+	u.i++
+	return c
+}
 
-func (u *columnUpdater) Bool(col string, v bool) { u.columns(col).UpdateBool(v) }
+func (u *columnUpdater) Null(col string) {
+	if c := u.one(col); c != nil {
+		c.UpdateNull()
+		return
+	}
+	u.columns(col).UpdateNull()
+}
 
-func (u *columnUpdater) Int(col string, v int64) { u.columns(col).UpdateInt64(v) }
+func (u *columnUpdater) Bool(col string, v bool) {
+	if c := u.one(col); c != nil {
+		c.UpdateBool(v)
+		return
+	}
+	u.columns(col).UpdateBool(v)
+}
 
-func (u *columnUpdater) Float(col string, v float64) { u.columns(col).UpdateFloat64(v) }
+func (u *columnUpdater) Int(col string, v int64) {
+	if c := u.one(col); c != nil {
+		c.UpdateInt64(v)
+		return
+	}
+	u.columns(col).UpdateInt64(v)
+}
+
+func (u *columnUpdater) Float(col string, v float64) {
+	if c := u.one(col); c != nil {
+		c.UpdateFloat64(v)
+		return
+	}
+	u.columns(col).UpdateFloat64(v)
+}
 
 // String logs the record's bytes: the sketches copy what they keep, so a
 // repeated value costs no allocation and a new one none of its own.
-func (u *columnUpdater) String(col string, v []byte) { u.columns(col).UpdateStringBytes(v) }
+func (u *columnUpdater) String(col string, v []byte) {
+	if c := u.one(col); c != nil {
+		c.UpdateStringBytes(v)
+		return
+	}
+	u.columns(col).UpdateStringBytes(v)
+}
 
-func (u *columnUpdater) Object(col string) { u.columns(col).UpdateObject() }
+func (u *columnUpdater) Object(col string) {
+	if c := u.one(col); c != nil {
+		c.UpdateObject()
+		return
+	}
+	u.columns(col).UpdateObject()
+}
 
 var _ event.Visitor = (*columnUpdater)(nil)
 

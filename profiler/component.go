@@ -129,7 +129,8 @@ func splitPath(path string) (prefix, local string) {
 // (including counts/nan|inf|true and types/tensor, which newer whylogs always
 // writes), sketches serialised (KLL in the whylogs fork layout).
 func (c *Column) Components() ([]Component, error) {
-	var out []Component
+	// 19 components for a full standard metric set: one allocation.
+	out := make([]Component, 0, 19*(1+len(c.subs))+len(c.extra))
 	var err error
 	if out, err = c.m.appendComponents(out, ""); err != nil {
 		return nil, fmt.Errorf("profiler: column %q: %w", c.name, err)

@@ -113,6 +113,11 @@
 // the columns whylogs' to_pandas() lists (not the flat copies of compound
 // metrics; see DatasetProfile.SummaryWith).
 //
+// A WindowSet with column segments and the full-dataset profile (and
+// Config.NullDefersType) derives the full profile at emission by merging the
+// window's segment profiles in sorted segment-key order instead of updating
+// it for every record; see WindowSet.
+//
 // Deliberate deviations from whylogs are listed in DEVIATIONS.md.
 //
 // # Concurrency

@@ -214,6 +214,20 @@ func (r Record) Field(name string) (any, bool) {
 // regularly; segments per window by MaxSegments (+ the overflow and full
 // profiles).
 //
+// Derived full-dataset profile: with column segments, FullDataset and
+// Config.NullDefersType, every record lands in exactly one segment profile of
+// its window (a column segment or the overflow segment), so Route updates
+// only that one and keeps the full profile's offsets and record count; the
+// full profile is built when it is emitted (Advance, Flush), by merging the
+// window's segment profiles column by column in sorted segment-key order.
+// Its counts, types, null counts and ints are exactly those of a profile
+// updated record by record, its KLL, HLL and frequent items are merged
+// sketches of the same values (within their error bounds), and its identity
+// (metadata, timestamps, seed, offsets) is the same. Route then returns only
+// the segment profile, and Placement.Profiles still counts the full one.
+// Explicit segments and whylogs' null rule keep updating the full profile
+// directly.
+//
 // Determinism: each profile's KLL seed is Seed(Dataset, window start in Unix
 // seconds, segment key, Partition, offset of the profile's first record: the
 // partial's identity, which unlike a counter cannot repeat when another
@@ -230,6 +244,7 @@ type WindowSet struct {
 	rotSec   int64
 	lateness time.Duration
 	maxSegs  int
+	derive   bool // the full-dataset profile is derived from column segments
 	explicit []explicitSegment
 	ovfSeg   Segment
 
@@ -262,9 +277,10 @@ type window struct {
 
 type entry struct {
 	key         string
-	prof        *DatasetProfile
+	prof        *DatasetProfile // nil for a derived full profile until emitted
 	first, last int64
 	records     int64
+	seedOff     int64 // derived full profile: offset of its first record (seed)
 }
 
 // NewWindowSet validates cfg and returns an empty WindowSet.
@@ -315,6 +331,11 @@ func NewWindowSet(cfg WindowConfig) (*WindowSet, error) {
 		}
 		w.ovfSeg = ovf
 		w.valBuf = make([]string, len(seg.Columns))
+		// With whylogs' null rule (NullDefersType unset) a segment whose
+		// column starts with a null keeps no sketches for it, so its values
+		// could not reach a derived full profile: derive only when nulls
+		// defer the type.
+		w.derive = cfg.FullDataset && s.nullDefersType
 	}
 	seen := map[string]bool{}
 	for i, tags := range seg.Explicit {
@@ -366,7 +387,9 @@ func (w *WindowSet) Stats() WindowStats { return w.stats }
 // segment bookkeeping.
 func (w *WindowSet) OpenWindows() int { return len(w.open) + len(w.late) }
 
-// OpenProfiles returns how many profiles are held.
+// OpenProfiles returns how many profiles are held (a derived full-dataset
+// profile counts once its window has a record, though it is built only
+// when emitted).
 func (w *WindowSet) OpenProfiles() int {
 	n := 0
 	for _, m := range []map[int64]*window{w.open, w.late} {
@@ -416,7 +439,8 @@ func (w *WindowSet) Add(t time.Time, offset int64, rec map[string]any) Placement
 
 // Route places one record as Add does, but instead of updating the profiles
 // appends them to dst and returns it: the caller then updates their columns
-// with the typed Column methods (the decoder fast path). fields supplies the
+// with the typed Column methods (the decoder fast path). A derived
+// full-dataset profile (see WindowSet) is not among them. fields supplies the
 // segment values; it may be nil when there is no segmentation. The record
 // counts as added (watermark, counters, offsets) whether or not the caller
 // updates anything.
@@ -430,7 +454,17 @@ func (w *WindowSet) Route(t time.Time, offset int64, fields Fields, dst []*Datas
 		w.wm, w.hasWM = t, true
 	}
 	seg := w.cfg.Segments
-	if seg.IsZero() || w.cfg.FullDataset {
+	derived := 0
+	switch {
+	case w.derive:
+		// The full profile is built from the segment profiles when the
+		// window is emitted; only its bookkeeping is kept here.
+		if win.full == nil {
+			win.full = &entry{first: offset, last: offset, seedOff: offset}
+		}
+		win.full.touch(offset)
+		derived = 1
+	case seg.IsZero() || w.cfg.FullDataset:
 		if win.full == nil {
 			win.full = w.newEntry(win, "", Segment{}, offset)
 		}
@@ -495,7 +529,7 @@ func (w *WindowSet) Route(t time.Time, offset int64, fields Fields, dst []*Datas
 			w.stats.Unmatched++
 		}
 	}
-	pl.Profiles = len(dst)
+	pl.Profiles = len(dst) + derived
 	return dst, pl
 }
 
@@ -556,6 +590,20 @@ func (w *WindowSet) closedAt(end time.Time) bool {
 }
 
 func (w *WindowSet) newEntry(win *window, key string, seg Segment, offset int64) *entry {
+	e := &entry{key: key, prof: w.newProfile(win, key, seg, offset), first: offset, last: offset}
+	if key == "" {
+		return e
+	}
+	if win.segs == nil {
+		win.segs = map[string]*entry{}
+	}
+	win.segs[key] = e
+	return e
+}
+
+// newProfile returns the empty profile of segment seg of win whose first
+// record has the given offset.
+func (w *WindowSet) newProfile(win *window, key string, seg Segment, offset int64) *DatasetProfile {
 	s := *w.set
 	s.seed = Seed(w.cfg.Dataset, strconv.FormatInt(win.start, 10), key, w.cfg.Partition, strconv.FormatInt(offset, 10))
 	creation := w.cfg.Creation
@@ -585,15 +633,7 @@ func (w *WindowSet) newEntry(win *window, key string, seg Segment, offset int64)
 	if win.isLate {
 		p.metadata[MetaLate] = "true"
 	}
-	e := &entry{key: key, prof: p, first: offset, last: offset}
-	if key == "" {
-		return e
-	}
-	if win.segs == nil {
-		win.segs = map[string]*entry{}
-	}
-	win.segs[key] = e
-	return e
+	return p
 }
 
 func (e *entry) touch(offset int64) *DatasetProfile {
@@ -612,7 +652,7 @@ func (w *WindowSet) Advance() []Finished {
 		if !w.closed(win) {
 			continue
 		}
-		out = win.emit(out, Closed)
+		out = w.emit(win, out, Closed)
 		delete(w.open, start)
 		if w.last == win {
 			w.last = nil
@@ -622,7 +662,7 @@ func (w *WindowSet) Advance() []Finished {
 		if w.wm.Before(win.due) {
 			continue
 		}
-		out = win.emit(out, Late)
+		out = w.emit(win, out, Late)
 		delete(w.late, start)
 	}
 	sortFinished(out)
@@ -647,24 +687,27 @@ func (w *WindowSet) AdvanceTo(t time.Time) []Finished {
 func (w *WindowSet) Flush() []Finished {
 	out := w.Advance()
 	for start, win := range w.late {
-		out = win.emit(out, Late)
+		out = w.emit(win, out, Late)
 		delete(w.late, start)
 	}
 	for _, win := range w.open {
-		out = win.emit(out, Flushed)
+		out = w.emit(win, out, Flushed)
 		win.full, win.segs = nil, nil
 	}
 	sortFinished(out)
 	return out
 }
 
-func (win *window) emit(out []Finished, kind EmitKind) []Finished {
+func (w *WindowSet) emit(win *window, out []Finished, kind EmitKind) []Finished {
 	add := func(e *entry) {
 		e.prof.metadata[MetaFirstOffset] = strconv.FormatInt(e.first, 10)
 		out = append(out, Finished{Window: win.win, SegmentKey: e.key, Profile: e.prof, Kind: kind,
 			FirstOffset: e.first, LastOffset: e.last, Records: e.records})
 	}
 	if win.full != nil {
+		if win.full.prof == nil {
+			win.full.prof = w.deriveFull(win)
+		}
 		add(win.full)
 	}
 	for _, e := range win.segs {

@@ -337,13 +337,17 @@ func (s *KLL[T]) compressWhileUpdating() {
 		// accepted is sorted now and is halved below.
 		s.radix = kllSortHalveUnsorted(items[adjBeg:adjBeg+adjPop], s.radix, s.bit(), popAbove == 0)
 		if popAbove != 0 {
-			kllMergeInPlace(items, adjBeg, half, rawLim, popAbove)
+			s.mergeUp(items, adjBeg, half, rawLim, popAbove)
 		}
 	case popAbove == 0:
 		kllHalveUp(items, adjBeg, adjPop, s.bit())
 	default:
 		kllHalveDown(items, adjBeg, adjPop, s.bit())
-		kllMergeInPlace(items, adjBeg, half, rawLim, popAbove)
+		if h == 0 {
+			s.mergeUpDisjoint(items, adjBeg, half, rawLim, popAbove)
+		} else {
+			s.mergeUp(items, adjBeg, half, rawLim, popAbove)
+		}
 	}
 	// Level h keeps its odd item (the one at rawBeg) on top of the now
 	// empty level. Without one, the copy lands in the discarded lower half
@@ -407,7 +411,14 @@ func kllHalveDown[T float32 | float64](buf []T, beg, pop, offset uint32) {
 // aBeg+2·aLen ≤ bBeg, so the output never overtakes b. On ties the item of b
 // (the level above) comes first, as upstream. (A binary-search variant for
 // |b| ≫ |a| was measured and dropped: during updates the runs average 7+8
-// items for k=200 and 27+47 for k=1024.)
+// items for k=200 and 27+47 for k=1024.) Compactions merge positive runs
+// through kllMergePositive instead (mergeUp). Measured and dropped,
+// with perf stat per update on k=1024 random updates: merging any float64
+// runs from both ends at once with float compares, selecting through index
+// masks, into scratch space and copying back: branch misses per update 0.94
+// → 0.51–0.83 (for shorter runs of ≥ 4, 8 or 16 items), but instructions +8
+// to +30 and cycles unchanged within the noise (±2%); and this loop through
+// pointers without bounds checks: −3 instructions, cycles unchanged.
 func kllMergeInPlace[T float32 | float64](buf []T, aBeg, aLen, bBeg, bLen uint32) {
 	a, aLim := int(aBeg), int(aBeg+aLen)
 	b, bLim := int(bBeg), int(bBeg+bLen)

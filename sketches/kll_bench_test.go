@@ -5,20 +5,25 @@ import (
 	"testing"
 )
 
-// benchValues returns a fixed pseudo-random table of float64 in [0, 1).
-func benchValues() []float64 {
+// benchValues returns a fixed pseudo-random table of float64 in [0, 1)
+// (signed: in [-0.5, 0.5), which takes the compactions' general merge
+// instead of the one specialised for positive runs).
+func benchValues(signed bool) []float64 {
 	r := rand.New(rand.NewPCG(1, 2))
 	v := make([]float64, 1<<16)
 	for i := range v {
 		v[i] = r.Float64()
+		if signed {
+			v[i] -= 0.5
+		}
 	}
 	return v
 }
 
 // benchUpdate measures Update in steady state: the sketch first takes 2^20
 // items, so its buffer has reached its final shape and no longer allocates.
-func benchUpdate[T float32 | float64](b *testing.B, s *KLL[T], sorted bool) {
-	vals := benchValues()
+func benchUpdate[T float32 | float64](b *testing.B, s *KLL[T], sorted, signed bool) {
+	vals := benchValues(signed)
 	mask := len(vals) - 1
 	for i := range 1 << 20 {
 		if sorted {
@@ -61,20 +66,23 @@ func BenchmarkKLLUpdate(b *testing.B) {
 		name   string
 		k      int
 		sorted bool
+		signed bool
 	}{
-		{"k=1024/random", 1024, false},
-		{"k=1024/sorted", 1024, true},
-		{"k=200/random", 200, false},
-		{"k=200/sorted", 200, true},
+		{"k=1024/random", 1024, false, false},
+		{"k=1024/random-signed", 1024, false, true},
+		{"k=1024/sorted", 1024, true, false},
+		{"k=200/random", 200, false, false},
+		{"k=200/random-signed", 200, false, true},
+		{"k=200/sorted", 200, true, false},
 	} {
 		b.Run("doubles/"+tc.name, func(b *testing.B) {
 			s, _ := NewKLLDoubles(tc.k)
-			benchUpdate(b, s, tc.sorted)
+			benchUpdate(b, s, tc.sorted, tc.signed)
 		})
 	}
 	b.Run("floats/k=200/random", func(b *testing.B) {
 		s, _ := NewKLLFloats(200)
-		benchUpdate(b, s, false)
+		benchUpdate(b, s, false, false)
 	})
 }
 
@@ -84,7 +92,7 @@ func BenchmarkKLLUpdate(b *testing.B) {
 func BenchmarkKLLMerge(b *testing.B) {
 	for _, k := range []int{200, 1024} {
 		b.Run("k="+itoa(k), func(b *testing.B) {
-			vals := benchValues()
+			vals := benchValues(false)
 			parts := make([]*KLLDoubles, 8)
 			for p := range parts {
 				parts[p], _ = NewKLLDoubles(k)
@@ -111,7 +119,7 @@ func BenchmarkKLLMerge(b *testing.B) {
 // has seen 10^6 items into a reused buffer, and reports the image sizes.
 func BenchmarkKLLSerialize(b *testing.B) {
 	for _, k := range []int{200, 1024} {
-		vals := benchValues()
+		vals := benchValues(false)
 		s, _ := NewKLLDoubles(k)
 		for i := range 1000000 {
 			s.Update(vals[i&(len(vals)-1)])
@@ -151,7 +159,7 @@ func BenchmarkKLLSerialize(b *testing.B) {
 // BenchmarkKLLQuantiles answers whylogs' nine summary quantiles on a k=1024
 // sketch that has seen 10^6 items.
 func BenchmarkKLLQuantiles(b *testing.B) {
-	vals := benchValues()
+	vals := benchValues(false)
 	s, _ := NewKLLDoubles(1024)
 	for i := range 1000000 {
 		s.Update(vals[i&(len(vals)-1)])

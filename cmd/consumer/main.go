@@ -9,7 +9,10 @@ import (
 	"strings"
 )
 
-func main() { os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	tuneGC(os.Args[1:]) // GC defaults of the streaming commands (gc.go)
+	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
+}
 
 // command is one entry of the command table.
 type command struct {

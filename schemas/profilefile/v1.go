@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -197,11 +198,185 @@ func (f *File) AppendBinary(b []byte) ([]byte, error) {
 	header.MetricOffsets = nil
 	header.Length = uint64(len(area))
 	header.IndexedMetricPaths = indexed
+	out, err := appendPrefix(b, f.Segment, header)
+	if err != nil {
+		return b, err
+	}
+	return appendArea(out, f.Segment, area), nil
+}
 
+// AppendAssembled appends the v1 file bytes AppendBinary writes for a file
+// whose chunk area the caller has built: props are the profile properties
+// (used as given), segment the segment header or nil, paths the sorted
+// metric paths, names the column names in ascending order with offsets
+// their chunk offsets in the area, areaLen the area's length. It appends
+// everything before the area; the caller then appends the area (exactly
+// areaLen bytes) and calls AppendTrailer. It is the allocation-light path of
+// schemas/whylogs; AppendBinary gives the same bytes for the same content.
+func AppendAssembled(b []byte, props *whylogspb.DatasetProperties, segment *whylogspb.DatasetSegmentHeader,
+	paths, names []string, offsets []uint64, areaLen int) ([]byte, error) {
+	if len(names) != len(offsets) {
+		return b, fmt.Errorf("%d column names and %d offsets: %w", len(names), len(offsets), ErrInvalidFile)
+	}
+	if props == nil {
+		props = &whylogspb.DatasetProperties{}
+	}
 	out := append(b, Magic...)
 	var err error
-	if f.Segment != nil {
-		out, err = appendDelimited(out, f.Segment)
+	if segment != nil {
+		out, err = appendDelimited(out, segment)
+	} else {
+		out = append(out, 0)
+	}
+	if err != nil {
+		return b, fmt.Errorf("segment header: %w", err)
+	}
+	return appendProfileHeader(out, props, paths, names, offsets, areaLen), nil
+}
+
+// Field tags of DatasetProfileHeader, DatasetProperties and their map
+// entries (whylogs v1 messages.proto).
+const (
+	tagHeaderProperties    = byte(1<<3 | protowire.BytesType)
+	tagHeaderColumnOffsets = byte(2<<3 | protowire.BytesType)
+	tagHeaderLength        = byte(4<<3 | protowire.VarintType)
+	tagHeaderIndexedPaths  = byte(5<<3 | protowire.BytesType)
+	tagPropsSchemaMajor    = byte(1<<3 | protowire.VarintType)
+	tagPropsSchemaMinor    = byte(2<<3 | protowire.VarintType)
+	tagPropsCreation       = byte(4<<3 | protowire.VarintType)
+	tagPropsDataset        = byte(5<<3 | protowire.VarintType)
+	tagPropsTags           = byte(6<<3 | protowire.BytesType)
+	tagPropsMetadata       = byte(7<<3 | protowire.BytesType)
+	tagEntryKeyBytes       = byte(1<<3 | protowire.BytesType)
+	tagEntryKeyVarint      = byte(1<<3 | protowire.VarintType)
+	tagEntryValue          = byte(2<<3 | protowire.BytesType)
+	tagChunkOffsets        = byte(1<<3 | protowire.BytesType) // ChunkOffsets.offsets, packed
+)
+
+// appendProfileHeader appends the delimited DatasetProfileHeader
+// {properties, column_offsets, length, indexed_metric_paths} with the bytes
+// protobuf's deterministic encoding gives (fields in number order, zero
+// scalars omitted, map entries sorted by key with both halves written), so
+// that AppendAssembled and AppendBinary agree; names must be sorted.
+func appendProfileHeader(b []byte, props *whylogspb.DatasetProperties, paths, names []string, offsets []uint64, areaLen int) []byte {
+	propsSize := propertiesSize(props)
+	size := 1 + protowire.SizeVarint(uint64(propsSize)) + propsSize
+	for i, name := range names {
+		co := chunkOffsetsSize(offsets[i])
+		e := 1 + protowire.SizeBytes(len(name)) + 1 + protowire.SizeVarint(uint64(co)) + co
+		size += 1 + protowire.SizeVarint(uint64(e)) + e
+	}
+	if areaLen != 0 {
+		size += 1 + protowire.SizeVarint(uint64(areaLen))
+	}
+	for i, p := range paths {
+		e := 1 + protowire.SizeVarint(uint64(i)) + 1 + protowire.SizeBytes(len(p))
+		size += 1 + protowire.SizeVarint(uint64(e)) + e
+	}
+	b = protowire.AppendVarint(b, uint64(size))
+	b = append(b, tagHeaderProperties)
+	b = protowire.AppendVarint(b, uint64(propsSize))
+	b = appendProperties(b, props)
+	for i, name := range names {
+		co := chunkOffsetsSize(offsets[i])
+		e := 1 + protowire.SizeBytes(len(name)) + 1 + protowire.SizeVarint(uint64(co)) + co
+		b = append(b, tagHeaderColumnOffsets)
+		b = protowire.AppendVarint(b, uint64(e))
+		b = append(b, tagEntryKeyBytes)
+		b = protowire.AppendString(b, name)
+		b = append(b, tagEntryValue)
+		b = protowire.AppendVarint(b, uint64(co))
+		b = append(b, tagChunkOffsets)
+		b = protowire.AppendVarint(b, uint64(protowire.SizeVarint(offsets[i])))
+		b = protowire.AppendVarint(b, offsets[i])
+	}
+	if areaLen != 0 {
+		b = append(b, tagHeaderLength)
+		b = protowire.AppendVarint(b, uint64(areaLen))
+	}
+	for i, p := range paths {
+		e := 1 + protowire.SizeVarint(uint64(i)) + 1 + protowire.SizeBytes(len(p))
+		b = append(b, tagHeaderIndexedPaths)
+		b = protowire.AppendVarint(b, uint64(e))
+		b = append(b, tagEntryKeyVarint)
+		b = protowire.AppendVarint(b, uint64(i))
+		b = append(b, tagEntryValue)
+		b = protowire.AppendString(b, p)
+	}
+	return b
+}
+
+// chunkOffsetsSize is the size of ChunkOffsets{offsets: [off]}.
+func chunkOffsetsSize(off uint64) int {
+	return 1 + protowire.SizeBytes(protowire.SizeVarint(off))
+}
+
+func stringMapSize(m map[string]string) int {
+	n := 0
+	for k, v := range m {
+		e := 1 + protowire.SizeBytes(len(k)) + 1 + protowire.SizeBytes(len(v))
+		n += 1 + protowire.SizeVarint(uint64(e)) + e
+	}
+	return n
+}
+
+func appendStringMap(b []byte, tag byte, m map[string]string) []byte {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		v := m[k]
+		e := 1 + protowire.SizeBytes(len(k)) + 1 + protowire.SizeBytes(len(v))
+		b = append(b, tag)
+		b = protowire.AppendVarint(b, uint64(e))
+		b = append(b, tagEntryKeyBytes)
+		b = protowire.AppendString(b, k)
+		b = append(b, tagEntryValue)
+		b = protowire.AppendString(b, v)
+	}
+	return b
+}
+
+func propertiesSize(p *whylogspb.DatasetProperties) int {
+	n := 0
+	for _, v := range []uint64{uint64(p.SchemaMajorVersion), uint64(p.SchemaMinorVersion), p.CreationTimestamp, p.DatasetTimestamp} {
+		if v != 0 {
+			n += 1 + protowire.SizeVarint(v)
+		}
+	}
+	return n + stringMapSize(p.Tags) + stringMapSize(p.Metadata) + len(p.ProtoReflect().GetUnknown())
+}
+
+func appendProperties(b []byte, p *whylogspb.DatasetProperties) []byte {
+	for _, f := range []struct {
+		tag byte
+		v   uint64
+	}{{tagPropsSchemaMajor, uint64(p.SchemaMajorVersion)}, {tagPropsSchemaMinor, uint64(p.SchemaMinorVersion)},
+		{tagPropsCreation, p.CreationTimestamp}, {tagPropsDataset, p.DatasetTimestamp}} {
+		if f.v != 0 {
+			b = append(b, f.tag)
+			b = protowire.AppendVarint(b, f.v)
+		}
+	}
+	b = appendStringMap(b, tagPropsTags, p.Tags)
+	b = appendStringMap(b, tagPropsMetadata, p.Metadata)
+	return append(b, p.ProtoReflect().GetUnknown()...)
+}
+
+// AppendTrailer appends what follows an areaLen-byte chunk area (see
+// AppendAssembled): for a segmented file, the part of its offset probe that
+// whylogs' segmented writer leaves behind the area (see segmentTrailer),
+// byte for byte; nothing for a plain profile.
+func AppendTrailer(b []byte, segment *whylogspb.DatasetSegmentHeader, areaLen int) []byte {
+	if segment.GetHasSegments() {
+		b = append(b, copiedTrailer(segmentTrailer(segment), areaLen)...)
+	}
+	return b
+}
+
+// appendPrefix appends the magic, the segment header and the profile header.
+func appendPrefix(b []byte, segment *whylogspb.DatasetSegmentHeader, header *whylogspb.DatasetProfileHeader) ([]byte, error) {
+	out := append(b, Magic...)
+	var err error
+	if segment != nil {
+		out, err = appendDelimited(out, segment)
 	} else {
 		out = append(out, 0)
 	}
@@ -212,13 +387,13 @@ func (f *File) AppendBinary(b []byte) ([]byte, error) {
 	if err != nil {
 		return b, fmt.Errorf("profile header: %w", err)
 	}
-	out = append(out, area...)
-	if f.Segment.GetHasSegments() {
-		// whylogs' segmented writer leaves part of its offset probe behind
-		// the chunk area (see segmentTrailer); reproduce it byte for byte.
-		out = append(out, copiedTrailer(segmentTrailer(f.Segment), len(area))...)
-	}
 	return out, nil
+}
+
+// appendArea appends the chunk area and the trailer.
+func appendArea(out []byte, segment *whylogspb.DatasetSegmentHeader, area []byte) []byte {
+	out = append(out, area...)
+	return AppendTrailer(out, segment, len(area))
 }
 
 // copyBlock is the buffer size of whylogs' segmented-file copy loop.

@@ -9,8 +9,12 @@
 //
 // # Writing (v1)
 //
-// Encode builds the File whylogs would write for a profile, and AppendV1 /
-// MarshalV1 turn it into bytes with profilefile's writer:
+// Encode builds the File whylogs would write for a profile; AppendV1 /
+// MarshalV1 write the same bytes as Encode + File.AppendBinary, but encode the
+// column chunks straight from the components with protowire (no message per
+// component, no reflection; profilefile.AppendAssembled hand-encodes the
+// profile header too, only the small segment header goes through protobuf),
+// which is the publish hot path. The layout:
 //
 //   - plain profile (DatasetProfileView._do_write): an empty segment header,
 //     DatasetProperties{creation_timestamp, dataset_timestamp, tags = metadata

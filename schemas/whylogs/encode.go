@@ -74,6 +74,11 @@ func Encode(p *profiler.DatasetProfile) (*profilefile.File, error) {
 // profilefile.File.AppendBinary). The same profile always gives the same
 // bytes. On error dst is returned unchanged.
 func AppendV1(dst []byte, p *profiler.DatasetProfile) ([]byte, error) {
+	return appendV1(dst, p) // fastencode.go: the bytes of appendV1Slow
+}
+
+// appendV1Slow is AppendV1 through Encode and File.AppendBinary.
+func appendV1Slow(dst []byte, p *profiler.DatasetProfile) ([]byte, error) {
 	f, err := Encode(p)
 	if err != nil {
 		return dst, err
