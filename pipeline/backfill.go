@@ -16,7 +16,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kprofiler/kprofiler/profiler"
-	"github.com/kprofiler/kprofiler/schemas/event"
 	"github.com/kprofiler/kprofiler/schemas/whylogs"
 )
 
@@ -484,6 +483,7 @@ type bfWorker struct {
 	prevData  int64        // offset after the last data record processed (-1: none); worker goroutine only
 	finished  atomic.Bool
 	badLog    sampler
+	env       recordEnv // how process profiles a record
 	mRecords  prometheus.Counter
 	mBytes    prometheus.Counter
 	mDone     prometheus.Gauge
@@ -507,6 +507,8 @@ func (b *Backfill) newWorker(ctx context.Context, r PartitionRange) (*bfWorker, 
 		in:  make(chan bfBatch, 2), expect: r.Start, prevData: -1,
 	}
 	w.next.Store(r.Start)
+	w.env = recordEnv{ctx: ctx, log: &w.log, badLog: &w.badLog, metrics: b.metrics, deadLetter: b.cfg.DeadLetter,
+		minBackoff: b.cfg.MinBackoff, maxBackoff: b.cfg.MaxBackoff}
 	w.mRecords = b.metrics.Records.WithLabelValues(r.Topic)
 	w.mBytes = b.metrics.Bytes.WithLabelValues(r.Topic)
 	w.mDone = b.prog.Done.WithLabelValues(r.Topic, w.pstr)
@@ -578,77 +580,16 @@ func (w *bfWorker) run() error {
 // worker does (registry outages retried, bad records counted, dead-lettered
 // and skipped), then applies the record-count checkpoint.
 func (w *bfWorker) process(r *kgo.Record) error {
-	cfg := &w.b.cfg
-	m := w.b.metrics
-	for _, s := range w.states {
-		backoff := cfg.MinBackoff
-		for {
-			pl, err := s.add(w.ctx, r)
-			if err == nil {
-				if pl.Late {
-					s.mLate.Inc()
-				}
-				if pl.Overflow {
-					s.mOverflow.Inc()
-				}
-				break
-			}
-			if event.IsRetryable(err) {
-				m.RegistryRetries.WithLabelValues(s.ds.Name).Inc()
-				if ok, n := w.badLog.allow(int64(10 * time.Second)); ok {
-					w.log.Warn().Err(err).Str("dataset", s.ds.Name).Int64("offset", r.Offset).Int64("suppressed", n).
-						Dur("backoff", backoff).Msg("schema registry unavailable, retrying")
-				}
-				if !sleepCtx(w.ctx, backoff) {
-					return w.ctx.Err()
-				}
-				backoff = min(2*backoff, cfg.MaxBackoff)
-				continue
-			}
-			if err := w.bad(s, r, err); err != nil {
-				return err
-			}
-			break
-		}
+	if err := profileRecord(&w.env, w.states, r); err != nil {
+		return err
 	}
 	w.next.Store(r.Offset + 1)
 	prev := w.prevData
 	w.prevData = r.Offset + 1
-	if checkpointDue(cfg.CheckpointEveryRecords, prev, r.Offset) {
+	if checkpointDue(w.b.cfg.CheckpointEveryRecords, prev, r.Offset) {
 		return w.publish(true)
 	}
 	return nil
-}
-
-// bad counts a record that failed to decode, logs it (sampled) and
-// dead-letters it (retried until stored).
-func (w *bfWorker) bad(s *dsState, r *kgo.Record, err error) error {
-	kind := event.KindOf(err).String()
-	if errors.Is(err, errBadTime) || kind == "none" {
-		kind = "malformed"
-	}
-	w.b.metrics.DecodeErrors.WithLabelValues(s.ds.Name, kind).Inc()
-	if ok, n := w.badLog.allow(int64(10 * time.Second)); ok {
-		w.log.Warn().Err(err).Str("dataset", s.ds.Name).Int64("offset", r.Offset).Int64("suppressed", n).
-			Msg("skipping record that failed to decode")
-	}
-	dl := w.b.cfg.DeadLetter
-	if dl == nil {
-		return nil
-	}
-	backoff := w.b.cfg.MinBackoff
-	for {
-		derr := dl.Send(w.ctx, r, s.ds.Name, err)
-		if derr == nil {
-			w.b.metrics.DeadLetters.WithLabelValues(s.ds.Name).Inc()
-			return nil
-		}
-		w.log.Warn().Err(derr).Int64("offset", r.Offset).Msg("dead letter failed, retrying")
-		if !sleepCtx(w.ctx, backoff) {
-			return w.ctx.Err()
-		}
-		backoff = min(2*backoff, w.b.cfg.MaxBackoff)
-	}
 }
 
 // publish emits the finished windows (every open window as a partial when

@@ -464,37 +464,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 	defer c.abortFn()
 	hw := map[tp]int64{}
 	for ctx.Err() == nil && !c.aborted.Load() {
-		c.backpressure(ctx)
-		pctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
-		fs := c.cl.PollRecords(pctx, c.cfg.PollRecords)
-		cancel()
-		if fs.IsClientClosed() {
+		if c.poll(ctx, hw, nil) {
 			break
 		}
-		c.ready.Store(true)
-		fs.EachError(func(t string, p int32, err error) {
-			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-				return
-			}
-			if ok, n := c.fetchLog.allow(int64(10 * time.Second)); ok {
-				c.log.Warn().Err(err).Str("topic", t).Int32("partition", p).Int64("suppressed", n).Msg("fetch error")
-			}
-		})
-		fs.EachPartition(func(p kgo.FetchTopicPartition) {
-			if len(p.Records) == 0 {
-				return
-			}
-			k := tp{p.Topic, p.Partition}
-			hw[k] = p.HighWatermark
-			c.mu.Lock()
-			w := c.workers[k]
-			c.mu.Unlock()
-			if w == nil { // cannot happen with BlockRebalanceOnPoll
-				c.log.Error().Str("topic", p.Topic).Int32("partition", p.Partition).Msg("records for a partition without worker")
-				return
-			}
-			w.enqueue(p.Records)
-		})
 		if iv := c.cfg.CheckpointInterval; iv > 0 {
 			now := timeNow()
 			c.mu.Lock()
@@ -526,6 +498,49 @@ func (c *Consumer) Run(ctx context.Context) error {
 	}
 	c.log.Info().Msg("drained and committed")
 	return nil
+}
+
+// poll runs one round of the poll loop shared by both modes: backpressure,
+// one bounded poll, sampled fetch-error logs, and the records handed to
+// their partitions' workers (note, when set, sees each partition's records
+// first). It records the high watermarks in hw and reports whether the
+// client was closed.
+func (c *Consumer) poll(ctx context.Context, hw map[tp]int64, note func([]*kgo.Record)) (closed bool) {
+	c.backpressure(ctx)
+	pctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	fs := c.cl.PollRecords(pctx, c.cfg.PollRecords)
+	cancel()
+	if fs.IsClientClosed() {
+		return true
+	}
+	c.ready.Store(true)
+	fs.EachError(func(t string, p int32, err error) {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			return
+		}
+		if ok, n := c.fetchLog.allow(int64(10 * time.Second)); ok {
+			c.log.Warn().Err(err).Str("topic", t).Int32("partition", p).Int64("suppressed", n).Msg("fetch error")
+		}
+	})
+	fs.EachPartition(func(p kgo.FetchTopicPartition) {
+		if len(p.Records) == 0 {
+			return
+		}
+		k := tp{p.Topic, p.Partition}
+		hw[k] = p.HighWatermark
+		c.mu.Lock()
+		w := c.workers[k]
+		c.mu.Unlock()
+		if w == nil { // cannot happen with BlockRebalanceOnPoll
+			c.log.Error().Str("topic", p.Topic).Int32("partition", p.Partition).Msg("records for a partition without worker")
+			return
+		}
+		if note != nil {
+			note(p.Records)
+		}
+		w.enqueue(p.Records)
+	})
+	return false
 }
 
 // backpressureWait bounds how long the poll loop waits for a busy worker

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -390,38 +389,9 @@ func (c *Consumer) runTxn(ctx context.Context) error {
 	hw := map[tp]int64{}
 	backoff := c.cfg.MinBackoff
 	for ctx.Err() == nil && !c.aborted.Load() {
-		c.backpressure(ctx)
-		pctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
-		fs := c.cl.PollRecords(pctx, c.cfg.PollRecords)
-		cancel()
-		if fs.IsClientClosed() {
+		if c.poll(ctx, hw, t.noteRecords) {
 			break
 		}
-		c.ready.Store(true)
-		fs.EachError(func(tpc string, p int32, err error) {
-			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-				return
-			}
-			if ok, n := c.fetchLog.allow(int64(10 * time.Second)); ok {
-				c.log.Warn().Err(err).Str("topic", tpc).Int32("partition", p).Int64("suppressed", n).Msg("fetch error")
-			}
-		})
-		fs.EachPartition(func(p kgo.FetchTopicPartition) {
-			if len(p.Records) == 0 {
-				return
-			}
-			k := tp{p.Topic, p.Partition}
-			hw[k] = p.HighWatermark
-			c.mu.Lock()
-			w := c.workers[k]
-			c.mu.Unlock()
-			if w == nil { // cannot happen with BlockRebalanceOnPoll
-				c.log.Error().Str("topic", p.Topic).Int32("partition", p.Partition).Msg("records for a partition without worker")
-				return
-			}
-			t.noteRecords(p.Records)
-			w.enqueue(p.Records)
-		})
 		var err error
 		if reason, cause := t.doomed(); reason != "" {
 			err = c.abortTxn(reason, cause)

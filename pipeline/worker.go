@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kprofiler/kprofiler/profiler"
-	"github.com/kprofiler/kprofiler/schemas/event"
 	"github.com/kprofiler/kprofiler/schemas/whylogs"
 )
 
@@ -57,6 +55,7 @@ type worker struct {
 	revoked   bool
 
 	badLog sampler
+	env    recordEnv // how process profiles a record
 
 	mRecords, mBytes prometheus.Counter
 }
@@ -70,6 +69,8 @@ func (c *Consumer) newWorker(topic string, partition int32) (*worker, error) {
 		next: -1, committable: -1, committed: -1, epoch: -1, commitEpoch: -1,
 	}
 	w.cond = sync.NewCond(&w.mu)
+	w.env = recordEnv{ctx: ctx, log: &w.log, badLog: &w.badLog, metrics: c.metrics, deadLetter: c.cfg.DeadLetter,
+		minBackoff: c.cfg.MinBackoff, maxBackoff: c.cfg.MaxBackoff, stall: w.setStalled}
 	w.mRecords = c.metrics.Records.WithLabelValues(topic)
 	w.mBytes = c.metrics.Bytes.WithLabelValues(topic)
 	for _, d := range c.byTopic[topic] {
@@ -300,40 +301,8 @@ func (w *worker) markStart(r *kgo.Record) {
 // process profiles one record into every dataset of its topic. It returns
 // false when the worker's context ended.
 func (w *worker) process(r *kgo.Record) bool {
-	m := w.c.metrics
-	for _, s := range w.states {
-		backoff := w.c.cfg.MinBackoff
-		for {
-			pl, err := s.add(w.ctx, r)
-			if err == nil {
-				if pl.Late {
-					s.mLate.Inc()
-				}
-				if pl.Overflow {
-					s.mOverflow.Inc()
-				}
-				break
-			}
-			if event.IsRetryable(err) {
-				m.RegistryRetries.WithLabelValues(s.ds.Name).Inc()
-				if ok, n := w.badLog.allow(int64(10 * time.Second)); ok {
-					w.log.Warn().Err(err).Str("dataset", s.ds.Name).Int64("offset", r.Offset).Int64("suppressed", n).
-						Dur("backoff", backoff).Msg("schema registry unavailable, retrying")
-				}
-				w.setStalled(true)
-				ok := sleepCtx(w.ctx, backoff)
-				w.setStalled(false)
-				if !ok {
-					return false
-				}
-				backoff = min(2*backoff, w.c.cfg.MaxBackoff)
-				continue
-			}
-			if !w.bad(s, r, err) {
-				return false
-			}
-			break
-		}
+	if profileRecord(&w.env, w.states, r) != nil {
+		return false
 	}
 	w.mu.Lock()
 	prev := w.next
@@ -366,39 +335,6 @@ func checkpointDue(every, prev, offset int64) bool {
 		return (offset+1)%every == 0
 	}
 	return (offset+1)/every > prev/every
-}
-
-// bad handles a record that failed to decode: count, sampled log, dead
-// letter (retried until stored), skip.
-func (w *worker) bad(s *dsState, r *kgo.Record, err error) bool {
-	kind := event.KindOf(err).String()
-	if errors.Is(err, errBadTime) || kind == "none" {
-		kind = "malformed"
-	}
-	w.c.metrics.DecodeErrors.WithLabelValues(s.ds.Name, kind).Inc()
-	if ok, n := w.badLog.allow(int64(10 * time.Second)); ok {
-		w.log.Warn().Err(err).Str("dataset", s.ds.Name).Int64("offset", r.Offset).Int64("suppressed", n).
-			Msg("skipping record that failed to decode")
-	}
-	dl := w.c.cfg.DeadLetter
-	if dl == nil {
-		return true
-	}
-	w.setStalled(true)
-	defer w.setStalled(false)
-	backoff := w.c.cfg.MinBackoff
-	for {
-		derr := dl.Send(w.ctx, r, s.ds.Name, err)
-		if derr == nil {
-			w.c.metrics.DeadLetters.WithLabelValues(s.ds.Name).Inc()
-			return true
-		}
-		w.log.Warn().Err(derr).Int64("offset", r.Offset).Msg("dead letter failed, retrying")
-		if !sleepCtx(w.ctx, backoff) {
-			return false
-		}
-		backoff = min(2*backoff, w.c.cfg.MaxBackoff)
-	}
 }
 
 // publish emits the finished windows (all open windows as partials when
