@@ -16,7 +16,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kprofiler/kprofiler/profiler"
-	"github.com/kprofiler/kprofiler/schemas/whylogs"
 )
 
 // BackfillConfig configures a Backfill. Zero durations mean the documented
@@ -633,21 +632,4 @@ func (w *bfWorker) publish(flush bool) error {
 		s.release(fins[i])
 	}
 	return nil
-}
-
-// appendProfiles encodes the profiles a WindowSet emitted for topic and
-// partition, as a live worker publishes them.
-func (s *dsState) appendProfiles(out []Profile, fins []profiler.Finished, topic string, partition int32) ([]Profile, error) {
-	for _, f := range fins {
-		b, err := whylogs.MarshalV1(f.Profile)
-		if err != nil { // cannot happen for profiles the profiler built
-			return out, fmt.Errorf("encoding profile of %s window %v: %w", s.ds.Name, f.Window, err)
-		}
-		out = append(out, Profile{
-			Dataset: s.ds.Name, Topic: topic, Partition: partition, Window: f.Window,
-			SegmentKey: f.SegmentKey, Segment: f.Profile.Segment().Tags, Kind: f.Kind,
-			FirstOffset: f.FirstOffset, LastOffset: f.LastOffset, Records: f.Records, Value: b,
-		})
-	}
-	return out, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kprofiler/kprofiler/profiler"
 	"github.com/kprofiler/kprofiler/schemas/event"
+	"github.com/kprofiler/kprofiler/schemas/whylogs"
 )
 
 // Format is a record value format.
@@ -210,3 +211,20 @@ func sortedTopics(ds []Dataset) []string {
 
 // timeNow is the wall clock, used only for backoff and log sampling.
 var timeNow = time.Now
+
+// appendProfiles encodes the profiles a WindowSet emitted for topic and
+// partition (live workers and backfill publish the same form).
+func (s *dsState) appendProfiles(out []Profile, fins []profiler.Finished, topic string, partition int32) ([]Profile, error) {
+	for _, f := range fins {
+		b, err := whylogs.MarshalV1(f.Profile)
+		if err != nil { // cannot happen for profiles the profiler built
+			return out, fmt.Errorf("encoding profile of %s window %v: %w", s.ds.Name, f.Window, err)
+		}
+		out = append(out, Profile{
+			Dataset: s.ds.Name, Topic: topic, Partition: partition, Window: f.Window,
+			SegmentKey: f.SegmentKey, Segment: f.Profile.Segment().Tags, Kind: f.Kind,
+			FirstOffset: f.FirstOffset, LastOffset: f.LastOffset, Records: f.Records, Value: b,
+		})
+	}
+	return out, nil
+}

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kprofiler/kprofiler/profiler"
-	"github.com/kprofiler/kprofiler/schemas/whylogs"
 )
 
 // worker owns one assigned partition: its queue, its datasets' windows and
@@ -351,16 +349,9 @@ func (w *worker) publish(flush bool) error {
 		} else {
 			fins[i] = s.ws.Advance()
 		}
-		for _, f := range fins[i] {
-			b, err := whylogs.MarshalV1(f.Profile)
-			if err != nil { // cannot happen for profiles the profiler built
-				return fmt.Errorf("encoding profile of %s window %v: %w", s.ds.Name, f.Window, err)
-			}
-			out = append(out, Profile{
-				Dataset: s.ds.Name, Topic: w.topic, Partition: w.partition, Window: f.Window,
-				SegmentKey: f.SegmentKey, Segment: f.Profile.Segment().Tags, Kind: f.Kind,
-				FirstOffset: f.FirstOffset, LastOffset: f.LastOffset, Records: f.Records, Value: b,
-			})
+		var err error
+		if out, err = s.appendProfiles(out, fins[i], w.topic, w.partition); err != nil {
+			return err
 		}
 	}
 	if len(out) > 0 {
