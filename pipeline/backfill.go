@@ -471,22 +471,21 @@ type bfBatch struct {
 
 // bfWorker profiles one partition's range.
 type bfWorker struct {
-	b         *Backfill
-	ctx       context.Context
-	r         PartitionRange
-	pstr      string
-	states    []*dsState
-	log       zerolog.Logger
-	in        chan bfBatch
-	next      atomic.Int64 // offset after the last record processed
-	prevData  int64        // offset after the last data record processed (-1: none); worker goroutine only
-	finished  atomic.Bool
-	badLog    sampler
-	env       recordEnv // how process profiles a record
-	mRecords  prometheus.Counter
-	mBytes    prometheus.Counter
-	mDone     prometheus.Gauge
-	mSinkErrs prometheus.Counter
+	b        *Backfill
+	ctx      context.Context
+	r        PartitionRange
+	pstr     string
+	states   []*dsState
+	log      zerolog.Logger
+	in       chan bfBatch
+	next     atomic.Int64 // offset after the last record processed
+	prevData int64        // offset after the last data record processed (-1: none); worker goroutine only
+	finished atomic.Bool
+	badLog   sampler
+	env      recordEnv // how process profiles a record
+	mRecords prometheus.Counter
+	mBytes   prometheus.Counter
+	mDone    prometheus.Gauge
 
 	// Owned by the poll loop.
 	fetched  bool      // the final batch was handed over
@@ -511,7 +510,6 @@ func (b *Backfill) newWorker(ctx context.Context, r PartitionRange) (*bfWorker, 
 	w.mRecords = b.metrics.Records.WithLabelValues(r.Topic)
 	w.mBytes = b.metrics.Bytes.WithLabelValues(r.Topic)
 	w.mDone = b.prog.Done.WithLabelValues(r.Topic, w.pstr)
-	w.mSinkErrs = b.metrics.SinkErrors
 	for _, d := range b.byTopic[r.Topic] {
 		s, err := d.newState(r.Topic, r.Partition)
 		if err != nil {
@@ -607,26 +605,8 @@ func (w *bfWorker) publish(flush bool) error {
 			return err
 		}
 	}
-	if len(out) > 0 {
-		backoff := w.b.cfg.MinBackoff
-		for {
-			err := w.b.cfg.Publisher.Publish(w.ctx, out)
-			if err == nil {
-				break
-			}
-			w.mSinkErrs.Inc()
-			if w.ctx.Err() != nil {
-				return w.ctx.Err()
-			}
-			w.log.Warn().Err(err).Int("profiles", len(out)).Dur("backoff", backoff).Msg("publishing failed, retrying")
-			if !sleepCtx(w.ctx, backoff) {
-				return w.ctx.Err()
-			}
-			backoff = min(2*backoff, w.b.cfg.MaxBackoff)
-		}
-		for _, p := range out {
-			w.b.metrics.ProfilesPublished.WithLabelValues(p.Dataset, p.Kind.String()).Inc()
-		}
+	if err := publishProfiles(&w.env, w.b.cfg.Publisher, out); err != nil {
+		return err
 	}
 	for i, s := range w.states {
 		s.release(fins[i])

@@ -104,3 +104,34 @@ func badRecord(e *recordEnv, s *dsState, r *kgo.Record, cause error) error {
 		backoff = min(2*backoff, e.maxBackoff)
 	}
 }
+
+// publishProfiles publishes out through pub until it confirms, retrying with
+// backoff (the worker counts as stalled meanwhile). It returns an error only
+// when e.ctx ended.
+func publishProfiles(e *recordEnv, pub Publisher, out []Profile) error {
+	if len(out) == 0 {
+		return nil
+	}
+	e.setStalled(true)
+	defer e.setStalled(false)
+	backoff := e.minBackoff
+	for {
+		err := pub.Publish(e.ctx, out)
+		if err == nil {
+			break
+		}
+		e.metrics.SinkErrors.Inc()
+		if e.ctx.Err() != nil {
+			return e.ctx.Err()
+		}
+		e.log.Warn().Err(err).Int("profiles", len(out)).Dur("backoff", backoff).Msg("publishing failed, retrying")
+		if !sleepCtx(e.ctx, backoff) {
+			return e.ctx.Err()
+		}
+		backoff = min(2*backoff, e.maxBackoff)
+	}
+	for _, p := range out {
+		e.metrics.ProfilesPublished.WithLabelValues(p.Dataset, p.Kind.String()).Inc()
+	}
+	return nil
+}

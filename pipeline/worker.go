@@ -355,28 +355,9 @@ func (w *worker) publish(flush bool) error {
 		}
 	}
 	if len(out) > 0 {
-		w.setStalled(true)
-		defer w.setStalled(false)
-		backoff := w.c.cfg.MinBackoff
-		for {
-			err := w.c.cfg.Publisher.Publish(w.ctx, out)
-			if err == nil {
-				break
-			}
-			w.c.metrics.SinkErrors.Inc()
-			if w.ctx.Err() != nil {
-				w.err = w.ctx.Err()
-				return w.ctx.Err()
-			}
-			w.log.Warn().Err(err).Int("profiles", len(out)).Dur("backoff", backoff).Msg("publishing failed, retrying")
-			if !sleepCtx(w.ctx, backoff) {
-				w.err = w.ctx.Err()
-				return w.ctx.Err()
-			}
-			backoff = min(2*backoff, w.c.cfg.MaxBackoff)
-		}
-		for _, p := range out {
-			w.c.metrics.ProfilesPublished.WithLabelValues(p.Dataset, p.Kind.String()).Inc()
+		if err := publishProfiles(&w.env, w.c.cfg.Publisher, out); err != nil {
+			w.err = err
+			return err
 		}
 		w.log.Debug().Int("profiles", len(out)).Bool("flush", flush).Msg("profiles published")
 	}
