@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -58,8 +60,14 @@ func benchRecords(b *testing.B, format string, n, parts int) []*kgo.Record {
 // (1m rotation, segmented by country plus the full profile) and encoding into
 // a memory publisher, next to a bare group consume of the same topic in the
 // same run; "ratio" is profiled/bare throughput.
+//
+// Unless GOGC is set, the benchmark runs with the GC percent `consumer run`
+// sets by default (400, cmd/consumer/gc.go), for both phases.
 func BenchmarkEndToEnd(b *testing.B) {
 	const n, parts = 100000, 2
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 	for _, format := range []string{"json", "avro"} {
 		b.Run(format, func(b *testing.B) {
 			addrs := benchCluster(b, parts)

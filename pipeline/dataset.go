@@ -163,8 +163,8 @@ func (s *dsState) add(ctx context.Context, r *kgo.Record) (profiler.Placement, e
 	ps, pl := s.ws.Route(t, r.Offset, &s.fields, s.profBuf[:0])
 	s.profBuf = ps[:0]
 	if len(ps) > 0 {
-		s.upd.ps, s.upd.i = ps, 0
-		s.rec.Replay(&s.upd)
+		s.upd.ps = ps
+		s.upd.replay(&s.rec)
 		s.upd.ps = nil
 	}
 	if pl.Profiles > 0 {

@@ -91,3 +91,35 @@ func (u *columnUpdater) Object(col string) {
 }
 
 var _ event.Visitor = (*columnUpdater)(nil)
+
+// replay logs the buffered record r into u.ps. A record going to a single
+// profile (column segments with a derived full-dataset profile, or no
+// segmentation: the common case) is walked directly, without the Visitor
+// calls; otherwise Record.Replay drives the Visitor methods above. Both
+// give each field its column by position, so the results are the same.
+func (u *columnUpdater) replay(r *event.Record) {
+	if len(u.ps) != 1 {
+		u.i = 0
+		r.Replay(u)
+		return
+	}
+	p := u.ps[0]
+	for i, n := 0, r.Len(); i < n; i++ {
+		v := r.At(i)
+		c := p.ColumnAt(i, v.Col)
+		switch v.Kind {
+		case event.NullValue:
+			c.UpdateNull()
+		case event.BoolValue:
+			c.UpdateBool(v.Bool)
+		case event.IntValue:
+			c.UpdateInt64(v.Int)
+		case event.FloatValue:
+			c.UpdateFloat64(v.Float)
+		case event.StringValue:
+			c.UpdateStringBytes(v.Str)
+		case event.ObjectValue:
+			c.UpdateObject()
+		}
+	}
+}
