@@ -161,6 +161,7 @@ func runRoute(t *testing.T, rc routeCase, cfg profiler.WindowConfig, seed uint64
 	}
 	rot := cfg.Rotation.Milliseconds()
 	var buf []*profiler.DatasetProfile
+	var overflows, unmatched int64
 	for i := range 1500 {
 		ms := int64(i)*rot/40 - r.Int64N(rot*2)
 		rec := randRouteRecord(r, rc.cols)
@@ -210,6 +211,12 @@ func runRoute(t *testing.T, rc routeCase, cfg profiler.WindowConfig, seed uint64
 				want = append(want, sorted)
 			}
 		}
+		if ovf {
+			overflows++
+		}
+		if len(cfg.Segments.Explicit) > 0 && len(want) == 0 {
+			unmatched++
+		}
 		var got [][]profiler.SegmentTag
 		for _, p := range buf {
 			if s := p.Segment(); !s.IsZero() {
@@ -227,6 +234,9 @@ func runRoute(t *testing.T, rc routeCase, cfg profiler.WindowConfig, seed uint64
 		}
 	}
 	collect(w.Flush())
+	if st := w.Stats(); st.Overflow != overflows || st.Unmatched != unmatched {
+		t.Fatalf("%s seed %d: stats %+v, want %d overflows, %d unmatched", rc.name, seed, st, overflows, unmatched)
+	}
 	return out
 }
 
