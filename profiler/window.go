@@ -175,7 +175,8 @@ type Placement struct {
 }
 
 // Fields looks a record's fields up by name; Route uses it to find segment
-// values. Record adapts a map.
+// values. Record adapts a map. A Fields that also implements ScalarFields
+// hands its scalar values to Route unboxed.
 type Fields interface {
 	Field(name string) (any, bool)
 }

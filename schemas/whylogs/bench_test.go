@@ -68,3 +68,19 @@ func BenchmarkMarshalV1Reference(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMarshalV1Small encodes a profile of the size the pipeline
+// publishes per segment and minute (1,500 events), where the headers weigh
+// more than the sketches.
+func BenchmarkMarshalV1Small(b *testing.B) {
+	p := benchProfile(b, 1500)
+	b.ReportAllocs()
+	c0, n := benchCPU(), 0
+	for b.Loop() {
+		if _, err := MarshalV1(p); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(benchCPU()-c0)/float64(n), "cpu-ns/op")
+}
