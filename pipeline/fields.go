@@ -3,12 +3,15 @@ package pipeline
 import (
 	"hash/maphash"
 
+	"github.com/kprofiler/kprofiler/profiler"
 	"github.com/kprofiler/kprofiler/schemas/event"
 )
 
 // recordFields exposes the buffered record's fields to segment routing.
-// String values come from the stringCache with their boxed form, so the
-// segment value of a repeated string costs no allocation.
+// Route reads them with ScalarField, unboxed (string values as views of the
+// record's buffer); Field, for callers of the plain profiler.Fields, takes
+// string values from the stringCache with their boxed form, so the segment
+// value of a repeated string costs no allocation.
 type recordFields struct {
 	rec  *event.Record
 	strs *stringCache
@@ -34,6 +37,32 @@ func (f *recordFields) Field(name string) (any, bool) {
 	}
 	return nil, true
 }
+
+// ScalarField returns the named field's last update as a profiler.Scalar,
+// the value Field returns without boxing it: an object is the string
+// "<object>", a missing field or a null is ScalarNull.
+func (f *recordFields) ScalarField(name string) (profiler.Scalar, bool) {
+	i := f.rec.LastIndex(name)
+	if i < 0 {
+		return profiler.Scalar{}, true
+	}
+	v := f.rec.At(i)
+	switch v.Kind {
+	case event.BoolValue:
+		return profiler.Scalar{Kind: profiler.ScalarBool, Bool: v.Bool}, true
+	case event.IntValue:
+		return profiler.Scalar{Kind: profiler.ScalarInt, Int: v.Int}, true
+	case event.FloatValue:
+		return profiler.Scalar{Kind: profiler.ScalarFloat, Float: v.Float}, true
+	case event.StringValue:
+		return profiler.Scalar{Kind: profiler.ScalarString, Str: v.Str}, true
+	case event.ObjectValue:
+		return profiler.Scalar{Kind: profiler.ScalarString, Str: objectValue}, true
+	}
+	return profiler.Scalar{}, true
+}
+
+var objectValue = []byte("<object>")
 
 // stringCache turns the string values of segment columns into boxed Go
 // strings, reusing the value seen recently at the same field position: a

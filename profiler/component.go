@@ -132,6 +132,13 @@ func (c *Column) Components() ([]Component, error) {
 	// 19 components for a full standard metric set: one allocation.
 	out := make([]Component, 0, 19*(1+len(c.subs))+len(c.extra))
 	var err error
+	if len(c.subs) == 0 && len(c.extra) == 0 {
+		// Written in path order: nothing to sort.
+		if out, _, err = c.m.appendSortedStandard(out, nil); err != nil {
+			return nil, fmt.Errorf("profiler: column %q: %w", c.name, err)
+		}
+		return out, nil
+	}
 	if out, err = c.m.appendComponents(out, ""); err != nil {
 		return nil, fmt.Errorf("profiler: column %q: %w", c.name, err)
 	}
@@ -483,4 +490,121 @@ func MetricPaths(cols []ColumnComponents) []string {
 	}
 	slices.Sort(paths)
 	return slices.Compact(paths)
+}
+
+// Publishing a profile serialises every column's components once; the
+// encoder then copies them into the file. appendSortedStandard writes a
+// plain column's components straight in path order (no sort), and
+// ComponentBuffer keeps the component slices and sketch images of a whole
+// profile in storage reused from one profile to the next.
+
+// appendSortedStandard appends the components of a metric set without a
+// compound prefix in path order, the order Column.Components sorts them
+// into, serialising the sketches into arena. It returns both slices.
+func (m *metricSet) appendSortedStandard(dst []Component, arena []byte) ([]Component, []byte, error) {
+	var err error
+	n := func(path string, v int64) { dst = append(dst, Component{Path: path, Kind: KindN, N: v}) }
+	sketch := func(path string, kind ComponentKind, start int) {
+		dst = append(dst, Component{Path: path, Kind: kind, Sketch: arena[start:len(arena):len(arena)]})
+	}
+	if m.has&hasCard != 0 { // cardinality/hll
+		start := len(arena)
+		if arena, err = m.card.AppendBinary(arena); err != nil {
+			return dst, arena, fmt.Errorf("serialising cardinality/hll: %w", err)
+		}
+		sketch("cardinality/hll", KindHLL, start)
+	}
+	if m.has&hasCounts != 0 {
+		n("counts/inf", m.counts.inf)
+		n("counts/n", m.counts.n)
+		n("counts/nan", m.counts.nan)
+		n("counts/null", m.counts.null)
+		n("counts/true", m.counts.true_)
+	}
+	if m.has&hasDist != 0 {
+		start := len(arena)
+		if arena, err = m.dist.kll.AppendWhylogsBinary(arena); err != nil {
+			return dst, arena, fmt.Errorf("serialising distribution/kll: %w", err)
+		}
+		sketch("distribution/kll", KindKLL, start)
+		dst = append(dst,
+			Component{Path: "distribution/m2", Kind: KindD, D: m.dist.m2},
+			Component{Path: "distribution/mean", Kind: KindD, D: m.dist.mean})
+	}
+	if m.has&hasFI != 0 {
+		start := len(arena)
+		if arena, err = m.fi.fs.AppendBinary(arena); err != nil {
+			return dst, arena, fmt.Errorf("serialising frequent_items/frequent_strings: %w", err)
+		}
+		sketch("frequent_items/frequent_strings", KindFrequentItems, start)
+	}
+	if m.has&hasInts != 0 {
+		dst = append(dst,
+			Component{Path: "ints/max", TypeID: TypeIDMax, Kind: KindN, N: m.ints.max},
+			Component{Path: "ints/min", TypeID: TypeIDMin, Kind: KindN, N: m.ints.min})
+	}
+	if m.has&hasTypes != 0 {
+		n("types/boolean", m.types.boolean)
+		n("types/fractional", m.types.fractional)
+		n("types/integral", m.types.integral)
+		n("types/object", m.types.object)
+		n("types/string", m.types.string_)
+		n("types/tensor", m.types.tensor)
+	}
+	return dst, arena, nil
+}
+
+// ComponentBuffer is reusable storage for the components of a profile
+// (DatasetProfile.ComponentsInto). The zero value is ready; it is not safe
+// for concurrent use.
+type ComponentBuffer struct {
+	// Columns are the profile's columns as DatasetProfile.Components
+	// returns them. They and their sketch images live in the buffer: the
+	// next ComponentsInto overwrites them.
+	Columns []ColumnComponents
+	names   []string
+	comps   []Component
+	ends    []int
+	arena   []byte
+}
+
+// ComponentsInto fills buf.Columns with what Components returns (the same
+// columns, components and bytes), reusing buf's storage instead of
+// allocating each column's components and sketch images.
+func (p *DatasetProfile) ComponentsInto(buf *ComponentBuffer) error {
+	buf.names = buf.names[:0]
+	for name := range p.columns {
+		buf.names = append(buf.names, name)
+	}
+	slices.Sort(buf.names)
+	buf.comps, buf.arena, buf.ends = buf.comps[:0], buf.arena[:0], buf.ends[:0]
+	clear(buf.Columns)
+	buf.Columns = buf.Columns[:0]
+	for _, name := range buf.names {
+		c := p.columns[name]
+		before := len(buf.comps)
+		if len(c.subs) > 0 || len(c.extra) > 0 {
+			comps, err := c.Components()
+			if err != nil {
+				return err
+			}
+			buf.comps = append(buf.comps, comps...)
+		} else {
+			var err error
+			if buf.comps, buf.arena, err = c.m.appendSortedStandard(buf.comps, buf.arena); err != nil {
+				return fmt.Errorf("profiler: column %q: %w", c.name, err)
+			}
+		}
+		if len(buf.comps) == before {
+			continue // Components leaves out a column without components
+		}
+		buf.Columns = append(buf.Columns, ColumnComponents{Name: name})
+		buf.ends = append(buf.ends, len(buf.comps))
+	}
+	start := 0
+	for i, end := range buf.ends {
+		buf.Columns[i].Components = buf.comps[start:end:end]
+		start = end
+	}
+	return nil
 }

@@ -84,7 +84,8 @@
 //
 // Writing: DatasetProfile.Components returns, per column in sorted name order,
 // the components sorted by path (columns never updated are left out);
-// MetricPaths gives the sorted union of paths (indexed_metric_paths);
+// ComponentsInto returns the same into a reusable ComponentBuffer (the
+// encoder's path: no per-column allocation); MetricPaths gives the sorted union of paths (indexed_metric_paths);
 // FileProperties returns the timestamps (epoch ms), DatasetProperties tags and
 // metadata, and the segment header tags, split as whylogs splits them. Reading: NewDatasetProfile, then SetFileProperties,
 // then SetColumnComponents per column. Components with a compound prefix

@@ -175,7 +175,8 @@ type Placement struct {
 }
 
 // Fields looks a record's fields up by name; Route uses it to find segment
-// values. Record adapts a map.
+// values. Record adapts a map. A Fields that also implements ScalarFields
+// hands its scalar values to Route unboxed.
 type Fields interface {
 	Field(name string) (any, bool)
 }
@@ -258,6 +259,9 @@ type WindowSet struct {
 
 	keyBuf []byte
 	valBuf []string
+	rawBuf []byte                    // the record's segment values (window_route.go)
+	rcache [routeCacheSize]routeSlot // recent routing decisions
+	rnext  int                       // the slot to replace next
 }
 
 type explicitSegment struct {
@@ -266,7 +270,9 @@ type explicitSegment struct {
 }
 
 type window struct {
-	start    int64 // Unix seconds
+	start    int64     // Unix seconds
+	end      int64     // Unix seconds (start + rotation)
+	closeAt  time.Time // End + AllowedLateness: closed once the watermark reaches it
 	win      Window
 	isLate   bool
 	due      time.Time // late windows: emitted when the watermark reaches it
@@ -472,50 +478,12 @@ func (w *WindowSet) Route(t time.Time, offset int64, fields Fields, dst []*Datas
 	}
 	switch {
 	case len(seg.Columns) > 0:
-		for i, c := range seg.Columns {
-			var v any
-			if fields != nil {
-				v, _ = fields.Field(c)
-			}
-			w.valBuf[i] = SegmentValue(v)
-		}
-		w.keyBuf = w.keyBuf[:0]
-		for i, c := range seg.Columns {
-			if i > 0 {
-				w.keyBuf = append(w.keyBuf, ',')
-			}
-			w.keyBuf = appendEscaped(w.keyBuf, c)
-			w.keyBuf = append(w.keyBuf, '=')
-			w.keyBuf = appendEscaped(w.keyBuf, w.valBuf[i])
-		}
-		e := win.segs[string(w.keyBuf)]
-		if e == nil {
-			key := string(w.keyBuf)
-			if _, ok := win.admitted[key]; ok || len(win.admitted) < w.maxSegs {
-				sg, err := NewSegment(seg.Name, seg.Columns, "", w.valBuf)
-				if err != nil { // cannot happen: columns and values were validated
-					panic(err)
-				}
-				if win.admitted == nil {
-					win.admitted = map[string]struct{}{}
-				}
-				win.admitted[key] = struct{}{}
-				e = w.newEntry(win, key, sg, offset)
-			} else {
-				pl.Overflow = true
-				w.stats.Overflow++
-				e = win.segs[OverflowSegmentKey]
-				if e == nil {
-					e = w.newEntry(win, OverflowSegmentKey, w.ovfSeg, offset)
-				}
-			}
-		}
-		dst = append(dst, e.touch(offset))
+		dst = append(dst, w.columnSegment(win, fields, offset, &pl).touch(offset))
 	case len(seg.Explicit) > 0:
 		matched := false
 		for i := range w.explicit {
 			x := &w.explicit[i]
-			if !matches(fields, x.seg.Tags) {
+			if !w.matches(fields, x.seg.Tags) {
 				continue
 			}
 			matched = true
@@ -533,13 +501,11 @@ func (w *WindowSet) Route(t time.Time, offset int64, fields Fields, dst []*Datas
 	return dst, pl
 }
 
-func matches(fields Fields, tags []SegmentTag) bool {
+func (w *WindowSet) matches(fields Fields, tags []SegmentTag) bool {
+	sf, _ := fields.(ScalarFields)
 	for _, t := range tags {
-		var v any
-		if fields != nil {
-			v, _ = fields.Field(t.Key)
-		}
-		if SegmentValue(v) != t.Value {
+		w.rawBuf = appendFieldValue(w.rawBuf[:0], fields, sf, t.Key)
+		if string(w.rawBuf) != t.Value {
 			return false
 		}
 	}
@@ -557,8 +523,13 @@ func (w *WindowSet) windowFor(t time.Time) (*window, Placement) {
 		}
 		return win, Placement{Window: win.win}
 	}
-	if l := w.last; l != nil && !t.Before(l.win.Start) && t.Before(l.win.End) && !w.closed(l) {
-		return l, Placement{Window: l.win}
+	// Windows are whole seconds, so t is in [Start, End) exactly when its
+	// Unix second is (Before compares wall clocks here: Start and End carry
+	// no monotonic reading).
+	if l := w.last; l != nil {
+		if sec := t.Unix(); sec >= l.start && sec < l.end && (!w.hasWM || w.wm.Before(l.closeAt)) {
+			return l, Placement{Window: l.win}
+		}
 	}
 	start := windowStartSec(t, w.cfg.Rotation)
 	wn := Window{Start: time.Unix(start, 0).UTC(), End: time.Unix(start+w.rotSec, 0).UTC()}
@@ -572,7 +543,7 @@ func (w *WindowSet) windowFor(t time.Time) (*window, Placement) {
 	}
 	win := w.open[start]
 	if win == nil {
-		win = &window{start: start, win: wn}
+		win = &window{start: start, end: start + w.rotSec, closeAt: wn.End.Add(w.lateness), win: wn}
 		w.open[start] = win
 	}
 	w.last = win
@@ -699,6 +670,7 @@ func (w *WindowSet) Flush() []Finished {
 }
 
 func (w *WindowSet) emit(win *window, out []Finished, kind EmitKind) []Finished {
+	w.forgetRoutes()
 	add := func(e *entry) {
 		e.prof.metadata[MetaFirstOffset] = strconv.FormatInt(e.first, 10)
 		out = append(out, Finished{Window: win.win, SegmentKey: e.key, Profile: e.prof, Kind: kind,

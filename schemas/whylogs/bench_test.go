@@ -47,11 +47,14 @@ func BenchmarkMarshalV1(b *testing.B) {
 	}
 	b.SetBytes(int64(len(out)))
 	b.ReportAllocs()
+	c0, n := benchCPU(), 0
 	for b.Loop() {
 		if _, err := MarshalV1(p); err != nil {
 			b.Fatal(err)
 		}
+		n++
 	}
+	b.ReportMetric(float64(benchCPU()-c0)/float64(n), "cpu-ns/op")
 }
 
 // BenchmarkMarshalV1Reference is the same profile through Encode and
@@ -64,4 +67,20 @@ func BenchmarkMarshalV1Reference(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkMarshalV1Small encodes a profile of the size the pipeline
+// publishes per segment and minute (1,500 events), where the headers weigh
+// more than the sketches.
+func BenchmarkMarshalV1Small(b *testing.B) {
+	p := benchProfile(b, 1500)
+	b.ReportAllocs()
+	c0, n := benchCPU(), 0
+	for b.Loop() {
+		if _, err := MarshalV1(p); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(benchCPU()-c0)/float64(n), "cpu-ns/op")
 }

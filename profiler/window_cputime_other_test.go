@@ -1,0 +1,8 @@
+//go:build !unix
+
+package profiler
+
+import "time"
+
+// benchCPU is not available here; cpu-ns/op then reads 0.
+func benchCPU() time.Duration { return 0 }
