@@ -5,7 +5,6 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unsafe"
 )
 
 // TimeFormat says how ParseEventTime interprets the raw event-time value.
@@ -213,17 +212,14 @@ func parseEventNanos(raw RawTime, f TimeFormat) (int64, error) {
 // parseNumber parses s with the JSON number grammar: integers fitting int64
 // stay integers, everything else is a float64.
 func parseNumber(s []byte) (TimeKind, int64, float64, bool) {
-	n, isInt := scanNumber(s, 0)
+	n, kind, iv, fv := parseNum(s, 0)
 	if n != len(s) || n == 0 {
 		return TimeNone, 0, 0, false
 	}
-	if isInt {
-		if v, ok := parseInt(s); ok {
-			return TimeInt, v, 0, true
-		}
+	if kind == numInt {
+		return TimeInt, iv, 0, true
 	}
-	v, _ := strconv.ParseFloat(unsafe.String(unsafe.SliceData(s), len(s)), 64)
-	return TimeFloat, 0, v, true
+	return TimeFloat, 0, fv, true
 }
 
 var daysIn = [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}

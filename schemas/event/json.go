@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	"strconv"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // Nesting says what a decoder does with nested JSON objects and Avro records.
@@ -353,23 +351,19 @@ func (d *JSONDecoder) value(i, n int, emit, incAll bool) (int, *Error) {
 		if c != '-' && (c < '0' || c > '9') {
 			return i, d.err(i, "invalid character, want a value")
 		}
-		j, isInt := scanNumber(data, i)
+		j, kind, iv, fv := parseNum(data, i)
 		if j < 0 {
 			return -j, d.err(-j, "invalid number")
 		}
-		num := data[i:j]
-		if isInt {
-			if iv, ok := parseInt(num); ok {
-				if d.isTime(n) {
-					d.raw.Kind, d.raw.Int = TimeInt, iv
-				}
-				if emit && d.wanted(n, incAll) {
-					d.v.Int(d.name(n), iv)
-				}
-				return j, nil
+		if kind == numInt {
+			if d.isTime(n) {
+				d.raw.Kind, d.raw.Int = TimeInt, iv
 			}
+			if emit && d.wanted(n, incAll) {
+				d.v.Int(d.name(n), iv)
+			}
+			return j, nil
 		}
-		fv, _ := strconv.ParseFloat(unsafe.String(unsafe.SliceData(num), len(num)), 64)
 		if d.isTime(n) {
 			d.raw.Kind, d.raw.Float = TimeFloat, fv
 		}
