@@ -101,6 +101,10 @@ type JSONDecoder struct {
 	raw       RawTime
 	depth     int
 	field     int // index of the next reported field in the record
+	nkey      int // index of the next key in the record (keyCache)
+	keys      []keyEntry
+	// noKeyCache disables the key cache (tests compare against it).
+	noKeyCache bool
 }
 
 // NewJSONDecoder validates opts and returns a decoder.
@@ -143,7 +147,7 @@ func (d *JSONDecoder) Decode(data []byte, v Visitor) (RawTime, error) {
 	d.data, d.v = data, v
 	d.raw = RawTime{Field: d.timeField}
 	d.path = d.path[:0]
-	d.depth, d.field = 0, 0
+	d.depth, d.field, d.nkey = 0, 0, 0
 	err := d.decode()
 	d.data, d.v = nil, nil // do not keep the caller's buffers alive
 	if err != nil {
@@ -209,21 +213,20 @@ func (d *JSONDecoder) object(i, plen int, emit, incAll bool) (int, *Error) {
 		if data[i] != '"' {
 			return i, d.err(i, "want '\"' starting a key")
 		}
-		key, j, err := d.str(i + 1)
+		j, hit, err := d.key(i+1, plen)
 		if err != nil {
 			return j, err
 		}
-		d.path = d.path[:plen]
-		if d.depth > 1 { // not the top-level object: join with the separator
-			d.path = append(d.path, d.sep...)
-		}
-		d.path = append(d.path, key...)
 		i = skipWS(data, j)
 		if i >= len(data) || data[i] != ':' {
 			return i, d.err(i, "want ':' after a key")
 		}
 		i = skipWS(data, i+1)
-		if i, err = d.value(i, len(d.path), emit, incAll); err != nil {
+		n := len(d.path)
+		if hit.name != "" {
+			n = len(hit.name)
+		}
+		if i, err = d.value(i, n, emit, incAll, hit); err != nil {
 			return i, err
 		}
 		i = skipWS(data, i)
@@ -260,19 +263,35 @@ func (d *JSONDecoder) wanted(n int, incAll bool) bool {
 	return ok
 }
 
-func (d *JSONDecoder) isTime(n int) bool {
-	return d.timeField != "" && string(d.path[:n]) == d.timeField
+// isTime reports whether the column of the value being parsed (d.path[:n],
+// or hit.name when set) is the event-time field.
+func (d *JSONDecoder) isTime(n int, hit keyHit) bool {
+	if d.timeField == "" {
+		return false
+	}
+	if hit.name != "" {
+		return hit.name == d.timeField
+	}
+	return string(d.path[:n]) == d.timeField
 }
 
-func (d *JSONDecoder) name(n int) string {
+// name returns the column name d.path[:n] of the value of key hit.
+func (d *JSONDecoder) name(n int, hit keyHit) string {
 	k := d.field
 	d.field++
-	return d.names.at(k, d.path[:n])
+	if hit.name != "" {
+		return hit.name
+	}
+	s := d.names.at(k, d.path[:n])
+	if hit.entry >= 0 {
+		d.keys[hit.entry].name = s
+	}
+	return s
 }
 
 // value parses the value at i (whitespace already skipped) of the column
 // d.path[:n].
-func (d *JSONDecoder) value(i, n int, emit, incAll bool) (int, *Error) {
+func (d *JSONDecoder) value(i, n int, emit, incAll bool, hit keyHit) (int, *Error) {
 	data := d.data
 	if i >= len(data) {
 		return i, d.err(i, "unexpected end of input, want a value")
@@ -283,15 +302,16 @@ func (d *JSONDecoder) value(i, n int, emit, incAll bool) (int, *Error) {
 		if err != nil {
 			return j, err
 		}
-		if d.isTime(n) {
+		if d.isTime(n, hit) {
 			d.timeBuf = append(d.timeBuf[:0], s...)
 			d.raw.Kind, d.raw.Str = TimeString, d.timeBuf
 		}
 		if emit && d.wanted(n, incAll) {
-			d.v.String(d.name(n), s)
+			d.v.String(d.name(n, hit), s)
 		}
 		return j, nil
 	case '{':
+		n = d.pathOf(hit)
 		if d.nesting == NestIgnore {
 			// Still walk it (validation, nested event-time field) but
 			// report nothing.
@@ -312,12 +332,13 @@ func (d *JSONDecoder) value(i, n int, emit, incAll bool) (int, *Error) {
 		}
 		return d.object(i+1, n, cemit, cinc)
 	case '[':
+		n = d.pathOf(hit)
 		j, err := d.skipArray(i + 1)
 		if err != nil {
 			return j, err
 		}
 		if emit && d.arrays == ArraysAsObject && d.wanted(n, incAll) {
-			d.v.Object(d.name(n))
+			d.v.Object(d.name(n, hit))
 		}
 		return j, nil
 	case 't':
@@ -325,7 +346,7 @@ func (d *JSONDecoder) value(i, n int, emit, incAll bool) (int, *Error) {
 			return i, d.err(i, "invalid literal")
 		}
 		if emit && d.wanted(n, incAll) {
-			d.v.Bool(d.name(n), true)
+			d.v.Bool(d.name(n, hit), true)
 		}
 		return i + 4, nil
 	case 'f':
@@ -333,18 +354,18 @@ func (d *JSONDecoder) value(i, n int, emit, incAll bool) (int, *Error) {
 			return i, d.err(i, "invalid literal")
 		}
 		if emit && d.wanted(n, incAll) {
-			d.v.Bool(d.name(n), false)
+			d.v.Bool(d.name(n, hit), false)
 		}
 		return i + 5, nil
 	case 'n':
 		if !hasLit(data, i, "null") {
 			return i, d.err(i, "invalid literal")
 		}
-		if d.isTime(n) {
+		if d.isTime(n, hit) {
 			d.raw.Kind = TimeNone
 		}
 		if emit && d.wanted(n, incAll) {
-			d.v.Null(d.name(n))
+			d.v.Null(d.name(n, hit))
 		}
 		return i + 4, nil
 	default:
@@ -356,19 +377,19 @@ func (d *JSONDecoder) value(i, n int, emit, incAll bool) (int, *Error) {
 			return -j, d.err(-j, "invalid number")
 		}
 		if kind == numInt {
-			if d.isTime(n) {
+			if d.isTime(n, hit) {
 				d.raw.Kind, d.raw.Int = TimeInt, iv
 			}
 			if emit && d.wanted(n, incAll) {
-				d.v.Int(d.name(n), iv)
+				d.v.Int(d.name(n, hit), iv)
 			}
 			return j, nil
 		}
-		if d.isTime(n) {
+		if d.isTime(n, hit) {
 			d.raw.Kind, d.raw.Float = TimeFloat, fv
 		}
 		if emit && d.wanted(n, incAll) {
-			d.v.Float(d.name(n), fv)
+			d.v.Float(d.name(n, hit), fv)
 		}
 		return j, nil
 	}

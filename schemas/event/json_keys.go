@@ -1,0 +1,98 @@
+package event
+
+// Key cache. Records of one stream mostly repeat the keys of the previous
+// record in the same order, so the decoder remembers, per key position in
+// the record, the key's raw bytes and the column name reported for it. The
+// hot case — the same key at the same position — is one byte compare of the
+// input against the remembered key and its closing quote, with no string
+// scanning and no name interning. A cache changes speed only: a key is only
+// remembered when its body had no escapes and no invalid UTF-8 (so the
+// input bytes are the key), and a remembered name is only reused when the
+// key's parent path and nesting are those it was recorded with (so the
+// column name is the same string). TestJSONKeyCache* check it against a
+// decoder whose cache is disabled.
+
+// keyEntry is what the decoder remembers about the key at one position.
+type keyEntry struct {
+	rawq []byte // the key's bytes and the closing quote; empty: never matched
+	name string // column name of the key's value in context (plen, top); "" unknown
+	plen int    // length of the parent path
+	top  bool   // the key belongs to the top-level object
+}
+
+// keyHit tells value how to name the column of the key just parsed.
+type keyHit struct {
+	// name is the column name when known, else "". When it is known,
+	// d.path has not been extended with the key (value calls path).
+	name  string
+	entry int // d.keys index to remember the name in, -1 for none
+}
+
+// maxKeys bounds the number of key positions remembered per decoder.
+const maxKeys = 1024
+
+// key parses the key whose body starts at i (just past the opening quote)
+// and sets d.path to its column path: the parent path d.path[:plen], the
+// separator unless the key is in the top-level object, then the key. It
+// returns the offset past the closing quote.
+func (d *JSONDecoder) key(i, plen int) (int, keyHit, *Error) {
+	data := d.data
+	kk := d.nkey
+	d.nkey++
+	top := d.depth == 1
+	if kk < len(d.keys) && !d.noKeyCache {
+		e := &d.keys[kk]
+		if k := i + len(e.rawq); len(e.rawq) > 0 && k <= len(data) && string(data[i:k]) == string(e.rawq) {
+			n := plen + len(e.rawq) - 1 // the column path's length
+			if !top {
+				n += len(d.sep)
+			}
+			if e.name != "" && e.plen == plen && e.top == top && len(e.name) == n &&
+				e.name[:plen] == string(d.path[:plen]) && !d.filter {
+				// The path is e.name; d.path is left at the parent
+				// path plus junk and value materializes it only
+				// where it is needed (objects, arrays).
+				return k, keyHit{name: e.name, entry: -1}, nil
+			}
+			d.path = d.path[:plen]
+			if !top {
+				d.path = append(d.path, d.sep...)
+			}
+			d.path = append(d.path, e.rawq[:len(e.rawq)-1]...)
+			e.plen, e.top, e.name = plen, top, ""
+			return k, keyHit{entry: kk}, nil
+		}
+	}
+	key, j, err := d.str(i)
+	if err != nil {
+		return j, keyHit{entry: -1}, err
+	}
+	d.path = d.path[:plen]
+	if !top {
+		d.path = append(d.path, d.sep...)
+	}
+	d.path = append(d.path, key...)
+	hit := keyHit{entry: -1}
+	if kk <= len(d.keys) && kk < maxKeys && !d.noKeyCache {
+		if kk == len(d.keys) {
+			d.keys = append(d.keys, keyEntry{})
+		}
+		e := &d.keys[kk]
+		e.rawq, e.name, e.plen, e.top = e.rawq[:0], "", plen, top
+		// The key aliases the input exactly when it needed no rewriting.
+		if len(key) == j-1-i && (len(key) == 0 || &key[0] == &data[i]) {
+			e.rawq = append(e.rawq, data[i:j]...)
+			hit.entry = kk
+		}
+	}
+	return j, hit, nil
+}
+
+// pathOf makes d.path the column path of the key just parsed and returns
+// its length.
+func (d *JSONDecoder) pathOf(hit keyHit) int {
+	if hit.name != "" {
+		d.path = append(d.path[:0], hit.name...)
+	}
+	return len(d.path)
+}
