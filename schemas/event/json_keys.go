@@ -1,5 +1,7 @@
 package event
 
+import "encoding/binary"
+
 // Key cache. Records of one stream mostly repeat the keys of the previous
 // record in the same order, so the decoder remembers, per key position in
 // the record, the key's raw bytes and the column name reported for it. The
@@ -42,13 +44,13 @@ func (d *JSONDecoder) key(i, plen int) (int, keyHit, *Error) {
 	top := d.depth == 1
 	if kk < len(d.keys) && !d.noKeyCache {
 		e := &d.keys[kk]
-		if k := i + len(e.rawq); len(e.rawq) > 0 && k <= len(data) && string(data[i:k]) == string(e.rawq) {
+		if k := i + len(e.rawq); len(e.rawq) > 0 && k <= len(data) && equalShort(data[i:k], e.rawq) {
 			n := plen + len(e.rawq) - 1 // the column path's length
 			if !top {
 				n += len(d.sep)
 			}
 			if e.name != "" && e.plen == plen && e.top == top && len(e.name) == n &&
-				e.name[:plen] == string(d.path[:plen]) && !d.filter {
+				(plen == 0 || e.name[:plen] == string(d.path[:plen])) && !d.filter {
 				// The path is e.name; d.path is left at the parent
 				// path plus junk and value materializes it only
 				// where it is needed (objects, arrays).
@@ -95,4 +97,30 @@ func (d *JSONDecoder) pathOf(hit keyHit) int {
 		d.path = append(d.path[:0], hit.name...)
 	}
 	return len(d.path)
+}
+
+// equalShort reports whether a and b (of equal length) hold the same bytes;
+// keys are short, so words are compared inline (overlapping loads) instead of
+// calling the runtime's memequal.
+func equalShort(a, b []byte) bool {
+	n := len(a)
+	if n != len(b) {
+		return false
+	}
+	switch {
+	case n >= 8 && n <= 16:
+		return binary.LittleEndian.Uint64(a) == binary.LittleEndian.Uint64(b) &&
+			binary.LittleEndian.Uint64(a[n-8:]) == binary.LittleEndian.Uint64(b[n-8:])
+	case n >= 4 && n < 8:
+		return binary.LittleEndian.Uint32(a) == binary.LittleEndian.Uint32(b) &&
+			binary.LittleEndian.Uint32(a[n-4:]) == binary.LittleEndian.Uint32(b[n-4:])
+	case n < 4:
+		for k := range n {
+			if a[k] != b[k] {
+				return false
+			}
+		}
+		return true
+	}
+	return string(a) == string(b)
 }

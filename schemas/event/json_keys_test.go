@@ -128,3 +128,25 @@ func TestJSONKeyCacheNoAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per record pair", n)
 	}
 }
+
+func TestEqualShort(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	for n := range 40 {
+		for range 200 {
+			a := make([]byte, n)
+			for k := range a {
+				a[k] = byte('a' + r.IntN(3))
+			}
+			b := append([]byte(nil), a...)
+			if n > 0 && r.IntN(2) == 0 {
+				b[r.IntN(n)] = byte('a' + r.IntN(3))
+			}
+			if got, want := equalShort(a, b), string(a) == string(b); got != want {
+				t.Fatalf("%q %q: %v", a, b, got)
+			}
+		}
+	}
+	if equalShort([]byte("ab"), []byte("abc")) {
+		t.Fatal("different lengths compare equal")
+	}
+}
