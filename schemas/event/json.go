@@ -183,7 +183,9 @@ func errInvalidOption(format, msg string) error {
 	return fmt.Errorf("event: %s: %s: %w", format, msg, ErrInvalidOption)
 }
 
-func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+// isWS reports JSON whitespace; bytes above ' ' (almost every byte the
+// decoder looks at) fail the first compare.
+func isWS(c byte) bool { return c <= ' ' && (c == ' ' || c == '\t' || c == '\n' || c == '\r') }
 
 func skipWS(b []byte, i int) int {
 	for i < len(b) && isWS(b[i]) {
@@ -226,7 +228,21 @@ func (d *JSONDecoder) object(i, plen int, emit, incAll bool) (int, *Error) {
 		if hit.name != "" {
 			n = len(hit.name)
 		}
-		if i, err = d.value(i, n, emit, incAll, hit); err != nil {
+		if i < len(data) && data[i] == '"' {
+			// Strings, the most common values, without the call to value.
+			str, j, err := d.str(i + 1)
+			if err != nil {
+				return j, err
+			}
+			if d.isTime(n, hit) {
+				d.timeBuf = append(d.timeBuf[:0], str...)
+				d.raw.Kind, d.raw.Str = TimeString, d.timeBuf
+			}
+			if emit && d.wanted(n, incAll) {
+				d.v.String(d.name(n, hit), str)
+			}
+			i = j
+		} else if i, err = d.value(i, n, emit, incAll, hit); err != nil {
 			return i, err
 		}
 		i = skipWS(data, i)
@@ -297,19 +313,7 @@ func (d *JSONDecoder) value(i, n int, emit, incAll bool, hit keyHit) (int, *Erro
 		return i, d.err(i, "unexpected end of input, want a value")
 	}
 	switch c := data[i]; c {
-	case '"':
-		s, j, err := d.str(i + 1)
-		if err != nil {
-			return j, err
-		}
-		if d.isTime(n, hit) {
-			d.timeBuf = append(d.timeBuf[:0], s...)
-			d.raw.Kind, d.raw.Str = TimeString, d.timeBuf
-		}
-		if emit && d.wanted(n, incAll) {
-			d.v.String(d.name(n, hit), s)
-		}
-		return j, nil
+	// '"' is handled by object.
 	case '{':
 		n = d.pathOf(hit)
 		if d.nesting == NestIgnore {
@@ -568,9 +572,12 @@ fast:
 			w := binary.LittleEndian.Uint64(data[j:])
 			q := w ^ (lsb * '"')
 			bs := w ^ (lsb * '\\')
-			// The lowest flagged byte is exact (borrows only flag bytes
-			// above a real match), so jump straight to it.
-			if m := (((q - lsb) &^ q) | ((bs - lsb) &^ bs) | ((w - lsb*0x20) &^ w) | w) & msb; m != 0 {
+			// A byte is flagged when q or bs is 0 (borrow), w < 0x20
+			// (borrow) or w >= 0x80 (its own high bit). A borrow only
+			// leaves a byte that is 0 or below 0x20, so it only flags
+			// bytes above a real match: the lowest flagged byte is
+			// exact, and we jump straight to it.
+			if m := ((q - lsb) | (bs - lsb) | (w - lsb*0x20) | w) & msb; m != 0 {
 				j += bits.TrailingZeros64(m) >> 3
 				break
 			}
