@@ -533,7 +533,8 @@ func scanNumber(b []byte, i int) (int, bool) {
 }
 
 // parseInt parses an integer in JSON syntax; ok is false if it does not fit
-// in int64.
+// in int64. parseNum does this in its scan; parseInt (with scanNumber) is the
+// reference it is tested against.
 func parseInt(s []byte) (int64, bool) {
 	neg := false
 	if len(s) > 0 && s[0] == '-' {
