@@ -37,32 +37,47 @@ const maxKeys = 1024
 // and sets d.path to its column path: the parent path d.path[:plen], the
 // separator unless the key is in the top-level object, then the key. It
 // returns the offset past the closing quote.
+//
+// This is the hot case only, kept small: the key at this position has a
+// remembered name for the same parent path (never with a filter: names
+// are only remembered without one, since the filter needs d.path). The
+// path is then that name; d.path is left at the parent path plus junk and
+// value materializes it only where it is needed (objects, arrays).
 func (d *JSONDecoder) key(i, plen int) (int, keyHit, *Error) {
+	if kk := d.nkey; kk < len(d.keys) {
+		e := &d.keys[kk]
+		if e.name != "" && e.plen == plen && e.top == (d.depth == 1) {
+			if k := i + len(e.rawq); k <= len(d.data) && equalShort(d.data[i:k], e.rawq) &&
+				(plen == 0 || e.name[:plen] == string(d.path[:plen])) {
+				d.nkey++
+				return k, keyHit{name: e.name, entry: -1}, nil
+			}
+		}
+	}
+	return d.keySlow(i, plen)
+}
+
+// keySlow is key without a remembered name: it matches the remembered raw
+// key (skipping the scan) or parses the key and remembers it.
+func (d *JSONDecoder) keySlow(i, plen int) (int, keyHit, *Error) {
 	data := d.data
 	kk := d.nkey
 	d.nkey++
 	top := d.depth == 1
+	remember := !d.noKeyCache && !d.filter // names are only remembered without a filter
 	if kk < len(d.keys) && !d.noKeyCache {
 		e := &d.keys[kk]
 		if k := i + len(e.rawq); len(e.rawq) > 0 && k <= len(data) && equalShort(data[i:k], e.rawq) {
-			n := plen + len(e.rawq) - 1 // the column path's length
-			if !top {
-				n += len(d.sep)
-			}
-			if e.name != "" && e.plen == plen && e.top == top && len(e.name) == n &&
-				(plen == 0 || e.name[:plen] == string(d.path[:plen])) && !d.filter {
-				// The path is e.name; d.path is left at the parent
-				// path plus junk and value materializes it only
-				// where it is needed (objects, arrays).
-				return k, keyHit{name: e.name, entry: -1}, nil
-			}
 			d.path = d.path[:plen]
 			if !top {
 				d.path = append(d.path, d.sep...)
 			}
 			d.path = append(d.path, e.rawq[:len(e.rawq)-1]...)
 			e.plen, e.top, e.name = plen, top, ""
-			return k, keyHit{entry: kk}, nil
+			if remember {
+				return k, keyHit{entry: kk}, nil
+			}
+			return k, keyHit{entry: -1}, nil
 		}
 	}
 	key, j, err := d.str(i)
@@ -84,7 +99,9 @@ func (d *JSONDecoder) key(i, plen int) (int, keyHit, *Error) {
 		// The key aliases the input exactly when it needed no rewriting.
 		if len(key) == j-1-i && (len(key) == 0 || &key[0] == &data[i]) {
 			e.rawq = append(e.rawq, data[i:j]...)
-			hit.entry = kk
+			if remember {
+				hit.entry = kk
+			}
 		}
 	}
 	return j, hit, nil
