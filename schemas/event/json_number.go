@@ -18,8 +18,12 @@ import (
 //     returns (Clinger's fast path; strconv uses the same argument). For e
 //     in (22, 22+15] the mantissa is first multiplied by 10^(e-22) in
 //     integers when that stays <= 2^53.
-//   - Everything else (more than 19 digits, larger exponents, mantissas
-//     above 2^53, integers beyond int64) goes to strconv.ParseFloat.
+//   - Other floats with at most 19 digits (mantissas above 2^53, larger
+//     exponents) go through eiselLemire (json_float.go), which either proves
+//     the correctly rounded result or declines.
+//   - Everything else (more than 19 digits, Eisel–Lemire declining, zero
+//     with a large exponent, subnormal or overflowing results, integers
+//     beyond int64) goes to strconv.ParseFloat.
 //
 // TestParseNumMatchesStrconv and FuzzParseNum compare every result bit for
 // bit with the reference (scanNumber, parseInt, strconv.ParseFloat).
@@ -134,12 +138,20 @@ func parseNum(b []byte, i int) (end int, kind numKind, iv int64, fv float64) {
 		case e > 22 && e <= 22+15 && m <= (1<<53)/uint64Pow10[e-22]:
 			f = float64(m*uint64Pow10[e-22]) * exactPow10[22]
 		default:
+			if f, ok := eiselLemire(m, e, neg); ok {
+				return j, numFloat, 0, f
+			}
 			return j, numFloat, 0, slowFloat(b[i:j])
 		}
 		if neg {
 			f = -f
 		}
 		return j, numFloat, 0, f
+	}
+	if nd <= 19 {
+		if f, ok := eiselLemire(m, exp-frac, neg); ok {
+			return j, numFloat, 0, f
+		}
 	}
 	return j, numFloat, 0, slowFloat(b[i:j])
 }
