@@ -150,3 +150,41 @@ func TestEqualShort(t *testing.T) {
 		t.Fatal("different lengths compare equal")
 	}
 }
+
+// FuzzJSONKeyCache decodes a sequence of documents (the input split at
+// 0x00 bytes, which JSON text cannot contain) with one cached and one
+// uncached decoder per option set; every document must give identical
+// results.
+func FuzzJSONKeyCache(f *testing.F) {
+	r := rand.New(rand.NewPCG(8, 8))
+	for range 20 {
+		docs := keyDocs(r, 3)
+		var b []byte
+		for _, d := range docs {
+			b = append(append(b, d...), 0)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(benchJSON + "\x00" + benchJSON + "\x00" + benchNestedJSON + "\x00" + benchNestedJSON))
+	optsList := []JSONOptions{
+		{EventTimeField: "ts"},
+		{Separator: "/", EventTimeField: "user/ts", Nesting: NestIgnore},
+		{Include: []string{"user", "a"}, Exclude: []string{"user.id"}, EventTimeField: "a"},
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		for _, o := range optsList {
+			cached, _ := NewJSONDecoder(o)
+			plain, _ := NewJSONDecoder(o)
+			plain.noKeyCache = true
+			for _, doc := range strings.Split(string(in), "\x00") {
+				var g, w rec
+				graw, gerr := cached.Decode([]byte(doc), &g)
+				wraw, werr := plain.Decode([]byte(doc), &w)
+				if fmt.Sprint(gerr) != fmt.Sprint(werr) || strings.Join(g.out, " ") != strings.Join(w.out, " ") ||
+					fmt.Sprintf("%+v", graw) != fmt.Sprintf("%+v", wraw) {
+					t.Fatalf("%+v %q:\ngot  %v %s %+v\nwant %v %s %+v", o, doc, gerr, g.out, graw, werr, w.out, wraw)
+				}
+			}
+		}
+	})
+}
