@@ -83,7 +83,7 @@ func rfc3339Corpus(r *rand.Rand, n int) []string {
 func TestRFC3339FastMatchesRef(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	fastHits := 0
-	for _, s := range rfc3339Corpus(r, 200000) {
+	for _, s := range rfc3339Corpus(r, 100000) {
 		got, gwhy := parseRFC3339([]byte(s))
 		want, wwhy := parseRFC3339Ref([]byte(s))
 		if got != want || gwhy != wwhy {
@@ -111,7 +111,7 @@ func TestRFC3339FastMatchesRef(t *testing.T) {
 			t.Fatalf("%q: got %d, time.Parse %d", s, got, tp.UnixNano())
 		}
 	}
-	if fastHits < 50000 {
+	if fastHits < 25000 {
 		t.Fatalf("fast path taken only %d times: the corpus does not exercise it", fastHits)
 	}
 }

@@ -603,7 +603,14 @@ fast:
 			j++
 		}
 	}
-	// Slow path: copy what we have and rewrite the rest.
+	return d.strSlow(i, j)
+}
+
+// strSlow finishes str from j, the first byte that needs rewriting or
+// checking (or the end of the input): it copies data[i:j] to d.scratch and
+// rewrites the rest. Kept apart so str's fast loop has a small frame.
+func (d *JSONDecoder) strSlow(i, j int) ([]byte, int, *Error) {
+	data := d.data
 	buf := append(d.scratch[:0], data[i:j]...)
 	for {
 		if j >= len(data) {

@@ -29,7 +29,7 @@ func TestEiselLemireMatchesStrconv(t *testing.T) {
 			t.Fatalf("%s: got %v [%#x], strconv %v [%#x]", s, got, math.Float64bits(got), want, math.Float64bits(want))
 		}
 	}
-	for range 400000 {
+	for range 200000 {
 		var w uint64
 		switch r.IntN(4) {
 		case 0:
