@@ -293,11 +293,17 @@ func (d *JSONDecoder) isTime(n int, hit keyHit) bool {
 
 // name returns the column name d.path[:n] of the value of key hit.
 func (d *JSONDecoder) name(n int, hit keyHit) string {
-	k := d.field
-	d.field++
-	if hit.name != "" {
+	if hit.name != "" { // small enough to inline
+		d.field++
 		return hit.name
 	}
+	return d.nameSlow(n, hit)
+}
+
+// nameSlow interns the column name d.path[:n] and remembers it for the key.
+func (d *JSONDecoder) nameSlow(n int, hit keyHit) string {
+	k := d.field
+	d.field++
 	s := d.names.at(k, d.path[:n])
 	if hit.entry >= 0 {
 		d.keys[hit.entry].name = s
