@@ -5,7 +5,6 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unsafe"
 )
 
 // TimeFormat says how ParseEventTime interprets the raw event-time value.
@@ -69,6 +68,17 @@ const (
 // absent, has the wrong type for the format, does not parse, or falls outside
 // the int64-nanosecond range.
 func ParseEventTime(raw RawTime, f TimeFormat) (time.Time, error) {
+	// Fast path for RFC 3339 strings. In auto mode a string with '-' at
+	// offsets 4 and 7 cannot be a JSON number (a number has at most a
+	// leading '-' and one after the exponent marker, with only digits
+	// after that), so parseEventNanos would try RFC 3339 as well.
+	if raw.Kind == TimeString {
+		if s := raw.Str; f == TimeRFC3339 || (f == TimeAuto && len(s) >= 20 && s[4] == '-' && s[7] == '-') {
+			if secs, nsec, ok := rfc3339Fast(s); ok {
+				return time.Unix(secs, int64(nsec)).UTC(), nil
+			}
+		}
+	}
 	ns, err := parseEventNanos(raw, f)
 	if err != nil {
 		return time.Time{}, err
@@ -202,17 +212,14 @@ func parseEventNanos(raw RawTime, f TimeFormat) (int64, error) {
 // parseNumber parses s with the JSON number grammar: integers fitting int64
 // stay integers, everything else is a float64.
 func parseNumber(s []byte) (TimeKind, int64, float64, bool) {
-	n, isInt := scanNumber(s, 0)
+	n, kind, iv, fv := parseNum(s, 0)
 	if n != len(s) || n == 0 {
 		return TimeNone, 0, 0, false
 	}
-	if isInt {
-		if v, ok := parseInt(s); ok {
-			return TimeInt, v, 0, true
-		}
+	if kind == numInt {
+		return TimeInt, iv, 0, true
 	}
-	v, _ := strconv.ParseFloat(unsafe.String(unsafe.SliceData(s), len(s)), 64)
-	return TimeFloat, 0, v, true
+	return TimeFloat, 0, fv, true
 }
 
 var daysIn = [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
@@ -231,9 +238,10 @@ func digits(s []byte, i, n int) (int, bool) {
 	return v, true
 }
 
-// parseRFC3339 parses an RFC 3339 date-time to Unix nanoseconds without
-// allocating. The returned reason is empty on success.
-func parseRFC3339(s []byte) (int64, string) {
+// parseRFC3339Ref is the reference RFC 3339 parser (Unix nanoseconds, no
+// allocation; the reason is empty on success). parseRFC3339 is its fast
+// path and defers to it for everything unusual and every error.
+func parseRFC3339Ref(s []byte) (int64, string) {
 	// 0123456789012345678
 	// YYYY-MM-DDTHH:MM:SS
 	if len(s) < 20 {

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	"strconv"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // Nesting says what a decoder does with nested JSON objects and Avro records.
@@ -103,6 +101,10 @@ type JSONDecoder struct {
 	raw       RawTime
 	depth     int
 	field     int // index of the next reported field in the record
+	nkey      int // index of the next key in the record (keyCache)
+	keys      []keyEntry
+	// noKeyCache disables the key cache (tests compare against it).
+	noKeyCache bool
 }
 
 // NewJSONDecoder validates opts and returns a decoder.
@@ -145,7 +147,7 @@ func (d *JSONDecoder) Decode(data []byte, v Visitor) (RawTime, error) {
 	d.data, d.v = data, v
 	d.raw = RawTime{Field: d.timeField}
 	d.path = d.path[:0]
-	d.depth, d.field = 0, 0
+	d.depth, d.field, d.nkey = 0, 0, 0
 	err := d.decode()
 	d.data, d.v = nil, nil // do not keep the caller's buffers alive
 	if err != nil {
@@ -181,7 +183,9 @@ func errInvalidOption(format, msg string) error {
 	return fmt.Errorf("event: %s: %s: %w", format, msg, ErrInvalidOption)
 }
 
-func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+// isWS reports JSON whitespace; bytes above ' ' (almost every byte the
+// decoder looks at) fail the first compare.
+func isWS(c byte) bool { return c <= ' ' && (c == ' ' || c == '\t' || c == '\n' || c == '\r') }
 
 func skipWS(b []byte, i int) int {
 	for i < len(b) && isWS(b[i]) {
@@ -211,21 +215,34 @@ func (d *JSONDecoder) object(i, plen int, emit, incAll bool) (int, *Error) {
 		if data[i] != '"' {
 			return i, d.err(i, "want '\"' starting a key")
 		}
-		key, j, err := d.str(i + 1)
+		j, hit, err := d.key(i+1, plen)
 		if err != nil {
 			return j, err
 		}
-		d.path = d.path[:plen]
-		if d.depth > 1 { // not the top-level object: join with the separator
-			d.path = append(d.path, d.sep...)
-		}
-		d.path = append(d.path, key...)
 		i = skipWS(data, j)
 		if i >= len(data) || data[i] != ':' {
 			return i, d.err(i, "want ':' after a key")
 		}
 		i = skipWS(data, i+1)
-		if i, err = d.value(i, len(d.path), emit, incAll); err != nil {
+		n := len(d.path)
+		if hit.name != "" {
+			n = len(hit.name)
+		}
+		if i < len(data) && data[i] == '"' {
+			// Strings, the most common values, without the call to value.
+			str, j, err := d.str(i + 1)
+			if err != nil {
+				return j, err
+			}
+			if d.isTime(n, hit) {
+				d.timeBuf = append(d.timeBuf[:0], str...)
+				d.raw.Kind, d.raw.Str = TimeString, d.timeBuf
+			}
+			if emit && d.wanted(n, incAll) {
+				d.v.String(d.name(n, hit), str)
+			}
+			i = j
+		} else if i, err = d.value(i, n, emit, incAll, hit); err != nil {
 			return i, err
 		}
 		i = skipWS(data, i)
@@ -262,38 +279,49 @@ func (d *JSONDecoder) wanted(n int, incAll bool) bool {
 	return ok
 }
 
-func (d *JSONDecoder) isTime(n int) bool {
-	return d.timeField != "" && string(d.path[:n]) == d.timeField
+// isTime reports whether the column of the value being parsed (d.path[:n],
+// or hit.name when set) is the event-time field.
+func (d *JSONDecoder) isTime(n int, hit keyHit) bool {
+	if d.timeField == "" {
+		return false
+	}
+	if hit.name != "" {
+		return hit.name == d.timeField
+	}
+	return string(d.path[:n]) == d.timeField
 }
 
-func (d *JSONDecoder) name(n int) string {
+// name returns the column name d.path[:n] of the value of key hit.
+func (d *JSONDecoder) name(n int, hit keyHit) string {
+	if hit.name != "" { // small enough to inline
+		d.field++
+		return hit.name
+	}
+	return d.nameSlow(n, hit)
+}
+
+// nameSlow interns the column name d.path[:n] and remembers it for the key.
+func (d *JSONDecoder) nameSlow(n int, hit keyHit) string {
 	k := d.field
 	d.field++
-	return d.names.at(k, d.path[:n])
+	s := d.names.at(k, d.path[:n])
+	if hit.entry >= 0 {
+		d.keys[hit.entry].name = s
+	}
+	return s
 }
 
 // value parses the value at i (whitespace already skipped) of the column
 // d.path[:n].
-func (d *JSONDecoder) value(i, n int, emit, incAll bool) (int, *Error) {
+func (d *JSONDecoder) value(i, n int, emit, incAll bool, hit keyHit) (int, *Error) {
 	data := d.data
 	if i >= len(data) {
 		return i, d.err(i, "unexpected end of input, want a value")
 	}
 	switch c := data[i]; c {
-	case '"':
-		s, j, err := d.str(i + 1)
-		if err != nil {
-			return j, err
-		}
-		if d.isTime(n) {
-			d.timeBuf = append(d.timeBuf[:0], s...)
-			d.raw.Kind, d.raw.Str = TimeString, d.timeBuf
-		}
-		if emit && d.wanted(n, incAll) {
-			d.v.String(d.name(n), s)
-		}
-		return j, nil
+	// '"' is handled by object.
 	case '{':
+		n = d.pathOf(hit)
 		if d.nesting == NestIgnore {
 			// Still walk it (validation, nested event-time field) but
 			// report nothing.
@@ -314,12 +342,13 @@ func (d *JSONDecoder) value(i, n int, emit, incAll bool) (int, *Error) {
 		}
 		return d.object(i+1, n, cemit, cinc)
 	case '[':
+		n = d.pathOf(hit)
 		j, err := d.skipArray(i + 1)
 		if err != nil {
 			return j, err
 		}
 		if emit && d.arrays == ArraysAsObject && d.wanted(n, incAll) {
-			d.v.Object(d.name(n))
+			d.v.Object(d.name(n, hit))
 		}
 		return j, nil
 	case 't':
@@ -327,7 +356,7 @@ func (d *JSONDecoder) value(i, n int, emit, incAll bool) (int, *Error) {
 			return i, d.err(i, "invalid literal")
 		}
 		if emit && d.wanted(n, incAll) {
-			d.v.Bool(d.name(n), true)
+			d.v.Bool(d.name(n, hit), true)
 		}
 		return i + 4, nil
 	case 'f':
@@ -335,46 +364,42 @@ func (d *JSONDecoder) value(i, n int, emit, incAll bool) (int, *Error) {
 			return i, d.err(i, "invalid literal")
 		}
 		if emit && d.wanted(n, incAll) {
-			d.v.Bool(d.name(n), false)
+			d.v.Bool(d.name(n, hit), false)
 		}
 		return i + 5, nil
 	case 'n':
 		if !hasLit(data, i, "null") {
 			return i, d.err(i, "invalid literal")
 		}
-		if d.isTime(n) {
+		if d.isTime(n, hit) {
 			d.raw.Kind = TimeNone
 		}
 		if emit && d.wanted(n, incAll) {
-			d.v.Null(d.name(n))
+			d.v.Null(d.name(n, hit))
 		}
 		return i + 4, nil
 	default:
 		if c != '-' && (c < '0' || c > '9') {
 			return i, d.err(i, "invalid character, want a value")
 		}
-		j, isInt := scanNumber(data, i)
+		j, kind, iv, fv := parseNum(data, i)
 		if j < 0 {
 			return -j, d.err(-j, "invalid number")
 		}
-		num := data[i:j]
-		if isInt {
-			if iv, ok := parseInt(num); ok {
-				if d.isTime(n) {
-					d.raw.Kind, d.raw.Int = TimeInt, iv
-				}
-				if emit && d.wanted(n, incAll) {
-					d.v.Int(d.name(n), iv)
-				}
-				return j, nil
+		if kind == numInt {
+			if d.isTime(n, hit) {
+				d.raw.Kind, d.raw.Int = TimeInt, iv
 			}
+			if emit && d.wanted(n, incAll) {
+				d.v.Int(d.name(n, hit), iv)
+			}
+			return j, nil
 		}
-		fv, _ := strconv.ParseFloat(unsafe.String(unsafe.SliceData(num), len(num)), 64)
-		if d.isTime(n) {
+		if d.isTime(n, hit) {
 			d.raw.Kind, d.raw.Float = TimeFloat, fv
 		}
 		if emit && d.wanted(n, incAll) {
-			d.v.Float(d.name(n), fv)
+			d.v.Float(d.name(n, hit), fv)
 		}
 		return j, nil
 	}
@@ -514,7 +539,8 @@ func scanNumber(b []byte, i int) (int, bool) {
 }
 
 // parseInt parses an integer in JSON syntax; ok is false if it does not fit
-// in int64.
+// in int64. parseNum does this in its scan; parseInt (with scanNumber) is the
+// reference it is tested against.
 func parseInt(s []byte) (int64, bool) {
 	neg := false
 	if len(s) > 0 && s[0] == '-' {
@@ -553,9 +579,12 @@ fast:
 			w := binary.LittleEndian.Uint64(data[j:])
 			q := w ^ (lsb * '"')
 			bs := w ^ (lsb * '\\')
-			// The lowest flagged byte is exact (borrows only flag bytes
-			// above a real match), so jump straight to it.
-			if m := (((q - lsb) &^ q) | ((bs - lsb) &^ bs) | ((w - lsb*0x20) &^ w) | w) & msb; m != 0 {
+			// A byte is flagged when q or bs is 0 (borrow), w < 0x20
+			// (borrow) or w >= 0x80 (its own high bit). A borrow only
+			// leaves a byte that is 0 or below 0x20, so it only flags
+			// bytes above a real match: the lowest flagged byte is
+			// exact, and we jump straight to it.
+			if m := ((q - lsb) | (bs - lsb) | (w - lsb*0x20) | w) & msb; m != 0 {
 				j += bits.TrailingZeros64(m) >> 3
 				break
 			}
@@ -580,7 +609,14 @@ fast:
 			j++
 		}
 	}
-	// Slow path: copy what we have and rewrite the rest.
+	return d.strSlow(i, j)
+}
+
+// strSlow finishes str from j, the first byte that needs rewriting or
+// checking (or the end of the input): it copies data[i:j] to d.scratch and
+// rewrites the rest. Kept apart so str's fast loop has a small frame.
+func (d *JSONDecoder) strSlow(i, j int) ([]byte, int, *Error) {
+	data := d.data
 	buf := append(d.scratch[:0], data[i:j]...)
 	for {
 		if j >= len(data) {

@@ -1,0 +1,143 @@
+package event
+
+import "encoding/binary"
+
+// Key cache. Records of one stream mostly repeat the keys of the previous
+// record in the same order, so the decoder remembers, per key position in
+// the record, the key's raw bytes and the column name reported for it. The
+// hot case — the same key at the same position — is one byte compare of the
+// input against the remembered key and its closing quote, with no string
+// scanning and no name interning. A cache changes speed only: a key is only
+// remembered when its body had no escapes and no invalid UTF-8 (so the
+// input bytes are the key), and a remembered name is only reused when the
+// key's parent path and nesting are those it was recorded with (so the
+// column name is the same string). TestJSONKeyCache* check it against a
+// decoder whose cache is disabled.
+
+// keyEntry is what the decoder remembers about the key at one position.
+type keyEntry struct {
+	rawq []byte // the key's bytes and the closing quote; empty: never matched
+	name string // column name of the key's value in context (plen, top); "" unknown
+	plen int    // length of the parent path
+	top  bool   // the key belongs to the top-level object
+}
+
+// keyHit tells value how to name the column of the key just parsed.
+type keyHit struct {
+	// name is the column name when known, else "". When it is known,
+	// d.path has not been extended with the key (value calls path).
+	name  string
+	entry int // d.keys index to remember the name in, -1 for none
+}
+
+// maxKeys bounds the number of key positions remembered per decoder.
+const maxKeys = 1024
+
+// key parses the key whose body starts at i (just past the opening quote)
+// and sets d.path to its column path: the parent path d.path[:plen], the
+// separator unless the key is in the top-level object, then the key. It
+// returns the offset past the closing quote.
+//
+// This is the hot case only, kept small: the key at this position has a
+// remembered name for the same parent path (never with a filter: names
+// are only remembered without one, since the filter needs d.path). The
+// path is then that name; d.path is left at the parent path plus junk and
+// value materializes it only where it is needed (objects, arrays).
+func (d *JSONDecoder) key(i, plen int) (int, keyHit, *Error) {
+	if kk := d.nkey; kk < len(d.keys) {
+		e := &d.keys[kk]
+		if e.name != "" && e.plen == plen && e.top == (d.depth == 1) {
+			if k := i + len(e.rawq); k <= len(d.data) && equalShort(d.data[i:k], e.rawq) &&
+				(plen == 0 || e.name[:plen] == string(d.path[:plen])) {
+				d.nkey++
+				return k, keyHit{name: e.name, entry: -1}, nil
+			}
+		}
+	}
+	return d.keySlow(i, plen)
+}
+
+// keySlow is key without a remembered name: it matches the remembered raw
+// key (skipping the scan) or parses the key and remembers it.
+func (d *JSONDecoder) keySlow(i, plen int) (int, keyHit, *Error) {
+	data := d.data
+	kk := d.nkey
+	d.nkey++
+	top := d.depth == 1
+	remember := !d.noKeyCache && !d.filter // names are only remembered without a filter
+	if kk < len(d.keys) && !d.noKeyCache {
+		e := &d.keys[kk]
+		if k := i + len(e.rawq); len(e.rawq) > 0 && k <= len(data) && equalShort(data[i:k], e.rawq) {
+			d.path = d.path[:plen]
+			if !top {
+				d.path = append(d.path, d.sep...)
+			}
+			d.path = append(d.path, e.rawq[:len(e.rawq)-1]...)
+			e.plen, e.top, e.name = plen, top, ""
+			if remember {
+				return k, keyHit{entry: kk}, nil
+			}
+			return k, keyHit{entry: -1}, nil
+		}
+	}
+	key, j, err := d.str(i)
+	if err != nil {
+		return j, keyHit{entry: -1}, err
+	}
+	d.path = d.path[:plen]
+	if !top {
+		d.path = append(d.path, d.sep...)
+	}
+	d.path = append(d.path, key...)
+	hit := keyHit{entry: -1}
+	if kk <= len(d.keys) && kk < maxKeys && !d.noKeyCache {
+		if kk == len(d.keys) {
+			d.keys = append(d.keys, keyEntry{})
+		}
+		e := &d.keys[kk]
+		e.rawq, e.name, e.plen, e.top = e.rawq[:0], "", plen, top
+		// The key aliases the input exactly when it needed no rewriting.
+		if len(key) == j-1-i && (len(key) == 0 || &key[0] == &data[i]) {
+			e.rawq = append(e.rawq, data[i:j]...)
+			if remember {
+				hit.entry = kk
+			}
+		}
+	}
+	return j, hit, nil
+}
+
+// pathOf makes d.path the column path of the key just parsed and returns
+// its length.
+func (d *JSONDecoder) pathOf(hit keyHit) int {
+	if hit.name != "" {
+		d.path = append(d.path[:0], hit.name...)
+	}
+	return len(d.path)
+}
+
+// equalShort reports whether a and b (of equal length) hold the same bytes;
+// keys are short, so words are compared inline (overlapping loads) instead of
+// calling the runtime's memequal.
+func equalShort(a, b []byte) bool {
+	n := len(a)
+	if n != len(b) {
+		return false
+	}
+	switch {
+	case n >= 8 && n <= 16:
+		return binary.LittleEndian.Uint64(a) == binary.LittleEndian.Uint64(b) &&
+			binary.LittleEndian.Uint64(a[n-8:]) == binary.LittleEndian.Uint64(b[n-8:])
+	case n >= 4 && n < 8:
+		return binary.LittleEndian.Uint32(a) == binary.LittleEndian.Uint32(b) &&
+			binary.LittleEndian.Uint32(a[n-4:]) == binary.LittleEndian.Uint32(b[n-4:])
+	case n < 4:
+		for k := range n {
+			if a[k] != b[k] {
+				return false
+			}
+		}
+		return true
+	}
+	return string(a) == string(b)
+}
