@@ -101,12 +101,13 @@ type AvroDecoder struct {
 	exclude   map[string]struct{}
 	timeField string
 
-	progs      map[*AvroSchema]*anode
+	progs      map[*AvroSchema]*program
 	lastSchema *AvroSchema
-	lastProg   *anode
+	lastProg   *program
 
 	data    []byte
 	v       Visitor
+	rec     *Record // v when it is a *Record: called directly
 	scratch []byte
 	timeBuf []byte
 	raw     RawTime
@@ -121,7 +122,7 @@ func NewAvroDecoder(src SchemaSource, opts AvroOptions) (*AvroDecoder, error) {
 	d := &AvroDecoder{
 		src: src, sep: opts.Separator, nesting: opts.Nesting,
 		utf8Err: opts.InvalidUTF8 == UTF8Error, maxDepth: opts.MaxDepth,
-		timeField: opts.EventTimeField, progs: map[*AvroSchema]*anode{},
+		timeField: opts.EventTimeField, progs: map[*AvroSchema]*program{},
 	}
 	if d.sep == "" {
 		d.sep = "."
@@ -146,18 +147,23 @@ func NewAvroDecoder(src SchemaSource, opts AvroOptions) (*AvroDecoder, error) {
 // maxPrograms bounds the per-decoder program cache.
 const maxPrograms = 256
 
-func (d *AvroDecoder) program(s *AvroSchema) (*anode, error) {
+func (d *AvroDecoder) program(s *AvroSchema) (*program, error) {
 	if s == d.lastSchema {
 		return d.lastProg, nil
 	}
+	return d.compile(s)
+}
+
+// compile returns the cached or newly compiled program of s.
+func (d *AvroDecoder) compile(s *AvroSchema) (*program, error) {
 	p, ok := d.progs[s]
 	if !ok {
 		c := compiler{d: d, skips: map[*avroType]*anode{}, active: map[*avroType]bool{}}
-		var err error
-		p, err = c.root(s.root)
+		n, err := c.root(s.root)
 		if err != nil {
 			return nil, &Error{Kind: KindUnknownSchema, Format: "avro", Offset: -1, Msg: "schema id " + itoa(int(s.id)) + ": " + err.Error()}
 		}
+		p = flatten(n, d.maxDepth)
 		if len(d.progs) >= maxPrograms {
 			clear(d.progs)
 		}
@@ -182,10 +188,11 @@ func (d *AvroDecoder) Decode(ctx context.Context, value []byte, v Visitor) (RawT
 		return RawTime{}, err
 	}
 	d.data, d.v = value, v
+	d.rec, _ = v.(*Record)
 	d.raw = RawTime{Field: d.timeField}
 	d.depth = 0
-	i, e := d.walk(p, off)
-	d.data, d.v = nil, nil
+	i, e := d.run(p, off)
+	d.data, d.v, d.rec = nil, nil, nil
 	if e != nil {
 		return RawTime{}, e
 	}
@@ -225,6 +232,19 @@ func itoa(n int) string {
 // long reads a zig-zag varint (at most 10 bytes).
 func (d *AvroDecoder) long(i int) (int64, int, *Error) {
 	data := d.data
+	if i >= 0 && len(data)-i >= 10 {
+		// Enough input for the longest varint: no truncation checks.
+		b := (*[10]byte)(data[i:])
+		var u uint64
+		for k := range 10 {
+			c := b[k]
+			u |= uint64(c&0x7f) << (7 * k)
+			if c < 0x80 {
+				return int64(u>>1) ^ -int64(u&1), i + k + 1, nil
+			}
+		}
+		return 0, i + 10, d.err(i, "varint longer than 10 bytes")
+	}
 	var u uint64
 	var shift uint
 	for k := 0; k < 10; k++ {

@@ -1,0 +1,229 @@
+package event
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// decodeTree is Decode with the reference tree walker instead of the flat
+// program (same resolution, same trailing-bytes check).
+func decodeTree(d *AvroDecoder, value []byte, v Visitor) (RawTime, error) {
+	s, off, err := d.src.Resolve(context.Background(), value)
+	if err != nil {
+		return RawTime{}, err
+	}
+	p, err := d.program(s)
+	if err != nil {
+		return RawTime{}, err
+	}
+	d.data, d.v = value, v
+	d.raw = RawTime{Field: d.timeField}
+	d.depth = 0
+	i, e := d.walk(p.root, off)
+	d.data, d.v = nil, nil
+	if e != nil {
+		return RawTime{}, e
+	}
+	if i != len(value) {
+		return RawTime{}, d.err(i, itoa(len(value)-i)+" trailing bytes after the record")
+	}
+	return d.raw, nil
+}
+
+// outcome renders everything a decode observably produces.
+func outcome(lines []string, raw RawTime, err error) string {
+	var e *Error
+	if err != nil {
+		if !errors.As(err, &e) {
+			return "non-Error " + err.Error()
+		}
+		return fmt.Sprintf("error kind=%v off=%d msg=%q", e.Kind, e.Offset, e.Msg)
+	}
+	return fmt.Sprintf("%s | raw %s %d %d %q %d %v", strings.Join(lines, " "), raw.Field, raw.Kind, raw.Unit, raw.Str, raw.Int, fmtFloat(raw.Float))
+}
+
+// Schemas exercising nesting, unions of every arity (leaf, record and empty
+// record branches), enums, fixed/bytes decimals, arrays, maps and recursion.
+var progSchemas = []string{
+	richSchema, OrderSchema, OrderFlatSchema, recursiveSchema,
+	`["null",` + OrderFlatSchema + `,` + recursiveSchema + `]`,
+	`"string"`, `"long"`, `["null","long"]`, `{"type":"array","items":"string"}`,
+	`{"type":"record","name":"U","fields":[
+	  {"name":"a","type":["null","int","string",{"type":"record","name":"E","fields":[]},
+	     {"type":"record","name":"P","fields":[{"name":"x","type":["null","long"]},{"name":"y","type":["string","null"]},
+	        {"name":"q","type":{"type":"record","name":"Q","fields":[{"name":"z","type":["null",{"type":"enum","name":"C","symbols":["A","B","C"]}]}]}}]}]},
+	  {"name":"b","type":["E","P"]},
+	  {"name":"c","type":{"type":"record","name":"K","fields":[{"name":"f","type":"float"},{"name":"g","type":{"type":"fixed","name":"G","size":3}},{"name":"h","type":"boolean"}]}},
+	  {"name":"d","type":["null","K"]},
+	  {"name":"e","type":{"type":"record","name":"S","fields":[{"name":"s","type":"string"},{"name":"k","type":"K"}]}},
+	  {"name":"t","type":["null","string",{"type":"long","logicalType":"timestamp-micros"},"double","float","int"]},
+	  {"name":"t_x","type":["null","string"]},
+	  {"name":"n","type":"null"}]}`,
+}
+
+// progOptions are the decoder options every schema is tried with.
+var progOptions = []AvroOptions{
+	{},
+	{EventTimeField: "ts"},
+	{EventTimeField: "t"},
+	{EventTimeField: "t_x", Separator: "_"}, // two paths spell t_x
+	{EventTimeField: "inner.x", Exclude: []string{"inner"}},
+	{EventTimeField: "a.x", Nesting: NestIgnore},
+	{EventTimeField: "e.s", Include: []string{"e", "d.f", "inner"}},
+	{Exclude: []string{"c", "e.k", "d", "inner", "maybe"}},
+	{Include: []string{"zz"}},
+	{MaxDepth: 1}, {MaxDepth: 2}, {MaxDepth: 3},
+	{InvalidUTF8: UTF8Error, EventTimeField: "s"},
+	{Separator: "::", EventTimeField: "customer::address::city"},
+}
+
+// mutate returns a corrupted copy of b.
+func mutate(r *rand.Rand, b []byte) []byte {
+	c := append([]byte(nil), b...)
+	switch r.IntN(5) {
+	case 0:
+		if len(c) > 0 {
+			return c[:r.IntN(len(c))]
+		}
+	case 1:
+		for range 1 + r.IntN(3) {
+			if len(c) > 0 {
+				c[r.IntN(len(c))] = byte(r.Uint32())
+			}
+		}
+	case 2:
+		if len(c) > 0 {
+			c[r.IntN(len(c))] ^= 0x80
+		}
+	case 3:
+		return append(c, byte(r.Uint32()))
+	}
+	n := r.IntN(24)
+	c = c[:0]
+	for range n {
+		c = append(c, byte(r.Uint32()))
+	}
+	return c
+}
+
+// TestAvroFlatMatchesTree runs the flat program and the reference tree
+// walker on valid, corrupted and random inputs of many schemas and options,
+// with a plain visitor and with a Record (the decoder's direct path): calls,
+// raw event time, errors and error offsets must be identical.
+func TestAvroFlatMatchesTree(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	n := 300
+	if testing.Short() {
+		n = 60
+	}
+	for si, schema := range progSchemas {
+		s := mustSchema(t, schema)
+		enc := specCodec(t, schema)
+		var inputs [][]byte
+		for range n {
+			b, err := enc.BinaryFromNative(nil, randNative(r, s.root, 0))
+			if err != nil {
+				t.Fatalf("encode: %v", err)
+			}
+			inputs = append(inputs, b, mutate(r, b))
+		}
+		for oi, o := range progOptions {
+			d, err := NewAvroDecoder(&FixedSchema{schema: s}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rcd Record
+			for k, b := range inputs {
+				var want rec
+				wraw, werr := decodeTree(d, b, &want)
+				w := outcome(want.out, wraw, werr)
+				var got rec
+				graw, gerr := d.Decode(context.Background(), b, &got)
+				if g := outcome(got.out, graw, gerr); g != w {
+					t.Fatalf("schema %d options %d input %d % x\nflat %s\ntree %s", si, oi, k, b, g, w)
+				}
+				rcd.Reset()
+				graw, gerr = d.Decode(context.Background(), b, &rcd)
+				var replayed rec
+				rcd.Replay(&replayed)
+				if g := outcome(replayed.out, graw, gerr); werr == nil && g != w || werr != nil && outcome(nil, graw, gerr) != w {
+					t.Fatalf("schema %d options %d input %d % x\nrecord %s\ntree   %s", si, oi, k, b, g, w)
+				}
+				if werr != nil && strings.Join(replayed.out, " ") != strings.Join(want.out, " ") {
+					// Partial records report the same prefix.
+					t.Fatalf("schema %d options %d input %d: partial record %v, want %v", si, oi, k, replayed.out, want.out)
+				}
+			}
+		}
+	}
+}
+
+// TestAvroFlatProgram checks the shape of the flat program of the benchmark
+// schema: one instruction per leaf plus one per union, no tree calls.
+func TestAvroFlatProgram(t *testing.T) {
+	src, _ := NewFixedSchema(OrderFlatSchema)
+	d, _ := NewAvroDecoder(src, AvroOptions{})
+	p, err := d.program(src.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.code) != 18 || len(p.trees) != 0 { // 9 plain fields, 3 unions of 2 leaves
+		t.Errorf("%d instructions, %d tree calls; want 18, 0", len(p.code), len(p.trees))
+	}
+	// Rich schema: arrays, maps and the recursive/skipped parts go to the
+	// tree walker; the MaxDepth check is an instruction.
+	s := mustSchema(t, richSchema)
+	d, _ = NewAvroDecoder(&FixedSchema{schema: s}, AvroOptions{MaxDepth: 2})
+	p, _ = d.program(s)
+	var depth, tree int
+	for _, in := range p.code {
+		switch in.op {
+		case pDepth:
+			depth++
+		case pTree:
+			tree++
+		}
+	}
+	if depth != 2 || tree != 5 { // inner.deep and maybe.deep; ai ad ms ar mm
+		t.Errorf("depth checks %d, tree calls %d", depth, tree)
+	}
+}
+
+// FuzzAvroFlat compares the flat program with the tree walker on arbitrary
+// input for schemas with unions of records, recursion and nesting.
+func FuzzAvroFlat(f *testing.F) {
+	r := rand.New(rand.NewPCG(13, 14))
+	type dec struct{ d *AvroDecoder }
+	var decs []dec
+	for k, schema := range []string{progSchemas[9], richSchema, progSchemas[4]} {
+		s := mustSchema(f, schema)
+		enc := specCodec(f, schema)
+		for range 4 {
+			b, err := enc.BinaryFromNative(nil, randNative(r, s.root, 0))
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(uint8(k), b)
+		}
+		for _, o := range []AvroOptions{{EventTimeField: "t"}, {MaxDepth: 2, EventTimeField: "ts"}} {
+			d, err := NewAvroDecoder(&FixedSchema{schema: s}, o)
+			if err != nil {
+				f.Fatal(err)
+			}
+			decs = append(decs, dec{d})
+		}
+	}
+	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
+		d := decs[int(which)%len(decs)].d
+		var want, got rec
+		wraw, werr := decodeTree(d, data, &want)
+		graw, gerr := d.Decode(context.Background(), data, &got)
+		if g, w := outcome(got.out, graw, gerr), outcome(want.out, wraw, werr); g != w {
+			t.Fatalf("input % x\nflat %s\ntree %s", data, g, w)
+		}
+	})
+}
