@@ -191,7 +191,13 @@ func (d *AvroDecoder) Decode(ctx context.Context, value []byte, v Visitor) (RawT
 	d.rec, _ = v.(*Record)
 	d.raw = RawTime{Field: d.timeField}
 	d.depth = 0
-	i, e := d.run(p, off)
+	var i int
+	var e *Error
+	if d.rec != nil {
+		i, e = d.runRecord(p, off)
+	} else {
+		i, e = d.run(p, off)
+	}
 	d.data, d.v, d.rec = nil, nil, nil
 	if e != nil {
 		return RawTime{}, e

@@ -42,8 +42,10 @@ const (
 
 // Instruction flags.
 const (
-	fEmit = 1 << iota // report the value
-	fTime             // the value is the event time
+	fEmit  = 1 << iota // report the value
+	fTime              // the value is the event time
+	fNull0             // a union [null, this]: index 0 is a null
+	fNull1             // a union [this, null]: index 1 is a null
 )
 
 // inst is one instruction of a flat program (32 bytes).
@@ -160,6 +162,12 @@ func (p *program) tree(n *anode, depth int) inst {
 // union appends a union instruction followed by the code of its branches;
 // the exits of every branch jump past the last branch.
 func (p *program) union(n *anode, depth, maxDepth int) {
+	if nb, v := nullable(n); nb >= 0 {
+		// One instruction: the value's, flagged with the null's index.
+		p.node(v, depth, maxDepth)
+		p.code[len(p.code)-1].flags |= fNull0 << nb
+		return
+	}
 	u, k := len(p.code), len(p.unions)
 	p.unions = append(p.unions, make([]int32, len(n.branches)))
 	p.code = append(p.code, inst{op: pUnion, aux: int32(k), next: -1})
@@ -194,6 +202,26 @@ func (p *program) union(n *anode, depth, maxDepth int) {
 	}
 }
 
+// nullable returns the index of the null branch and the other branch of a
+// union of null and one leaf value reported under the same column with the
+// same flags (the usual optional field), or -1.
+func nullable(n *anode) (int, *anode) {
+	if len(n.branches) != 2 {
+		return -1, nil
+	}
+	for nb, b := range n.branches {
+		v := n.branches[1-nb]
+		if b.op != opNull || b.col != v.col || leafFlags(b) != leafFlags(v) {
+			continue
+		}
+		switch v.op {
+		case opBool, opInt, opLong, opFloat, opDouble, opString, opBytes, opFixed, opEnum, opDecimalBytes, opDecimalFixed:
+			return nb, v
+		}
+	}
+	return -1, nil
+}
+
 // varint reads a zig-zag varint at i: 1- and 2-byte values inline, longer
 // ones through long (which reports the errors).
 func (d *AvroDecoder) varint(i int) (int64, int, *Error) {
@@ -211,10 +239,37 @@ func (d *AvroDecoder) varint(i int) (int64, int, *Error) {
 func (d *AvroDecoder) run(p *program, i int) (int, *Error) {
 	data := d.data
 	code := p.code
-	rec := d.rec
 	for pc := 0; pc < len(code); {
 		in := &code[pc]
 		pc = int(in.next)
+		if in.flags&(fNull0|fNull1) != 0 {
+			// The union index of an optional value.
+			start := i
+			var k int64
+			if i < len(data) && data[i] < 0x80 {
+				u := uint64(data[i])
+				k = int64(u>>1) ^ -int64(u&1)
+				i++
+			} else {
+				x, j, err := d.long(i)
+				if err != nil {
+					return j, err
+				}
+				k, i = x, j
+			}
+			if uint64(k) > 1 {
+				return start, d.err(start, "union branch index out of range")
+			}
+			if in.flags>>3&1 == uint8(k) { // the null branch
+				if in.flags&fTime != 0 {
+					d.raw.Kind = TimeNone
+				}
+				if in.flags&fEmit != 0 {
+					d.v.Null(in.col)
+				}
+				continue
+			}
+		}
 		switch in.op {
 		case pLong, pInt:
 			var v int64
@@ -240,11 +295,7 @@ func (d *AvroDecoder) run(p *program, i int) (int, *Error) {
 				d.raw.Kind, d.raw.Int, d.raw.Unit = TimeInt, v, in.unit
 			}
 			if in.flags&fEmit != 0 {
-				if rec != nil {
-					rec.Int(in.col, v)
-				} else {
-					d.v.Int(in.col, v)
-				}
+				d.v.Int(in.col, v)
 			}
 		case pString:
 			var l int
@@ -260,7 +311,7 @@ func (d *AvroDecoder) run(p *program, i int) (int, *Error) {
 			}
 			s := data[i : i+l : i+l]
 			i += l
-			if in.flags == 0 {
+			if in.flags&(fEmit|fTime) == 0 {
 				continue
 			}
 			if !validUTF8(s) {
@@ -275,11 +326,7 @@ func (d *AvroDecoder) run(p *program, i int) (int, *Error) {
 				d.raw.Kind, d.raw.Str, d.raw.Unit = TimeString, d.timeBuf, UnitNone
 			}
 			if in.flags&fEmit != 0 {
-				if rec != nil {
-					rec.String(in.col, s)
-				} else {
-					d.v.String(in.col, s)
-				}
+				d.v.String(in.col, s)
 			}
 		case pUnion:
 			br := p.unions[in.aux]
@@ -327,11 +374,7 @@ func (d *AvroDecoder) run(p *program, i int) (int, *Error) {
 				d.raw.Kind = TimeNone
 			}
 			if in.flags&fEmit != 0 {
-				if rec != nil {
-					rec.Null(in.col)
-				} else {
-					d.v.Null(in.col)
-				}
+				d.v.Null(in.col)
 			}
 		case pDouble:
 			if len(data)-i < 8 {
@@ -343,11 +386,7 @@ func (d *AvroDecoder) run(p *program, i int) (int, *Error) {
 				d.raw.Kind, d.raw.Float, d.raw.Unit = TimeFloat, f, in.unit
 			}
 			if in.flags&fEmit != 0 {
-				if rec != nil {
-					rec.Float(in.col, f)
-				} else {
-					d.v.Float(in.col, f)
-				}
+				d.v.Float(in.col, f)
 			}
 		case pFloat:
 			if len(data)-i < 4 {
@@ -359,11 +398,7 @@ func (d *AvroDecoder) run(p *program, i int) (int, *Error) {
 				d.raw.Kind, d.raw.Float, d.raw.Unit = TimeFloat, f, in.unit
 			}
 			if in.flags&fEmit != 0 {
-				if rec != nil {
-					rec.Float(in.col, f)
-				} else {
-					d.v.Float(in.col, f)
-				}
+				d.v.Float(in.col, f)
 			}
 		case pBool:
 			if i >= len(data) {
@@ -375,11 +410,7 @@ func (d *AvroDecoder) run(p *program, i int) (int, *Error) {
 			}
 			i++
 			if in.flags&fEmit != 0 {
-				if rec != nil {
-					rec.Bool(in.col, b == 1)
-				} else {
-					d.v.Bool(in.col, b == 1)
-				}
+				d.v.Bool(in.col, b == 1)
 			}
 		case pEnum:
 			syms := p.syms[in.aux : in.aux+in.aux2]
@@ -392,11 +423,7 @@ func (d *AvroDecoder) run(p *program, i int) (int, *Error) {
 			}
 			i = j
 			if in.flags&fEmit != 0 {
-				if rec != nil {
-					rec.String(in.col, syms[k])
-				} else {
-					d.v.String(in.col, syms[k])
-				}
+				d.v.String(in.col, syms[k])
 			}
 		case pBytes:
 			l, j, err := d.length(i)
@@ -405,7 +432,7 @@ func (d *AvroDecoder) run(p *program, i int) (int, *Error) {
 			}
 			i = j + l
 			if in.flags&fEmit != 0 {
-				d.object(in.col)
+				d.v.Object(in.col)
 			}
 		case pFixed:
 			if len(data)-i < int(in.aux) {
@@ -413,7 +440,7 @@ func (d *AvroDecoder) run(p *program, i int) (int, *Error) {
 			}
 			i += int(in.aux)
 			if in.flags&fEmit != 0 {
-				d.object(in.col)
+				d.v.Object(in.col)
 			}
 		case pDecBytes:
 			l, j, err := d.length(i)
@@ -423,7 +450,7 @@ func (d *AvroDecoder) run(p *program, i int) (int, *Error) {
 			b := data[j : j+l]
 			i = j + l
 			if in.flags&fEmit != 0 {
-				d.float(in.col, decimalFloat(b, int(in.aux)))
+				d.v.Float(in.col, decimalFloat(b, int(in.aux)))
 			}
 		case pDecFixed:
 			df := p.decs[in.aux]
@@ -433,7 +460,7 @@ func (d *AvroDecoder) run(p *program, i int) (int, *Error) {
 			b := data[i : i+df.size]
 			i += df.size
 			if in.flags&fEmit != 0 {
-				d.float(in.col, decimalFloat(b, df.scale))
+				d.v.Float(in.col, decimalFloat(b, df.scale))
 			}
 		case pSkip:
 			if len(data)-i < int(in.aux) {
@@ -455,24 +482,6 @@ func (d *AvroDecoder) run(p *program, i int) (int, *Error) {
 		}
 	}
 	return i, nil
-}
-
-// object and float report through the Record fast path when there is one
-// (rare kinds, kept out of the loop).
-func (d *AvroDecoder) object(col string) {
-	if d.rec != nil {
-		d.rec.Object(col)
-	} else {
-		d.v.Object(col)
-	}
-}
-
-func (d *AvroDecoder) float(col string, f float64) {
-	if d.rec != nil {
-		d.rec.Float(col, f)
-	} else {
-		d.v.Float(col, f)
-	}
 }
 
 // validUTF8 is utf8.Valid with an inline ASCII fast path (most strings
