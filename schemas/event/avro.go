@@ -238,6 +238,9 @@ func itoa(n int) string {
 // long reads a zig-zag varint (at most 10 bytes).
 func (d *AvroDecoder) long(i int) (int64, int, *Error) {
 	data := d.data
+	if u, n := uvarint8(data, i); n > 0 {
+		return int64(u>>1) ^ -int64(u&1), i + n, nil
+	}
 	if i >= 0 && len(data)-i >= 10 {
 		// Enough input for the longest varint: no truncation checks.
 		b := (*[10]byte)(data[i:])

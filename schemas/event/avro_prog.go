@@ -3,6 +3,7 @@ package event
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -222,6 +223,26 @@ func nullable(n *anode) (int, *anode) {
 	return -1, nil
 }
 
+// uvarint8 decodes the unsigned varint at data[i] when at least 8 bytes
+// are left and it is at most 8 bytes long, with one load and branch-free
+// bit compaction; n is 0 otherwise (the caller takes the byte loop).
+func uvarint8(data []byte, i int) (u uint64, n int) {
+	if len(data)-i < 8 {
+		return 0, 0
+	}
+	x := binary.LittleEndian.Uint64(data[i:])
+	last := ^x & 0x8080808080808080 // the high bits of final bytes
+	if last == 0 {
+		return 0, 0
+	}
+	bitsLen := bits.TrailingZeros64(last) + 1 // 8 × the varint's length
+	x &= uint64(1)<<bitsLen - 1               // all ones when bitsLen is 64
+	x = x&0x007f007f007f007f | (x&0x7f007f007f007f00)>>1
+	x = x&0x00003fff00003fff | (x&0x3fff00003fff0000)>>2
+	x = x&0x000000000fffffff | (x&0x0fffffff00000000)>>4
+	return x, bitsLen >> 3
+}
+
 // varint reads a zig-zag varint at i: 1- and 2-byte values inline, longer
 // ones through long (which reports the errors).
 func (d *AvroDecoder) varint(i int) (int64, int, *Error) {
@@ -277,10 +298,12 @@ func (d *AvroDecoder) run(p *program, i int) (int, *Error) {
 				u := uint64(data[i])
 				v = int64(u>>1) ^ -int64(u&1)
 				i++
-			} else if i+1 < len(data) && data[i+1] < 0x80 {
-				u := uint64(data[i]&0x7f) | uint64(data[i+1])<<7
+			} else if u, n := uvarint8(data, i); n > 0 {
 				v = int64(u>>1) ^ -int64(u&1)
-				i += 2
+				if in.op == pInt && int64(int32(v)) != v {
+					return i, d.err(i, "int out of 32-bit range")
+				}
+				i += n
 			} else {
 				x, j, err := d.long(i)
 				if err != nil {

@@ -50,10 +50,12 @@ func (d *AvroDecoder) runRecord(p *program, i int) (int, *Error) {
 				u := uint64(data[i])
 				v = int64(u>>1) ^ -int64(u&1)
 				i++
-			} else if i+1 < len(data) && data[i+1] < 0x80 {
-				u := uint64(data[i]&0x7f) | uint64(data[i+1])<<7
+			} else if u, n := uvarint8(data, i); n > 0 {
 				v = int64(u>>1) ^ -int64(u&1)
-				i += 2
+				if in.op == pInt && int64(int32(v)) != v {
+					return i, d.err(i, "int out of 32-bit range")
+				}
+				i += n
 			} else {
 				x, j, err := d.long(i)
 				if err != nil {

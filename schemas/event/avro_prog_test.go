@@ -228,3 +228,48 @@ func FuzzAvroFlat(f *testing.F) {
 		}
 	})
 }
+
+// refUvarint is the plain byte loop of the Avro spec (at most 10 bytes).
+func refUvarint(b []byte) (uint64, int) {
+	var u uint64
+	for k := 0; k < 10 && k < len(b); k++ {
+		u |= uint64(b[k]&0x7f) << (7 * k)
+		if b[k] < 0x80 {
+			return u, k + 1
+		}
+	}
+	return 0, 0
+}
+
+// TestUvarint8 compares the word-at-a-time decoder with the byte loop on
+// random inputs of every varint length and input length, at every offset.
+func TestUvarint8(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for range 200000 {
+		b := make([]byte, r.IntN(14))
+		for k := range b {
+			b[k] = byte(r.Uint32())
+			if r.IntN(3) == 0 {
+				b[k] &= 0x7f
+			}
+		}
+		i := 0
+		if len(b) > 0 {
+			i = r.IntN(len(b) + 1)
+		}
+		u, n := uvarint8(b, i)
+		if n == 0 {
+			// Declined: fewer than 8 bytes left, or no final byte in 8.
+			if len(b)-i >= 8 {
+				if _, rn := refUvarint(b[i:]); rn > 0 && rn <= 8 {
+					t.Fatalf("% x at %d: declined a %d-byte varint", b, i, rn)
+				}
+			}
+			continue
+		}
+		ru, rn := refUvarint(b[i:])
+		if u != ru || n != rn {
+			t.Fatalf("% x at %d: got %d/%d, want %d/%d", b, i, u, n, ru, rn)
+		}
+	}
+}
