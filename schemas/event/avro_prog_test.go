@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // decodeTree is Decode with the reference tree walker instead of the flat
@@ -270,6 +271,32 @@ func TestUvarint8(t *testing.T) {
 		ru, rn := refUvarint(b[i:])
 		if u != ru || n != rn {
 			t.Fatalf("% x at %d: got %d/%d, want %d/%d", b, i, u, n, ru, rn)
+		}
+	}
+}
+
+// TestValidUTF8 compares the ASCII fast path with utf8.Valid on strings of
+// every length up to 40 with at most two non-ASCII bytes anywhere.
+func TestValidUTF8(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for n := range 41 {
+		for range 2000 {
+			b := make([]byte, n)
+			for k := range b {
+				b[k] = byte('a' + r.IntN(26))
+			}
+			for range r.IntN(3) {
+				if n > 0 {
+					b[r.IntN(n)] = byte(0x80 + r.IntN(128))
+				}
+			}
+			if r.IntN(4) == 0 && n >= 2 { // a valid 2-byte sequence
+				k := r.IntN(n - 1)
+				b[k], b[k+1] = 0xc3, 0xa9
+			}
+			if got, want := validUTF8(b), utf8.Valid(b); got != want {
+				t.Fatalf("% x: got %v, want %v", b, got, want)
+			}
 		}
 	}
 }
