@@ -1,6 +1,9 @@
 package event
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // ValueKind is the kind of one buffered column update.
 type ValueKind uint8
@@ -154,7 +157,10 @@ func (r *Record) add(col string, kind ValueKind, bits uint64) {
 	i := len(r.vals)
 	r.vals = append(r.vals, slot{bits: bits, kind: kind})
 	if i < len(r.cols) {
-		if r.cols[i] != col {
+		// Interned names are the same string (pointer and length) as
+		// the one stored by the previous record: an identity check, no
+		// byte compare and no pointer write (no write barrier).
+		if c := r.cols[i]; unsafe.StringData(c) != unsafe.StringData(col) || len(c) != len(col) {
 			r.cols[i] = col
 		}
 		return
