@@ -101,6 +101,15 @@ type AvroDecoder struct {
 	exclude   map[string]struct{}
 	timeField string
 
+	// reg is src when it is a *Registry: the decoder parses the header
+	// itself and remembers the schema of the last id (registry ids are
+	// immutable and a Registry never forgets one), counting its hits on
+	// its own counter.
+	reg     *Registry
+	regHits *hitCounter
+	lastID  uint32
+	lastIDS *AvroSchema
+
 	progs      map[*AvroSchema]*program
 	lastSchema *AvroSchema
 	lastProg   *program
@@ -135,6 +144,9 @@ func NewAvroDecoder(src SchemaSource, opts AvroOptions) (*AvroDecoder, error) {
 	}
 	if d.maxDepth < 1 || d.maxDepth > 10000 {
 		return nil, errInvalidOption("avro", "MaxDepth must be in [1, 10000]")
+	}
+	if r, ok := src.(*Registry); ok {
+		d.reg, d.regHits = r, r.hitCounter()
 	}
 	var err error
 	d.include, d.incPrefix, d.exclude, err = buildFilter(opts.Include, opts.Exclude, d.sep)
@@ -179,7 +191,15 @@ func (d *AvroDecoder) compile(s *AvroSchema) (*program, error) {
 // garbage payload; offsets count from the start of value), KindUnknownSchema
 // and KindRegistryUnavailable (from the SchemaSource; retry those later).
 func (d *AvroDecoder) Decode(ctx context.Context, value []byte, v Visitor) (RawTime, error) {
-	s, off, err := d.src.Resolve(ctx, value)
+	var s *AvroSchema
+	var off int
+	var err error
+	if d.reg != nil {
+		s, err = d.registrySchema(ctx, value)
+		off = WireHeaderSize
+	} else {
+		s, off, err = d.src.Resolve(ctx, value)
+	}
 	if err != nil {
 		return RawTime{}, err
 	}
@@ -206,6 +226,25 @@ func (d *AvroDecoder) Decode(ctx context.Context, value []byte, v Visitor) (RawT
 		return RawTime{}, d.err(i, itoa(len(value)-i)+" trailing bytes after the record")
 	}
 	return d.raw, nil
+}
+
+// registrySchema is Registry.Resolve with the decoder's last-id cache.
+func (d *AvroDecoder) registrySchema(ctx context.Context, value []byte) (*AvroSchema, error) {
+	if len(value) < WireHeaderSize || value[0] != 0 {
+		_, err := ParseWireHeader(value)
+		return nil, err
+	}
+	id := binary.BigEndian.Uint32(value[1:WireHeaderSize])
+	if id == d.lastID && d.lastIDS != nil {
+		d.regHits.n.Add(1)
+		return d.lastIDS, nil
+	}
+	s, err := d.reg.schemaByID(ctx, id, d.regHits)
+	if err != nil {
+		return nil, err
+	}
+	d.lastID, d.lastIDS = id, s
+	return s, nil
 }
 
 func (d *AvroDecoder) err(off int, msg string) *Error {

@@ -2,7 +2,11 @@ package event
 
 import (
 	"context"
+	"net/http/httptest"
 	"testing"
+
+	"github.com/twmb/franz-go/pkg/sr"
+	"github.com/twmb/franz-go/pkg/sr/srfake"
 )
 
 // BenchmarkAvroDecodeRecord is the pipeline's use of the decoder: decode the
@@ -58,6 +62,36 @@ func BenchmarkRecordAppendReplay(b *testing.B) {
 			b.Fatal("lookup")
 		}
 		r.Replay(v)
+	}
+	m.stop()
+}
+
+// BenchmarkAvroDecodeRegistry decodes wire-format values through a warm
+// Registry (the production path for the Confluent wire format).
+func BenchmarkAvroDecodeRegistry(b *testing.B) {
+	fake := srfake.NewRegistry()
+	fake.SeedSchema("orders-value", 1, 42, sr.Schema{Schema: OrderFlatSchema})
+	srv := httptest.NewServer(fake.Handler())
+	defer srv.Close()
+	cl, err := sr.NewClient(sr.URLs(srv.URL))
+	if err != nil {
+		b.Fatal(err)
+	}
+	reg, _ := NewRegistry(cl, RegistryOptions{})
+	d, _ := NewAvroDecoder(reg, AvroOptions{EventTimeField: "ts"})
+	data := wire(42, benchAvroPayload(b))
+	v := &nop{}
+	ctx := context.Background()
+	if _, err := d.Decode(ctx, data, v); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	m := startCPU(b)
+	for b.Loop() {
+		if _, err := d.Decode(ctx, data, v); err != nil {
+			b.Fatal(err)
+		}
 	}
 	m.stop()
 }

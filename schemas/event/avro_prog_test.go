@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/twmb/franz-go/pkg/sr"
 )
 
 // decodeTree is Decode with the reference tree walker instead of the flat
@@ -298,5 +300,53 @@ func TestValidUTF8(t *testing.T) {
 				t.Fatalf("% x: got %v, want %v", b, got, want)
 			}
 		}
+	}
+}
+
+// TestRegistryDecoderCache: a decoder reading from a Registry parses the
+// header and caches the last id itself; errors, results and hit counts
+// are those of Registry.Resolve.
+func TestRegistryDecoderCache(t *testing.T) {
+	f := newFlakyRegistry(t)
+	f.fake.SeedSchema("orders-value", 1, 42, sr.Schema{Schema: OrderFlatSchema})
+	f.fake.SeedSchema("other-value", 1, 44, sr.Schema{Schema: `{"type":"record","name":"O","fields":[{"name":"k","type":"string"}]}`})
+	reg := newRegistrySource(t, f.srv.URL, RegistryOptions{})
+	ref := newRegistrySource(t, f.srv.URL, RegistryOptions{})
+	dec, _ := NewAvroDecoder(reg, AvroOptions{EventTimeField: "ts"})
+	if dec.reg == nil {
+		t.Fatal("decoder does not use the registry path")
+	}
+	order := encode(t, OrderFlatSchema, flatOrder())
+	values := [][]byte{
+		wire(42, order), wire(42, order), wire(44, []byte{2, 'z'}), wire(42, order), wire(99, order),
+		wire(42, order), {}, {0, 0, 0, 42}, {1, 0, 0, 0, 42, 0}, wire(44, []byte{2, 'y'}), wire(99, nil),
+		wire(44, []byte{2}), wire(42, order[:5]), wire(44, []byte{2, 'w'}),
+	}
+	ctx := context.Background()
+	successes := 0
+	for k, v := range values {
+		var got rec
+		graw, gerr := dec.Decode(ctx, v, &got)
+		// Reference: Resolve, then the payload through a fixed schema.
+		var want rec
+		var wraw RawTime
+		s, off, werr := ref.Resolve(ctx, v)
+		if werr == nil {
+			fd, _ := NewAvroDecoder(&FixedSchema{schema: s}, AvroOptions{EventTimeField: "ts"})
+			wraw, werr = fd.Decode(ctx, v[off:], &want)
+			if e, ok := werr.(*Error); ok && e.Offset >= 0 {
+				e.Offset += off
+			}
+		}
+		if g, w := outcome(got.out, graw, gerr), outcome(want.out, wraw, werr); g != w {
+			t.Fatalf("value %d % x:\ngot  %s\nwant %s", k, v, g, w)
+		}
+		if gerr == nil || KindOf(gerr) == KindMalformed && len(v) >= WireHeaderSize && v[0] == 0 {
+			successes++ // the schema was found
+		}
+	}
+	gs, rs := reg.Stats(), ref.Stats()
+	if gs.Hits != rs.Hits || gs.Fetches != rs.Fetches || gs.NegHits != rs.NegHits || gs.Hits+gs.Fetches-gs.Unknown != uint64(successes) {
+		t.Errorf("stats %+v, reference %+v, %d lookups found a schema", gs, rs, successes)
 	}
 }
