@@ -116,9 +116,9 @@ type Registry struct {
 	// partition workers do not bounce one cache line per record.
 	nextShard atomic.Uint32
 	fetches   atomic.Uint64
-	unknown atomic.Uint64
-	fails   atomic.Uint64
-	negHits atomic.Uint64
+	unknown   atomic.Uint64
+	fails     atomic.Uint64
+	negHits   atomic.Uint64
 }
 
 // hitShards is the number of cache-hit counters of a Registry.
