@@ -74,7 +74,8 @@ func (d *AvroDecoder) runRecord(p *program, i int) (int, *Error) {
 			}
 		case pString:
 			var l int
-			if i < len(data) && data[i] < 0x80 && int(data[i]>>1) <= len(data)-i-1 && data[i]&1 == 0 {
+			if i < len(data) && data[i]&0x81 == 0 && int(data[i]>>1) < len(data)-i {
+				// A 1-byte non-negative length within the input.
 				l = int(data[i] >> 1)
 				i++
 			} else {
