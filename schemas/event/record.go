@@ -37,8 +37,10 @@ type Value struct {
 // buffering one costs no GC write barrier and the GC never scans them. The
 // column names live in a parallel table indexed by position that survives
 // Reset: records of one stream report the same (interned) names in the same
-// order, so a name is compared with the one stored at its position by the
-// previous record and only stored when it differs.
+// order, so a name is checked against the one stored at its position by the
+// previous record by identity (same string data and length, through
+// unsafe.StringData: a pointer comparison, no pointer arithmetic) and only
+// stored when it is another string.
 type Record struct {
 	vals []slot
 	// cols[i] is the column of vals[i] for i < len(vals); entries beyond
