@@ -95,3 +95,54 @@ func BenchmarkAvroDecodeRegistry(b *testing.B) {
 	}
 	m.stop()
 }
+
+// BenchmarkRecordIterate replays a buffered 12-field record with the
+// accessors (a switch on KindAt, no Visitor interface call), for comparison
+// with Replay in BenchmarkRecordReplay.
+func BenchmarkRecordIterate(b *testing.B) {
+	r := benchRecord(b)
+	var n, sum int
+	m := startCPU(b)
+	for b.Loop() {
+		for i := range r.Len() {
+			switch r.KindAt(i) {
+			case IntValue:
+				sum += int(r.IntAt(i))
+			case FloatValue:
+				sum += int(r.FloatAt(i))
+			case StringValue:
+				sum += len(r.BytesAt(i))
+			case BoolValue:
+				if r.BoolAt(i) {
+					sum++
+				}
+			}
+			sum += len(r.ColAt(i))
+			n++
+		}
+	}
+	m.stop()
+	if n != 12*b.N || sum == 0 {
+		b.Fatal(n, sum)
+	}
+}
+
+func BenchmarkRecordReplay(b *testing.B) {
+	r := benchRecord(b)
+	v := &nop{}
+	m := startCPU(b)
+	for b.Loop() {
+		r.Replay(v)
+	}
+	m.stop()
+}
+
+func benchRecord(b *testing.B) *Record {
+	src, _ := NewFixedSchema(OrderFlatSchema)
+	d, _ := NewAvroDecoder(src, AvroOptions{EventTimeField: "ts"})
+	r := &Record{}
+	if _, err := d.Decode(context.Background(), benchAvroPayload(b), r); err != nil {
+		b.Fatal(err)
+	}
+	return r
+}
