@@ -137,9 +137,9 @@ func (p *program) node(n *anode, depth, maxDepth int) {
 		switch {
 		case depth+1 > maxDepth:
 			in = inst{op: pDepth}
-		case n.emit || (n.quiet && n.constSize < 0):
+		case n.emit || (n.quiet && (n.constSize < 0 || n.constSize > math.MaxInt32)):
 			// A recursion placeholder (its skip program may be cyclic)
-			// or a skipped record of variable size.
+			// or a skipped record of variable (or huge) size.
 			in = p.tree(n, depth)
 		case n.quiet:
 			in = inst{op: pSkip, aux: int32(n.constSize)}
