@@ -101,12 +101,22 @@ type AvroDecoder struct {
 	exclude   map[string]struct{}
 	timeField string
 
-	progs      map[*AvroSchema]*anode
+	// reg is src when it is a *Registry: the decoder parses the header
+	// itself and remembers the schema of the last id (registry ids are
+	// immutable and a Registry never forgets one), counting its hits on
+	// its own counter.
+	reg     *Registry
+	regHits *hitCounter
+	lastID  uint32
+	lastIDS *AvroSchema
+
+	progs      map[*AvroSchema]*program
 	lastSchema *AvroSchema
-	lastProg   *anode
+	lastProg   *program
 
 	data    []byte
 	v       Visitor
+	rec     *Record // v when it is a *Record: called directly
 	scratch []byte
 	timeBuf []byte
 	raw     RawTime
@@ -121,7 +131,7 @@ func NewAvroDecoder(src SchemaSource, opts AvroOptions) (*AvroDecoder, error) {
 	d := &AvroDecoder{
 		src: src, sep: opts.Separator, nesting: opts.Nesting,
 		utf8Err: opts.InvalidUTF8 == UTF8Error, maxDepth: opts.MaxDepth,
-		timeField: opts.EventTimeField, progs: map[*AvroSchema]*anode{},
+		timeField: opts.EventTimeField, progs: map[*AvroSchema]*program{},
 	}
 	if d.sep == "" {
 		d.sep = "."
@@ -135,6 +145,9 @@ func NewAvroDecoder(src SchemaSource, opts AvroOptions) (*AvroDecoder, error) {
 	if d.maxDepth < 1 || d.maxDepth > 10000 {
 		return nil, errInvalidOption("avro", "MaxDepth must be in [1, 10000]")
 	}
+	if r, ok := src.(*Registry); ok {
+		d.reg, d.regHits = r, r.hitCounter()
+	}
 	var err error
 	d.include, d.incPrefix, d.exclude, err = buildFilter(opts.Include, opts.Exclude, d.sep)
 	if err != nil {
@@ -146,18 +159,23 @@ func NewAvroDecoder(src SchemaSource, opts AvroOptions) (*AvroDecoder, error) {
 // maxPrograms bounds the per-decoder program cache.
 const maxPrograms = 256
 
-func (d *AvroDecoder) program(s *AvroSchema) (*anode, error) {
+func (d *AvroDecoder) program(s *AvroSchema) (*program, error) {
 	if s == d.lastSchema {
 		return d.lastProg, nil
 	}
+	return d.compile(s)
+}
+
+// compile returns the cached or newly compiled program of s.
+func (d *AvroDecoder) compile(s *AvroSchema) (*program, error) {
 	p, ok := d.progs[s]
 	if !ok {
 		c := compiler{d: d, skips: map[*avroType]*anode{}, active: map[*avroType]bool{}}
-		var err error
-		p, err = c.root(s.root)
+		n, err := c.root(s.root)
 		if err != nil {
 			return nil, &Error{Kind: KindUnknownSchema, Format: "avro", Offset: -1, Msg: "schema id " + itoa(int(s.id)) + ": " + err.Error()}
 		}
+		p = flatten(n, d.maxDepth)
 		if len(d.progs) >= maxPrograms {
 			clear(d.progs)
 		}
@@ -173,7 +191,15 @@ func (d *AvroDecoder) program(s *AvroSchema) (*anode, error) {
 // garbage payload; offsets count from the start of value), KindUnknownSchema
 // and KindRegistryUnavailable (from the SchemaSource; retry those later).
 func (d *AvroDecoder) Decode(ctx context.Context, value []byte, v Visitor) (RawTime, error) {
-	s, off, err := d.src.Resolve(ctx, value)
+	var s *AvroSchema
+	var off int
+	var err error
+	if d.reg != nil {
+		s, err = d.registrySchema(ctx, value)
+		off = WireHeaderSize
+	} else {
+		s, off, err = d.src.Resolve(ctx, value)
+	}
 	if err != nil {
 		return RawTime{}, err
 	}
@@ -182,10 +208,17 @@ func (d *AvroDecoder) Decode(ctx context.Context, value []byte, v Visitor) (RawT
 		return RawTime{}, err
 	}
 	d.data, d.v = value, v
+	d.rec, _ = v.(*Record)
 	d.raw = RawTime{Field: d.timeField}
 	d.depth = 0
-	i, e := d.walk(p, off)
-	d.data, d.v = nil, nil
+	var i int
+	var e *Error
+	if d.rec != nil {
+		i, e = d.runRecord(p, off)
+	} else {
+		i, e = d.run(p, off)
+	}
+	d.data, d.v, d.rec = nil, nil, nil
 	if e != nil {
 		return RawTime{}, e
 	}
@@ -193,6 +226,25 @@ func (d *AvroDecoder) Decode(ctx context.Context, value []byte, v Visitor) (RawT
 		return RawTime{}, d.err(i, itoa(len(value)-i)+" trailing bytes after the record")
 	}
 	return d.raw, nil
+}
+
+// registrySchema is Registry.Resolve with the decoder's last-id cache.
+func (d *AvroDecoder) registrySchema(ctx context.Context, value []byte) (*AvroSchema, error) {
+	if len(value) < WireHeaderSize || value[0] != 0 {
+		_, err := ParseWireHeader(value)
+		return nil, err
+	}
+	id := binary.BigEndian.Uint32(value[1:WireHeaderSize])
+	if id == d.lastID && d.lastIDS != nil {
+		d.regHits.n.Add(1)
+		return d.lastIDS, nil
+	}
+	s, err := d.reg.schemaByID(ctx, id, d.regHits)
+	if err != nil {
+		return nil, err
+	}
+	d.lastID, d.lastIDS = id, s
+	return s, nil
 }
 
 func (d *AvroDecoder) err(off int, msg string) *Error {
@@ -225,6 +277,22 @@ func itoa(n int) string {
 // long reads a zig-zag varint (at most 10 bytes).
 func (d *AvroDecoder) long(i int) (int64, int, *Error) {
 	data := d.data
+	if u, n := uvarint8(data, i); n > 0 {
+		return int64(u>>1) ^ -int64(u&1), i + n, nil
+	}
+	if i >= 0 && len(data)-i >= 10 {
+		// Enough input for the longest varint: no truncation checks.
+		b := (*[10]byte)(data[i:])
+		var u uint64
+		for k := range 10 {
+			c := b[k]
+			u |= uint64(c&0x7f) << (7 * k)
+			if c < 0x80 {
+				return int64(u>>1) ^ -int64(u&1), i + k + 1, nil
+			}
+		}
+		return 0, i + 10, d.err(i, "varint longer than 10 bytes")
+	}
 	var u uint64
 	var shift uint
 	for k := 0; k < 10; k++ {

@@ -1,6 +1,9 @@
 package event
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // ValueKind is the kind of one buffered column update.
 type ValueKind uint8
@@ -29,18 +32,28 @@ type Value struct {
 // can look at some fields (segment tags) before deciding where the record
 // goes, then replay it into the right profile. Reuse one Record per worker:
 // after the first records it allocates nothing. Not safe for concurrent use.
+//
+// Layout: the updates are pointer-free slots (kind and 64 value bits), so
+// buffering one costs no GC write barrier and the GC never scans them. The
+// column names live in a parallel table indexed by position that survives
+// Reset: records of one stream report the same (interned) names in the same
+// order, so a name is checked against the one stored at its position by the
+// previous record by identity (same string data and length, through
+// unsafe.StringData: a pointer comparison, no pointer arithmetic) and only
+// stored when it is another string.
 type Record struct {
-	vals  []slot
+	vals []slot
+	// cols[i] is the column of vals[i] for i < len(vals); entries beyond
+	// are names left by earlier records (reused when they match).
+	cols  []string
 	arena []byte
 }
 
-// slot is one buffered update, half the size of a Value: bits holds the
-// integer, the float's bits, or a string's arena span (start<<32 | end).
+// slot is one buffered update: bits holds the integer, the float's bits,
+// the boolean (0 or 1), or a string's arena span (start<<32 | end).
 type slot struct {
-	col  string
-	kind ValueKind
-	b    bool
 	bits uint64
+	kind ValueKind
 }
 
 // Reset empties the record, keeping its memory.
@@ -54,11 +67,11 @@ func (r *Record) Len() int { return len(r.vals) }
 
 // At returns the i-th update in record order.
 func (r *Record) At(i int) Value {
-	x := &r.vals[i]
-	v := Value{Col: x.col, Kind: x.kind}
+	x := r.vals[i]
+	v := Value{Col: r.cols[i], Kind: x.kind}
 	switch x.kind {
 	case BoolValue:
-		v.Bool = x.b
+		v.Bool = x.bits != 0
 	case IntValue:
 		v.Int = int64(x.bits)
 	case FloatValue:
@@ -68,6 +81,30 @@ func (r *Record) At(i int) Value {
 	}
 	return v
 }
+
+// The accessors below read the i-th update (0 <= i < Len()) without
+// building a Value or going through a Visitor: callers that replay records
+// in a hot loop switch on KindAt and call the accessor of that kind. An
+// accessor of another kind than the update's returns a meaningless value.
+
+// KindAt returns the kind of the i-th update.
+func (r *Record) KindAt(i int) ValueKind { return r.vals[i].kind }
+
+// ColAt returns the column of the i-th update.
+func (r *Record) ColAt(i int) string { return r.cols[:len(r.vals)][i] }
+
+// BoolAt returns the value of the i-th update, a BoolValue.
+func (r *Record) BoolAt(i int) bool { return r.vals[i].bits != 0 }
+
+// IntAt returns the value of the i-th update, an IntValue.
+func (r *Record) IntAt(i int) int64 { return int64(r.vals[i].bits) }
+
+// FloatAt returns the value of the i-th update, a FloatValue.
+func (r *Record) FloatAt(i int) float64 { return math.Float64frombits(r.vals[i].bits) }
+
+// BytesAt returns the value of the i-th update, a StringValue; it aliases
+// the record's arena and is valid until the record is reset.
+func (r *Record) BytesAt(i int) []byte { return r.str(r.vals[i].bits) }
 
 // str returns the arena bytes of a string span.
 func (r *Record) str(span uint64) []byte {
@@ -87,8 +124,9 @@ func (r *Record) Lookup(col string) (Value, bool) {
 // LastIndex returns the position of the last update of column col, -1 when
 // there is none.
 func (r *Record) LastIndex(col string) int {
-	i := len(r.vals) - 1
-	for i >= 0 && r.vals[i].col != col {
+	cols := r.cols[:len(r.vals)]
+	i := len(cols) - 1
+	for i >= 0 && cols[i] != col {
 		i--
 	}
 	return i
@@ -96,42 +134,59 @@ func (r *Record) LastIndex(col string) int {
 
 // Replay calls v for every buffered update in record order.
 func (r *Record) Replay(v Visitor) {
-	for i := range r.vals {
-		x := &r.vals[i]
+	cols := r.cols[:len(r.vals)]
+	for i, x := range r.vals {
+		col := cols[i]
 		switch x.kind {
 		case NullValue:
-			v.Null(x.col)
+			v.Null(col)
 		case BoolValue:
-			v.Bool(x.col, x.b)
+			v.Bool(col, x.bits != 0)
 		case IntValue:
-			v.Int(x.col, int64(x.bits))
+			v.Int(col, int64(x.bits))
 		case FloatValue:
-			v.Float(x.col, math.Float64frombits(x.bits))
+			v.Float(col, math.Float64frombits(x.bits))
 		case StringValue:
-			v.String(x.col, r.str(x.bits))
+			v.String(col, r.str(x.bits))
 		case ObjectValue:
-			v.Object(x.col)
+			v.Object(col)
 		}
 	}
 }
 
-func (r *Record) Null(col string) { r.vals = append(r.vals, slot{col: col, kind: NullValue}) }
+// add buffers one update.
+func (r *Record) add(col string, kind ValueKind, bits uint64) {
+	i := len(r.vals)
+	r.vals = append(r.vals, slot{bits: bits, kind: kind})
+	if i < len(r.cols) {
+		// Interned names are the same string (pointer and length) as
+		// the one stored by the previous record: an identity check, no
+		// byte compare and no pointer write (no write barrier).
+		if c := r.cols[i]; unsafe.StringData(c) != unsafe.StringData(col) || len(c) != len(col) {
+			r.cols[i] = col
+		}
+		return
+	}
+	r.cols = append(r.cols, col)
+}
+
+func (r *Record) Null(col string) { r.add(col, NullValue, 0) }
 func (r *Record) Bool(col string, v bool) {
-	r.vals = append(r.vals, slot{col: col, kind: BoolValue, b: v})
+	var b uint64
+	if v {
+		b = 1
+	}
+	r.add(col, BoolValue, b)
 }
-func (r *Record) Int(col string, v int64) {
-	r.vals = append(r.vals, slot{col: col, kind: IntValue, bits: uint64(v)})
-}
-func (r *Record) Float(col string, v float64) {
-	r.vals = append(r.vals, slot{col: col, kind: FloatValue, bits: math.Float64bits(v)})
-}
-func (r *Record) Object(col string) { r.vals = append(r.vals, slot{col: col, kind: ObjectValue}) }
+func (r *Record) Int(col string, v int64)     { r.add(col, IntValue, uint64(v)) }
+func (r *Record) Float(col string, v float64) { r.add(col, FloatValue, math.Float64bits(v)) }
+func (r *Record) Object(col string)           { r.add(col, ObjectValue, 0) }
 
 // String copies v into the record's arena.
 func (r *Record) String(col string, v []byte) {
 	start := uint64(len(r.arena))
 	r.arena = append(r.arena, v...)
-	r.vals = append(r.vals, slot{col: col, kind: StringValue, bits: start<<32 | uint64(len(r.arena))})
+	r.add(col, StringValue, start<<32|uint64(len(r.arena)))
 }
 
 var _ Visitor = (*Record)(nil)

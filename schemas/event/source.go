@@ -108,14 +108,31 @@ type Registry struct {
 	opts  RegistryOptions
 	cache atomic.Pointer[map[uint32]*AvroSchema]
 
-	mu      sync.Mutex // serializes fetches and cache updates
-	neg     map[uint32]time.Time
-	now     func() time.Time
-	hits    atomic.Uint64
-	fetches atomic.Uint64
-	unknown atomic.Uint64
-	fails   atomic.Uint64
-	negHits atomic.Uint64
+	mu   sync.Mutex // serializes fetches and cache updates
+	neg  map[uint32]time.Time
+	now  func() time.Time
+	hits [hitShards]hitCounter // summed by Stats
+	// nextShard spreads decoders over the hit counters, so that the
+	// partition workers do not bounce one cache line per record.
+	nextShard atomic.Uint32
+	fetches   atomic.Uint64
+	unknown   atomic.Uint64
+	fails     atomic.Uint64
+	negHits   atomic.Uint64
+}
+
+// hitShards is the number of cache-hit counters of a Registry.
+const hitShards = 16
+
+// hitCounter is one cache-hit counter on its own cache line.
+type hitCounter struct {
+	n atomic.Uint64
+	_ [56]byte
+}
+
+// hitCounter returns the counter for a new decoder.
+func (r *Registry) hitCounter() *hitCounter {
+	return &r.hits[r.nextShard.Add(1)%hitShards]
 }
 
 // NewRegistry returns a Registry using cl.
@@ -137,7 +154,11 @@ func NewRegistry(cl *sr.Client, opts RegistryOptions) (*Registry, error) {
 
 // Stats returns lookup counters.
 func (r *Registry) Stats() RegistryStats {
-	return RegistryStats{Hits: r.hits.Load(), Fetches: r.fetches.Load(), Unknown: r.unknown.Load(),
+	var hits uint64
+	for i := range r.hits {
+		hits += r.hits[i].n.Load()
+	}
+	return RegistryStats{Hits: hits, Fetches: r.fetches.Load(), Unknown: r.unknown.Load(),
 		Failures: r.fails.Load(), NegHits: r.negHits.Load(), CachedIDs: len(*r.cache.Load())}
 }
 
@@ -156,14 +177,19 @@ func (r *Registry) Resolve(ctx context.Context, value []byte) (*AvroSchema, int,
 
 // SchemaByID returns the schema with the given registry id.
 func (r *Registry) SchemaByID(ctx context.Context, id uint32) (*AvroSchema, error) {
+	return r.schemaByID(ctx, id, &r.hits[0])
+}
+
+// schemaByID is SchemaByID counting a cache hit on hits.
+func (r *Registry) schemaByID(ctx context.Context, id uint32, hits *hitCounter) (*AvroSchema, error) {
 	if s, ok := (*r.cache.Load())[id]; ok {
-		r.hits.Add(1)
+		hits.n.Add(1)
 		return s, nil
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if s, ok := (*r.cache.Load())[id]; ok { // fetched while we waited
-		r.hits.Add(1)
+		hits.n.Add(1)
 		return s, nil
 	}
 	if until, ok := r.neg[id]; ok {
