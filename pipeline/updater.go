@@ -105,19 +105,18 @@ func (u *columnUpdater) replay(r *event.Record) {
 	}
 	p := u.ps[0]
 	for i, n := 0, r.Len(); i < n; i++ {
-		v := r.At(i)
-		c := p.ColumnAt(i, v.Col)
-		switch v.Kind {
+		c := p.ColumnAt(i, r.ColAt(i))
+		switch r.KindAt(i) {
 		case event.NullValue:
 			c.UpdateNull()
 		case event.BoolValue:
-			c.UpdateBool(v.Bool)
+			c.UpdateBool(r.BoolAt(i))
 		case event.IntValue:
-			c.UpdateInt64(v.Int)
+			c.UpdateInt64(r.IntAt(i))
 		case event.FloatValue:
-			c.UpdateFloat64(v.Float)
+			c.UpdateFloat64(r.FloatAt(i))
 		case event.StringValue:
-			c.UpdateStringBytes(v.Str)
+			c.UpdateStringBytes(r.BytesAt(i))
 		case event.ObjectValue:
 			c.UpdateObject()
 		}
