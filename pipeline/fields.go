@@ -46,16 +46,16 @@ func (f *recordFields) ScalarField(name string) (profiler.Scalar, bool) {
 	if i < 0 {
 		return profiler.Scalar{}, true
 	}
-	v := f.rec.At(i)
-	switch v.Kind {
+	r := f.rec
+	switch r.KindAt(i) {
 	case event.BoolValue:
-		return profiler.Scalar{Kind: profiler.ScalarBool, Bool: v.Bool}, true
+		return profiler.Scalar{Kind: profiler.ScalarBool, Bool: r.BoolAt(i)}, true
 	case event.IntValue:
-		return profiler.Scalar{Kind: profiler.ScalarInt, Int: v.Int}, true
+		return profiler.Scalar{Kind: profiler.ScalarInt, Int: r.IntAt(i)}, true
 	case event.FloatValue:
-		return profiler.Scalar{Kind: profiler.ScalarFloat, Float: v.Float}, true
+		return profiler.Scalar{Kind: profiler.ScalarFloat, Float: r.FloatAt(i)}, true
 	case event.StringValue:
-		return profiler.Scalar{Kind: profiler.ScalarString, Str: v.Str}, true
+		return profiler.Scalar{Kind: profiler.ScalarString, Str: r.BytesAt(i)}, true
 	case event.ObjectValue:
 		return profiler.Scalar{Kind: profiler.ScalarString, Str: objectValue}, true
 	}
