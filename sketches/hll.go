@@ -292,22 +292,30 @@ func (s *HLL) Convert(t HLLType) *HLL {
 		c.typ = t
 		return c
 	}
-	k := 1 << s.lgK
 	c := newHLLArray(s.lgK, t)
 	c.ooo = s.ooo
-	if t == HLL4 {
-		for i := 0; i < k; i++ {
-			if v := s.reg(uint32(i)); v != 0 {
-				c.hllUpdate(uint32(i), v)
+	switch t {
+	case HLL4:
+		c.fillHLL4(s)
+	case HLL8:
+		// Registers copied; numAtCurMin counts the zeros (the KxQ sums are
+		// copied below).
+		s.absRegs(c.regs)
+		c.numAtCurMin = 0
+		for _, v := range c.regs {
+			if v == 0 {
+				c.numAtCurMin++
 			}
 		}
-	} else {
-		for i := 0; i < k; i++ {
+	default:
+		for i := 0; i < 1<<s.lgK; i++ {
 			if v := s.reg(uint32(i)); v != 0 {
 				c.setReg(uint32(i), v)
 				c.numAtCurMin--
 			}
 		}
+	}
+	if t != HLL4 {
 		c.kxq0, c.kxq1 = s.kxq0, s.kxq1
 	}
 	c.hip = s.hip
