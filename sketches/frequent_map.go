@@ -154,6 +154,13 @@ func (m *rpMap) compactArena() {
 	if m.chunked <= 4*n+rpArenaMax {
 		return
 	}
+	if n == 0 && cap(m.arena) <= rpArenaMax {
+		// No key is left (a purge emptied the map): only the current chunk
+		// is still referenced by the map, and new keys keep filling it
+		// rather than starting over from the smallest chunk.
+		m.chunked = cap(m.arena)
+		return
+	}
 	m.copyKeys(n)
 }
 
@@ -273,11 +280,22 @@ func (m *rpMap) resize() {
 	old := *m
 	*m = newRPMap(old.lg + 1)
 	m.scratch, m.arena, m.interned, m.chunked = old.scratch, old.arena, old.interned, old.chunked
+	// The keys are distinct: each goes to the first empty slot from its home
+	// (what adjustOrInsertHashed would do, without comparing keys).
+	mask := uint32(len(m.slots) - 1)
 	for i := range old.slots {
-		if sl := &old.slots[i]; sl.state != 0 {
-			m.adjustOrInsertHashed(sl.key, uint64(sl.hash), sl.value)
+		sl := &old.slots[i]
+		if sl.state == 0 {
+			continue
 		}
+		p, drift := sl.hash&mask, uint32(1)
+		for m.slots[p].state != 0 {
+			p = (p + 1) & mask
+			drift++
+		}
+		m.slots[p] = rpSlot{key: sl.key, value: sl.value, state: drift, hash: sl.hash}
 	}
+	m.numActive = old.numActive
 }
 
 // purge subtracts the median of a sample of the counters from every counter,
