@@ -226,6 +226,8 @@ func (s *HLL) updateHash(h1, h2 uint64) {
 					return
 				}
 			}
+			s.hll4Update(slot, uint8(v))
+			return
 		}
 		s.hllUpdate(slot, uint8(v))
 		return

@@ -91,16 +91,19 @@ func (s *HLL) hipKxq(old, v uint8) {
 	if !s.ooo {
 		s.hip += float64(uint32(1)<<s.lgK) / (s.kxq0 + s.kxq1)
 	}
+	// Both sums are exact (multiples of 2^−31 below 2^22, resp. of 2^−63
+	// below 2^−10), so one add of the exact difference equals a subtract
+	// then an add, and keeps the dependency chain short.
+	if v < 32 {
+		s.kxq0 += hllInvPow2[v] - hllInvPow2[old]
+		return
+	}
 	if old < 32 {
 		s.kxq0 -= hllInvPow2[old]
 	} else {
 		s.kxq1 -= hllInvPow2[old]
 	}
-	if v < 32 {
-		s.kxq0 += hllInvPow2[v]
-	} else {
-		s.kxq1 += hllInvPow2[v]
-	}
+	s.kxq1 += hllInvPow2[v]
 }
 
 // hllUpdate raises register slot to v if v is larger.
