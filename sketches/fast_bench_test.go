@@ -191,3 +191,27 @@ func BenchmarkHLLFreshCPU(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHLLCouponCPU updates lgK-12 HLL_4 sketches that stay in LIST mode
+// (4 distinct values, a low-cardinality column) or SET mode (300 distinct
+// values), repeating their values.
+func BenchmarkHLLCouponCPU(b *testing.B) {
+	for _, n := range []int{4, 300} {
+		b.Run("distinct="+strconv.Itoa(n), func(b *testing.B) {
+			hs := make([][2]uint64, 1024)
+			for i := range hs {
+				hs[i][0], hs[i][1] = HashInt64(int64(i%n), DefaultSeed)
+			}
+			s, _ := NewHLL(12, HLL4)
+			for _, h := range hs {
+				s.UpdateHash(h[0], h[1])
+			}
+			stop := kllStartCPU(b)
+			for i := 0; i < b.N; i++ {
+				h := &hs[i&1023]
+				s.UpdateHash(h[0], h[1])
+			}
+			stop()
+		})
+	}
+}

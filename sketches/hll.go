@@ -232,7 +232,25 @@ func (s *HLL) updateHash(h1, h2 uint64) {
 		s.hllUpdate(slot, uint8(v))
 		return
 	}
-	s.couponUpdate(uint32(v)<<26 | uint32(h1)&hllKeyMask26)
+	c := uint32(v)<<26 | uint32(h1)&hllKeyMask26
+	// LIST and SET modes: a coupon already held (a repeated value) is found
+	// here without further calls; listUpdate and setUpdate repeat the search.
+	if s.mode == hllModeList {
+		for _, e := range s.coupons {
+			if e == c {
+				return
+			}
+			if e == 0 {
+				break
+			}
+		}
+		s.listUpdate(c)
+		return
+	}
+	if tbl := s.coupons; len(tbl) != 0 && tbl[c&uint32(len(tbl)-1)] == c {
+		return // at its first probe
+	}
+	s.setUpdate(c)
 }
 
 // couponUpdate applies one coupon in any mode.

@@ -2,6 +2,7 @@ package sketches
 
 import (
 	"bytes"
+	"math/bits"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -134,6 +135,54 @@ func TestHLLRegStatsMatchesRef(t *testing.T) {
 					if s.kxq0 != b1 || s.kxq1 != b2 || s.numAtCurMin != b0 {
 						t.Fatalf("lgK %d %v n %d: running sums (%d, %v, %v), reference (%d, %v, %v)", lgK, typ, n, s.numAtCurMin, s.kxq0, s.kxq1, b0, b1, b2)
 					}
+				}
+			}
+		}
+	}
+}
+
+// hllUpdateHashRef applies a hash the plain way: the coupon through
+// couponUpdate in LIST/SET mode, the register through hllUpdate in HLL mode,
+// with no quick rejects.
+func hllUpdateHashRef(s *HLL, h1, h2 uint64) {
+	v := uint32(min(bits.LeadingZeros64(h2), 62) + 1)
+	if s.mode == hllModeHLL {
+		s.hllUpdate(uint32(h1)&(1<<s.lgK-1), uint8(v))
+		return
+	}
+	s.couponUpdate(v<<26 | uint32(h1)&hllKeyMask26)
+}
+
+// TestHLLUpdateHashMatchesRef feeds streams with many repeats (so that the
+// LIST/SET hit checks and the HLL quick rejects fire) and new values with
+// large register values (HLL_4 exceptions, curMin shifts) into UpdateHash and
+// into the reference, through every mode transition, comparing the complete
+// state regularly.
+func TestHLLUpdateHashMatchesRef(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, lgK := range []int{4, 5, 8, 10} {
+		for _, typ := range hllTypes {
+			for trial := range 3 {
+				a, _ := NewHLL(lgK, typ)
+				b, _ := NewHLL(lgK, typ)
+				var seen [][2]uint64
+				n := (trial + 1) * (40 << lgK)
+				for i := range n {
+					var h [2]uint64
+					if len(seen) > 0 && r.IntN(3) > 0 {
+						h = seen[r.IntN(len(seen))]
+					} else {
+						h = [2]uint64{r.Uint64(), r.Uint64() >> r.IntN(45)}
+						seen = append(seen, h)
+					}
+					a.UpdateHash(h[0], h[1])
+					hllUpdateHashRef(b, h[0], h[1])
+					if i%101 == 0 || i == n-1 {
+						hllSameState(t, typ.String()+" lgK "+itoa(lgK)+" after "+itoa(i+1), a, b)
+					}
+				}
+				if a.mode != hllModeHLL {
+					t.Fatalf("lgK %d %v: stream never reached HLL mode", lgK, typ)
 				}
 			}
 		}
