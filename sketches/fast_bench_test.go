@@ -215,3 +215,32 @@ func BenchmarkHLLCouponCPU(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFrequentRepeatCPU updates an lgMax-10 sketch with repeats of a
+// few items (a low-cardinality column), as bytes or as strings.
+func BenchmarkFrequentRepeatCPU(b *testing.B) {
+	items := []string{"desktop", "mobile", "tablet", "tv", "US", "DE", "FR", "GB"}
+	bs := make([][]byte, len(items))
+	hs := make([]uint64, len(items))
+	for i, it := range items {
+		bs[i], hs[i] = []byte(it), FrequentHash(it)
+	}
+	b.Run("bytes", func(b *testing.B) {
+		s, _ := NewFrequentStrings(10)
+		stop := kllStartCPU(b)
+		for i := 0; i < b.N; i++ {
+			k := i & 7
+			s.UpdateBytesHashed(bs[k], hs[k])
+		}
+		stop()
+	})
+	b.Run("strings", func(b *testing.B) {
+		s, _ := NewFrequentStrings(10)
+		stop := kllStartCPU(b)
+		for i := 0; i < b.N; i++ {
+			k := i & 7
+			s.UpdateHashed(items[k], hs[k])
+		}
+		stop()
+	})
+}
