@@ -93,7 +93,8 @@ func (s *HLL) hipKxq(old, v uint8) {
 	}
 	// Both sums are exact (multiples of 2^−31 below 2^22, resp. of 2^−63
 	// below 2^−10), so one add of the exact difference equals a subtract
-	// then an add, and keeps the dependency chain short.
+	// then an add, and keeps the dependency chain short. (old < v, so
+	// v < 32 implies old < 32.)
 	if v < 32 {
 		s.kxq0 += hllInvPow2[v] - hllInvPow2[old]
 		return
@@ -305,7 +306,7 @@ func hllAuxLgFor(lgK uint8, count int) uint8 {
 
 // fillHLL4 sets the registers of c, a new all-zero HLL_4 array, to those of
 // the HLL-mode sketch src (same lgK), with the state DataSketches reaches by
-// replaying src's non-zero registers in slot order (hllReplayHLL4 in the
+// replaying src's non-zero registers in slot order (hllConvertRef in the
 // tests): curMin 0, nibbles v or the aux token, the exceptions (v ≥ 15)
 // inserted in slot order; then, if no register is 0, the curMin shifts that
 // the last replayed register would trigger. The KxQ sums and numAtCurMin are
