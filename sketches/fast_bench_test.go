@@ -244,3 +244,20 @@ func BenchmarkFrequentRepeatCPU(b *testing.B) {
 		stop()
 	})
 }
+
+// BenchmarkKLLUpdatePeriodicCPU updates a sketch with a periodic column,
+// 3.5 + (i mod 997)/7: ascending runs that wrap around (a price in a
+// generated order stream), which reach level 0 as descending runs with a
+// wrap.
+func BenchmarkKLLUpdatePeriodicCPU(b *testing.B) {
+	for _, k := range []int{256, 1024} {
+		b.Run("k="+strconv.Itoa(k), func(b *testing.B) {
+			s, _ := NewKLLDoubles(k)
+			stop := kllStartCPU(b)
+			for i := 0; i < b.N; i++ {
+				s.Update(3.5 + float64(i%997)/7)
+			}
+			stop()
+		})
+	}
+}
