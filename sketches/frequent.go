@@ -250,19 +250,21 @@ func (s *FrequentStrings) Merge(o *FrequentStrings) error {
 		s.initZero(o.lgMax)
 	}
 	total := s.total + o.total
+	// o's slots carry the low 32 bits of each key's home hash, which is all
+	// that placement (lg ≤ 26) and the slot filter use: no key is rehashed.
 	if o.m.interned {
 		// Copy o's keys rather than keep views of its chunks.
-		o.m.forEachMergeOrder(func(k string, v int64) {
+		o.m.forEachMergeOrder(func(k string, h uint64, v int64) {
 			if s.m.slots == nil {
 				s.prepare()
 			}
 			s.total += v
-			if s.m.adjustOrInsertBytes(stringBytes(k), frequentHome(k), v) && s.m.numActive > frequentCapacity(s.m.lg) {
+			if s.m.adjustOrInsertBytes(stringBytes(k), h, v) && s.m.numActive > frequentCapacity(s.m.lg) {
 				s.grow()
 			}
 		})
 	} else {
-		o.m.forEachMergeOrder(func(k string, v int64) { s.add(k, v) })
+		o.m.forEachMergeOrder(func(k string, h uint64, v int64) { s.addHashed(k, h, v) })
 	}
 	s.offset += o.offset
 	s.total = total

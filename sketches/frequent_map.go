@@ -1,6 +1,7 @@
 package sketches
 
 import (
+	"encoding/binary"
 	"slices"
 	"unicode/utf8"
 	"unsafe"
@@ -32,35 +33,59 @@ func frequentCapacity(lg int) int { return 3 << (lg - 2) }
 // the UTF-8 bytes and allocates nothing. Invalid UTF-8 bytes count as U+FFFD
 // (this only affects where a key is placed, never which keys are equal).
 func javaStringHash(s string) uint64 {
-	var h int32
-	i := 0
-	// ASCII fast path, four bytes at a time: h·31⁴ + c0·31³ + c1·31² + c2·31 + c3
-	// (int32 arithmetic wraps, so this equals four single steps).
-	for ; i+4 <= len(s); i += 4 {
-		c0, c1, c2, c3 := s[i], s[i+1], s[i+2], s[i+3]
-		if c0|c1|c2|c3 >= utf8.RuneSelf {
+	var h uint32 // int32 arithmetic, done unsigned: it wraps the same way
+	b := stringBytes(s)
+	// ASCII fast path, eight bytes at a time: h·31⁸ + c0·31⁷ + … + c7 (mod
+	// 2^32, so this equals eight single steps), the byte terms combined in
+	// lanes: pairs c0·31 + c1 in 16-bit lanes, then quads p0·31² + p1 in
+	// 32-bit lanes (no lane overflows: 255·31 + 255 < 2^16 and
+	// 8160·961 + 8160 < 2^32), then q0·31⁴ + q1.
+	for len(b) >= 8 {
+		w := binary.LittleEndian.Uint64(b)
+		if w&0x8080808080808080 != 0 {
 			break
 		}
-		h = h*923521 + int32(c0)*29791 + int32(c1)*961 + int32(c2)*31 + int32(c3)
+		p := (w&0x00FF00FF00FF00FF)*31 + (w>>8)&0x00FF00FF00FF00FF
+		q := (p&0x0000FFFF0000FFFF)*961 + (p>>16)&0x0000FFFF0000FFFF
+		h = h*2487512833 + uint32(q)*923521 + uint32(q>>32)
+		b = b[8:]
 	}
-	for i < len(s) {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			h = 31*h + int32(c)
+	if len(b) >= 4 {
+		if w := binary.LittleEndian.Uint32(b); w&0x80808080 == 0 {
+			p := (w&0x00FF00FF)*31 + (w>>8)&0x00FF00FF
+			h = h*923521 + (p&0xFFFF)*961 + p>>16
+			b = b[4:]
+		}
+	}
+	for i, c := range b {
+		if c >= utf8.RuneSelf {
+			return javaStringHashRunes(h, b[i:])
+		}
+		h = 31*h + uint32(c)
+	}
+	return uint64(int64(int32(h)))
+}
+
+// javaStringHashRunes continues javaStringHash from state h over b, rune by
+// rune.
+func javaStringHashRunes(h uint32, b []byte) uint64 {
+	for i := 0; i < len(b); {
+		if c := b[i]; c < utf8.RuneSelf {
+			h = 31*h + uint32(c)
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := utf8.DecodeRune(b[i:])
 		i += size
 		if r > 0xFFFF {
 			r -= 0x10000
-			h = 31*h + int32(0xD800+(r>>10))
-			h = 31*h + int32(0xDC00+(r&0x3FF))
+			h = 31*h + uint32(0xD800+(r>>10))
+			h = 31*h + uint32(0xDC00+(r&0x3FF))
 		} else {
-			h = 31*h + int32(r)
+			h = 31*h + uint32(r)
 		}
 	}
-	return uint64(int64(h))
+	return uint64(int64(int32(h)))
 }
 
 // frequentHome returns the unmasked home-slot hash of key.
@@ -127,6 +152,13 @@ func (m *rpMap) compactArena() {
 		}
 	}
 	if m.chunked <= 4*n+rpArenaMax {
+		return
+	}
+	if n == 0 && cap(m.arena) <= rpArenaMax {
+		// No key is left (a purge emptied the map): only the current chunk
+		// is still referenced by the map, and new keys keep filling it
+		// rather than starting over from the smallest chunk.
+		m.chunked = cap(m.arena)
 		return
 	}
 	m.copyKeys(n)
@@ -248,11 +280,22 @@ func (m *rpMap) resize() {
 	old := *m
 	*m = newRPMap(old.lg + 1)
 	m.scratch, m.arena, m.interned, m.chunked = old.scratch, old.arena, old.interned, old.chunked
+	// The keys are distinct: each goes to the first empty slot from its home
+	// (what adjustOrInsertHashed would do, without comparing keys).
+	mask := uint32(len(m.slots) - 1)
 	for i := range old.slots {
-		if sl := &old.slots[i]; sl.state != 0 {
-			m.adjustOrInsertHashed(sl.key, uint64(sl.hash), sl.value)
+		sl := &old.slots[i]
+		if sl.state == 0 {
+			continue
 		}
+		p, drift := sl.hash&mask, uint32(1)
+		for m.slots[p].state != 0 {
+			p = (p + 1) & mask
+			drift++
+		}
+		m.slots[p] = rpSlot{key: sl.key, value: sl.value, state: drift, hash: sl.hash}
 	}
+	m.numActive = old.numActive
 }
 
 // purge subtracts the median of a sample of the counters from every counter,
@@ -265,14 +308,29 @@ func (m *rpMap) purge(sampleSize int) int64 {
 		return 0
 	}
 	s := m.scratch[:0]
-	for i := 0; len(s) < limit; i++ {
+	var mx int64 // the largest counter
+	i := 0
+	for ; len(s) < limit; i++ {
 		if sl := &m.slots[i]; sl.state != 0 {
 			s = append(s, sl.value)
+			mx = max(mx, sl.value)
 		}
 	}
 	m.scratch = s
+	for ; i < len(m.slots); i++ {
+		if sl := &m.slots[i]; sl.state != 0 {
+			mx = max(mx, sl.value)
+		}
+	}
 	median := selectKth(s, limit/2)
-	m.keepOnlyPositive(median)
+	if mx <= median {
+		// Every counter drops to ≤ 0: deleting them one by one ends in the
+		// same empty map (a stream of distinct items purges so).
+		clear(m.slots)
+		m.numActive = 0
+	} else {
+		m.keepOnlyPositive(median)
+	}
 	if m.interned {
 		m.compactArena()
 	}
@@ -429,8 +487,10 @@ func (m *rpMap) forEachSlotOrder(f func(key string, v int64)) {
 
 // forEachMergeOrder calls f for every entry in the order DataSketches Java uses
 // when merging: slots visited with the odd golden-ratio stride
-// floor(2^lg · 0.618…) | 1, starting at slot 0.
-func (m *rpMap) forEachMergeOrder(f func(key string, v int64)) {
+// floor(2^lg · 0.618…) | 1, starting at slot 0. h is the key's home hash,
+// exact in its low 32 bits (all that placement in a map of at most 2^26 slots
+// and the slot filter use).
+func (m *rpMap) forEachMergeOrder(f func(key string, h uint64, v int64)) {
 	n := 1 << m.lg
 	mask := uint32(n - 1)
 	stride := uint32(int(float64(n)*frequentGoldenRatio) | 1)
@@ -448,7 +508,7 @@ func (m *rpMap) forEachMergeOrder(f func(key string, v int64)) {
 		}
 		slices.SortFunc(order, func(a, b int) int { return int(steps[a]) - int(steps[b]) })
 		for _, i := range order {
-			f(p.keys[i], p.values[i])
+			f(p.keys[i], frequentHome(p.keys[i]), p.values[i])
 		}
 		return
 	}
@@ -456,7 +516,7 @@ func (m *rpMap) forEachMergeOrder(f func(key string, v int64)) {
 	for i := uint32(0); seen < m.numActive; i = (i + stride) & mask {
 		if sl := &m.slots[i]; sl.state != 0 {
 			seen++
-			f(sl.key, sl.value)
+			f(sl.key, uint64(sl.hash), sl.value)
 		}
 	}
 }

@@ -226,11 +226,31 @@ func (s *HLL) updateHash(h1, h2 uint64) {
 					return
 				}
 			}
+			s.hll4Update(slot, uint8(v))
+			return
 		}
 		s.hllUpdate(slot, uint8(v))
 		return
 	}
-	s.couponUpdate(uint32(v)<<26 | uint32(h1)&hllKeyMask26)
+	c := uint32(v)<<26 | uint32(h1)&hllKeyMask26
+	// LIST and SET modes: a coupon already held (a repeated value) is found
+	// here without further calls; listUpdate and setUpdate repeat the search.
+	if s.mode == hllModeList {
+		for _, e := range s.coupons {
+			if e == c {
+				return
+			}
+			if e == 0 {
+				break
+			}
+		}
+		s.listUpdate(c)
+		return
+	}
+	if tbl := s.coupons; len(tbl) != 0 && tbl[c&uint32(len(tbl)-1)] == c {
+		return // at its first probe
+	}
+	s.setUpdate(c)
 }
 
 // couponUpdate applies one coupon in any mode.
@@ -292,22 +312,30 @@ func (s *HLL) Convert(t HLLType) *HLL {
 		c.typ = t
 		return c
 	}
-	k := 1 << s.lgK
 	c := newHLLArray(s.lgK, t)
 	c.ooo = s.ooo
-	if t == HLL4 {
-		for i := 0; i < k; i++ {
-			if v := s.reg(uint32(i)); v != 0 {
-				c.hllUpdate(uint32(i), v)
+	switch t {
+	case HLL4:
+		c.fillHLL4(s)
+	case HLL8:
+		// Registers copied; numAtCurMin counts the zeros (the KxQ sums are
+		// copied below).
+		s.absRegs(c.regs)
+		c.numAtCurMin = 0
+		for _, v := range c.regs {
+			if v == 0 {
+				c.numAtCurMin++
 			}
 		}
-	} else {
-		for i := 0; i < k; i++ {
+	default:
+		for i := 0; i < 1<<s.lgK; i++ {
 			if v := s.reg(uint32(i)); v != 0 {
 				c.setReg(uint32(i), v)
 				c.numAtCurMin--
 			}
 		}
+	}
+	if t != HLL4 {
 		c.kxq0, c.kxq1 = s.kxq0, s.kxq1
 	}
 	c.hip = s.hip

@@ -91,16 +91,20 @@ func (s *HLL) hipKxq(old, v uint8) {
 	if !s.ooo {
 		s.hip += float64(uint32(1)<<s.lgK) / (s.kxq0 + s.kxq1)
 	}
+	// Both sums are exact (multiples of 2^−31 below 2^22, resp. of 2^−63
+	// below 2^−10), so one add of the exact difference equals a subtract
+	// then an add, and keeps the dependency chain short. (old < v, so
+	// v < 32 implies old < 32.)
+	if v < 32 {
+		s.kxq0 += hllInvPow2[v] - hllInvPow2[old]
+		return
+	}
 	if old < 32 {
 		s.kxq0 -= hllInvPow2[old]
 	} else {
 		s.kxq1 -= hllInvPow2[old]
 	}
-	if v < 32 {
-		s.kxq0 += hllInvPow2[v]
-	} else {
-		s.kxq1 += hllInvPow2[v]
-	}
+	s.kxq1 += hllInvPow2[v]
 }
 
 // hllUpdate raises register slot to v if v is larger.
@@ -300,6 +304,49 @@ func hllAuxLgFor(lgK uint8, count int) uint8 {
 	return lg
 }
 
+// fillHLL4 sets the registers of c, a new all-zero HLL_4 array, to those of
+// the HLL-mode sketch src (same lgK), with the state DataSketches reaches by
+// replaying src's non-zero registers in slot order (hllConvertRef in the
+// tests): curMin 0, nibbles v or the aux token, the exceptions (v ≥ 15)
+// inserted in slot order; then, if no register is 0, the curMin shifts that
+// the last replayed register would trigger. The KxQ sums and numAtCurMin are
+// recomputed from the registers (exact, so equal to the replay's running
+// sums). HIP is not touched.
+func (c *HLL) fillHLL4(src *HLL) {
+	vals := src.regs
+	if src.typ != HLL8 {
+		vals = make([]byte, 1<<src.lgK)
+		src.absRegs(vals)
+	}
+	vals = vals[:2*len(c.regs)]
+	for j := 0; j+1 < len(vals); j += 2 {
+		lo, hi := vals[j], vals[j+1]
+		if lo >= hllAuxToken {
+			c.hll4PutAux(uint32(j), lo)
+			lo = hllAuxToken
+		}
+		if hi >= hllAuxToken {
+			c.hll4PutAux(uint32(j+1), hi)
+			hi = hllAuxToken
+		}
+		c.regs[j>>1] = hi<<4 | lo
+	}
+	c.curMin = 0
+	c.numAtCurMin, c.kxq0, c.kxq1 = c.regStats()
+	for c.numAtCurMin == 0 {
+		c.shiftToBiggerCurMin()
+	}
+}
+
+// hll4PutAux records value v of register slot in the exception table,
+// creating it on first use.
+func (c *HLL) hll4PutAux(slot uint32, v uint8) {
+	if c.aux == nil {
+		c.aux = newHLLAux(hllLgAuxArrInts[c.lgK], c.lgK)
+	}
+	c.aux.put(slot, v)
+}
+
 // absRegs writes the absolute register values of an HLL-mode sketch into dst
 // (len K).
 func (s *HLL) absRegs(dst []byte) {
@@ -344,27 +391,39 @@ func (s *HLL) regStats() (atCurMin int, kxq0, kxq1 float64) {
 			kxq1 += hllInvPow2[v]
 		}
 	}
+	// HLL_8 and HLL_6 count the register values first, then sum per value
+	// (c·2^−v is exact, so this equals adding 2^−v c times).
+	var hist [256]int
+	sumHist := func() {
+		atCurMin = hist[0]
+		for v, c := range hist {
+			if c == 0 {
+				continue
+			}
+			if v < 32 {
+				kxq0 += float64(c) * hllInvPow2[v]
+			} else {
+				kxq1 += float64(c) * hllInvPow2[v]
+			}
+		}
+	}
 	switch s.typ {
 	case HLL8:
 		for _, v := range s.regs {
-			if v == 0 {
-				atCurMin++
-			}
-			add(v)
+			hist[v]++
 		}
+		sumHist()
 	case HLL6:
 		// Three bytes hold four registers.
 		r := s.regs
 		for g := 0; g+3 <= len(r)-1; g += 3 {
 			w := uint32(r[g]) | uint32(r[g+1])<<8 | uint32(r[g+2])<<16
-			for j := 0; j < 24; j += 6 {
-				v := uint8(w>>j) & 63
-				if v == 0 {
-					atCurMin++
-				}
-				add(v)
-			}
+			hist[w&63]++
+			hist[w>>6&63]++
+			hist[w>>12&63]++
+			hist[w>>18&63]++
 		}
+		sumHist()
 	default:
 		// Nibbles hold value − curMin; 15 means the value is in the
 		// exception table. Count nibble values first, then sum per value.

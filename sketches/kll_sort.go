@@ -235,7 +235,12 @@ func kllIntroSort(a []uint64, depth int) {
 		}
 		depth--
 		n := len(a)
-		x, y, z := a[0], a[n/2], a[n-1]
+		// The quartiles rather than the ends: runs that ascend or descend
+		// with one wrap (a periodic column; level 0 fills from the top, so
+		// ascending input arrives descending) gave lopsided partitions with
+		// first, middle and last until the depth ran out and heapsort took
+		// over.
+		x, y, z := a[n/4], a[n/2], a[n-1-n/4]
 		// median of the three (an element of a), with conditional moves:
 		// on random keys each branch of the comparisons would be a coin flip
 		p := max(min(x, y), min(max(x, y), z))

@@ -590,6 +590,9 @@ func TestKLLSort(t *testing.T) {
 		"dups":   func(i, n int) float64 { return float64(rng.IntN(5)) },
 		"asc":    func(i, n int) float64 { return float64(i) },
 		"desc":   func(i, n int) float64 { return float64(n - i) },
+		// ascending and descending runs with one wrap (a periodic column)
+		"rotasc":  func(i, n int) float64 { return float64((i + n/3) % n) },
+		"rotdesc": func(i, n int) float64 { return float64(n - (i+n/3)%n) },
 		"signs": func(i, n int) float64 {
 			return []float64{0, math.Copysign(0, -1), -1, 1, math.Inf(1), math.Inf(-1), -1e-300, 1e-300}[rng.IntN(8)]
 		},

@@ -27,8 +27,44 @@ func Murmur3Sum128(data []byte, seed uint64) (h1, h2 uint64) {
 		h1, h2 = murmurBlock(h1, h2, k1, k2)
 		p = p[16:]
 	}
-	h1, h2 = murmurTail(h1, h2, p)
+	// The final 0..15 bytes, read as two little-endian words with a few
+	// wide loads (murmurTail is the byte-by-byte reference).
+	if t := len(p); t > 8 {
+		h1 ^= murmurMixK1(binary.LittleEndian.Uint64(p))
+		h2 ^= murmurMixK2(murmurLoadShort(p[8:]))
+	} else if t == 8 {
+		h1 ^= murmurMixK1(binary.LittleEndian.Uint64(p))
+	} else if t > 0 {
+		h1 ^= murmurMixK1(murmurLoadShort(p))
+	}
 	return murmurFinal(h1, h2, uint64(n))
+}
+
+// murmurLoadShort returns the 1..7 bytes of b as a little-endian integer,
+// with two overlapping loads (bytes read twice land on the same bits).
+func murmurLoadShort(b []byte) uint64 {
+	n := len(b)
+	if n >= 4 {
+		lo := uint64(binary.LittleEndian.Uint32(b))
+		hi := uint64(binary.LittleEndian.Uint32(b[n-4:]))
+		return lo | hi<<(8*(n-4))
+	}
+	m := n >> 1
+	return uint64(b[0]) | uint64(b[m])<<(8*m) | uint64(b[n-1])<<(8*(n-1))
+}
+
+// murmurMixK1 and murmurMixK2 scramble the first and second word of a block
+// (or of the tail) before it is xored into h1 or h2.
+func murmurMixK1(k1 uint64) uint64 {
+	k1 *= murmurC1
+	k1 = bits.RotateLeft64(k1, 31)
+	return k1 * murmurC2
+}
+
+func murmurMixK2(k2 uint64) uint64 {
+	k2 *= murmurC2
+	k2 = bits.RotateLeft64(k2, 33)
+	return k2 * murmurC1
 }
 
 // murmur3Uint64 hashes the 8 little-endian bytes of v without building a slice.
@@ -58,66 +94,6 @@ func murmurBlock(h1, h2, k1, k2 uint64) (uint64, uint64) {
 	h2 = bits.RotateLeft64(h2, 31)
 	h2 += h1
 	h2 = h2*5 + 0x38495ab5
-	return h1, h2
-}
-
-// murmurTail mixes the final 0..15 bytes.
-func murmurTail(h1, h2 uint64, tail []byte) (uint64, uint64) {
-	var k1, k2 uint64
-	switch len(tail) {
-	case 15:
-		k2 ^= uint64(tail[14]) << 48
-		fallthrough
-	case 14:
-		k2 ^= uint64(tail[13]) << 40
-		fallthrough
-	case 13:
-		k2 ^= uint64(tail[12]) << 32
-		fallthrough
-	case 12:
-		k2 ^= uint64(tail[11]) << 24
-		fallthrough
-	case 11:
-		k2 ^= uint64(tail[10]) << 16
-		fallthrough
-	case 10:
-		k2 ^= uint64(tail[9]) << 8
-		fallthrough
-	case 9:
-		k2 ^= uint64(tail[8])
-		k2 *= murmurC2
-		k2 = bits.RotateLeft64(k2, 33)
-		k2 *= murmurC1
-		h2 ^= k2
-		fallthrough
-	case 8:
-		k1 ^= uint64(tail[7]) << 56
-		fallthrough
-	case 7:
-		k1 ^= uint64(tail[6]) << 48
-		fallthrough
-	case 6:
-		k1 ^= uint64(tail[5]) << 40
-		fallthrough
-	case 5:
-		k1 ^= uint64(tail[4]) << 32
-		fallthrough
-	case 4:
-		k1 ^= uint64(tail[3]) << 24
-		fallthrough
-	case 3:
-		k1 ^= uint64(tail[2]) << 16
-		fallthrough
-	case 2:
-		k1 ^= uint64(tail[1]) << 8
-		fallthrough
-	case 1:
-		k1 ^= uint64(tail[0])
-		k1 *= murmurC1
-		k1 = bits.RotateLeft64(k1, 31)
-		k1 *= murmurC2
-		h1 ^= k1
-	}
 	return h1, h2
 }
 
