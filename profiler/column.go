@@ -63,8 +63,7 @@ func (c *Column) UpdateInt64(v int64) {
 	if c.typ == TypeUnknown {
 		c.resolve(TypeIntegral)
 	}
-	var h valueHashes
-	c.m.updateInt64(v, &h)
+	c.m.updateInt64One(v)
 }
 
 // UpdateUint64 logs an unsigned integer. Values up to MaxInt64 are logged as
@@ -89,8 +88,7 @@ func (c *Column) UpdateFloat64(v float64) {
 	if c.typ == TypeUnknown {
 		c.resolve(TypeFractional)
 	}
-	var h valueHashes
-	c.m.updateFloat64(v, &h)
+	c.m.updateFloat64One(v)
 }
 
 // UpdateBool logs a boolean: types/boolean, counts/true, 1 or 0 in the
@@ -110,8 +108,7 @@ func (c *Column) UpdateString(v string) {
 	if c.typ == TypeUnknown {
 		c.resolve(TypeString)
 	}
-	var h valueHashes
-	c.m.updateString(v, &h)
+	c.m.updateStringBytesOne(stringBytes(v), v, true)
 }
 
 // UpdateStringBytes logs string(b) as UpdateString does, without keeping b:
@@ -121,8 +118,7 @@ func (c *Column) UpdateStringBytes(b []byte) {
 	if c.typ == TypeUnknown {
 		c.resolve(TypeString)
 	}
-	var h valueHashes
-	c.m.updateStringBytes(b, &h)
+	c.m.updateStringBytesOne(b, "", false)
 }
 
 // UpdateNull logs a missing value (nil, JSON null, Avro null). A new column
