@@ -59,9 +59,10 @@ const (
 type memoEntry struct {
 	h1, h2 uint64 // sketches.Hash* of the value, DefaultSeed (0, 0 for "")
 	fih    uint64 // the frequent-items hash of the item (when fi)
-	key    uint64 // ints: the value; floats: its bits; strings: memoStrKey
+	key    uint64 // ints: the value; floats: its bits; strings: memoStrWords …
+	key2   uint64 // … and its second word
 	kind   uint8
-	n      uint8 // len(b) in use: an integer's digits or the string's bytes
+	n      uint8 // an integer's digits in b, or the string's length (its bytes in b when longer than memoWordsExact)
 	fi     bool  // fih (and an integer's digits) set
 	b      [memoMaxBytes]byte
 }
@@ -134,23 +135,30 @@ func memoMix(x uint64) uint64 {
 
 func memoSet(key uint64) uint64 { return key >> (64 - memoSetBits) }
 
-// memoStrKey is a cheap fingerprint of a short string (len(b) ≤
-// memoMaxBytes): its length and up to its first, middle and last 8 bytes.
-// Equal strings have equal keys; an entry is matched on its bytes too.
-func memoStrKey(b []byte) uint64 {
+// memoStrWords returns two words that, with len(b), identify a string of
+// at most 16 bytes: its first and last 8 bytes (overlapping), or 4 bytes,
+// or its bytes 0, n/2 and n−1. Longer strings are matched on their bytes
+// as well.
+func memoStrWords(b []byte) (w0, w1 uint64) {
 	n := len(b)
-	var x uint64
 	switch {
 	case n >= 8:
-		x = binary.LittleEndian.Uint64(b) ^ bitsRotl(binary.LittleEndian.Uint64(b[n-8:]), 21) ^
-			bitsRotl(binary.LittleEndian.Uint64(b[(n-8)/2:]), 42)
+		return binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[n-8:])
 	case n >= 4:
-		x = uint64(binary.LittleEndian.Uint32(b))<<32 | uint64(binary.LittleEndian.Uint32(b[n-4:]))
+		return uint64(binary.LittleEndian.Uint32(b)), uint64(binary.LittleEndian.Uint32(b[n-4:]))
 	case n > 0:
-		x = uint64(b[0])<<16 | uint64(b[n>>1])<<8 | uint64(b[n-1])
+		return uint64(b[0])<<16 | uint64(b[n>>1])<<8 | uint64(b[n-1]), 0
 	}
-	return memoMix(x ^ uint64(n)*0x9e3779b97f4a7c15)
+	return 0, 0
 }
+
+// memoStrSet is the set key of a string with words w0, w1 and length n.
+func memoStrSet(w0, w1 uint64, n int) uint64 {
+	return memoMix(w0 ^ bitsRotl(w1, 29) ^ uint64(n)*0x9e3779b97f4a7c15)
+}
+
+// memoWordsExact is the length up to which the words identify a string.
+const memoWordsExact = 16
 
 func bitsRotl(x uint64, k uint) uint64 { return x<<k | x>>(64-k) }
 
@@ -166,13 +174,15 @@ func (mm *valueMemo) findNum(kind uint8, key uint64) *memoEntry {
 	return nil
 }
 
-// findStr returns the entry holding string b (with fingerprint key), or nil.
-func (mm *valueMemo) findStr(key uint64, b []byte) *memoEntry {
-	s := memoSet(key) * memoWays
-	if e := &mm.e[s]; e.key == key && e.kind == memoStr && string(e.b[:e.n]) == string(b) {
+// findStr returns the entry holding string b (words w0, w1), or nil.
+func (mm *valueMemo) findStr(w0, w1 uint64, b []byte) *memoEntry {
+	s := memoSet(memoStrSet(w0, w1, len(b))) * memoWays
+	if e := &mm.e[s]; e.key == w0 && e.key2 == w1 && int(e.n) == len(b) && e.kind == memoStr &&
+		(len(b) <= memoWordsExact || string(e.b[:e.n]) == string(b)) {
 		return e
 	}
-	if e := &mm.e[s+1]; e.key == key && e.kind == memoStr && string(e.b[:e.n]) == string(b) {
+	if e := &mm.e[s+1]; e.key == w0 && e.key2 == w1 && int(e.n) == len(b) && e.kind == memoStr &&
+		(len(b) <= memoWordsExact || string(e.b[:e.n]) == string(b)) {
 		return e
 	}
 	return nil
@@ -204,12 +214,14 @@ func (mm *valueMemo) putFloat(key uint64, h *valueHashes) {
 	e.kind, e.key, e.h1, e.h2, e.fi = memoFloat, key, h.h1, h.h2, false
 }
 
-// putStr remembers string b (len(b) ≤ memoMaxBytes) with fingerprint key,
-// its cardinality hash and, when fi, its frequent-items hash.
-func (mm *valueMemo) putStr(key uint64, b []byte, h1, h2, fih uint64, fi bool) {
-	e := mm.slot(key)
-	e.kind, e.key, e.h1, e.h2, e.fih, e.fi = memoStr, key, h1, h2, fih, fi
-	e.n = uint8(copy(e.b[:], b))
+// putStr remembers string b (len(b) ≤ memoMaxBytes, words w0, w1), its
+// cardinality hash and, when fi, its frequent-items hash.
+func (mm *valueMemo) putStr(w0, w1 uint64, b []byte, h1, h2, fih uint64, fi bool) {
+	e := mm.slot(memoStrSet(w0, w1, len(b)))
+	e.kind, e.key, e.key2, e.h1, e.h2, e.fih, e.fi, e.n = memoStr, w0, w1, h1, h2, fih, fi, uint8(len(b))
+	if len(b) > memoWordsExact {
+		copy(e.b[:], b)
+	}
 }
 
 // intSketches logs integer v into the cardinality and frequent items
@@ -299,8 +311,8 @@ func (m *metricSet) strSketches(b []byte, s string, isStr bool, h *valueHashes) 
 		return false
 	}
 	fs := m.fi.fs
-	key := memoStrKey(b)
-	e := mm.findStr(key, b)
+	w0, w1 := memoStrWords(b)
+	e := mm.findStr(w0, w1, b)
 	mm.count(e != nil)
 	if e != nil && (e.fi || fs == nil) {
 		if !h.card {
@@ -346,7 +358,7 @@ func (m *metricSet) strSketches(b []byte, s string, isStr bool, h *valueHashes) 
 			fs.UpdateBytesHashed(b, h.itemHash)
 		}
 	}
-	mm.putStr(key, b, h.h1, h.h2, h.itemHash, fs != nil)
+	mm.putStr(w0, w1, b, h.h1, h.h2, h.itemHash, fs != nil)
 	return true
 }
 

@@ -36,7 +36,10 @@ var memoStrings = []string{"", "a", "é", "US", "DE", "gold", "SAVE10", "desktop
 	"123456789", strings.Repeat("x", 16), strings.Repeat("y", 17), strings.Repeat("z", 28),
 	strings.Repeat("w", 29), strings.Repeat("v", 30), strings.Repeat("u", 31), strings.Repeat("t", 64),
 	"日本語テキスト", "ééééééééééééééé", "\xff\xfe", "a\x00b", "ord-00000001", "ord-00000002",
-	"2024-01-01T00:00:00.005Z", "abcd", "abcé", "abcdé"}
+	"2024-01-01T00:00:00.005Z", "abcd", "abcé", "abcdé",
+	// Equal first and last 8 bytes, different middles (and lengths).
+	"abcdefgh1zyxwvuts", "abcdefgh2zyxwvuts", "abcdefgh12zyxwvuts", "abcdefgh_0000000_zyxwvuts",
+	"abcdefgh_0000001_zyxwvuts", "abcdefghzyxwvuts", "abcdefgzyxwvuts"}
 
 // randValue returns a random value of kind k; fresh values are mostly
 // distinct, pooled ones come from the edge-case lists.

@@ -133,8 +133,8 @@ func (m *metricSet) updateStringBytesOne(b []byte, s string, isStr bool) {
 		}
 		return
 	}
-	key := memoStrKey(b)
-	e := mm.findStr(key, b)
+	w0, w1 := memoStrWords(b)
+	e := mm.findStr(w0, w1, b)
 	mm.count(e != nil)
 	var fih uint64
 	if e != nil && (e.fi || fs == nil) {
@@ -149,7 +149,7 @@ func (m *metricSet) updateStringBytesOne(b []byte, s string, isStr bool) {
 		if fs != nil {
 			fih = sketches.FrequentHashBytes(b)
 		}
-		mm.putStr(key, b, h1, h2, fih, fs != nil)
+		mm.putStr(w0, w1, b, h1, h2, fih, fs != nil)
 	}
 	if fs != nil {
 		if isStr {
