@@ -125,13 +125,9 @@ func (mm *valueMemo) count(hit bool) {
 	mm.probes, mm.hits = 0, 0
 }
 
-// memoMix spreads a 64-bit key; its top memoSetBits bits pick the set.
-func memoMix(x uint64) uint64 {
-	x ^= x >> 29
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 32
-	return x
-}
+// memoMix spreads a 64-bit key (Fibonacci hashing); its top memoSetBits
+// bits pick the set.
+func memoMix(x uint64) uint64 { return x * 0x9e3779b97f4a7c15 }
 
 func memoSet(key uint64) uint64 { return key >> (64 - memoSetBits) }
 
@@ -154,7 +150,7 @@ func memoStrWords(b []byte) (w0, w1 uint64) {
 
 // memoStrSet is the set key of a string with words w0, w1 and length n.
 func memoStrSet(w0, w1 uint64, n int) uint64 {
-	return memoMix(w0 ^ bitsRotl(w1, 29) ^ uint64(n)*0x9e3779b97f4a7c15)
+	return memoMix(w0 ^ bitsRotl(w1, 29) ^ bitsRotl(uint64(n), 40))
 }
 
 // memoWordsExact is the length up to which the words identify a string.
