@@ -292,9 +292,13 @@ func TestMemoPathsMatchReference(t *testing.T) {
 		n     int
 	}{
 		{"i", 6000}, {"f", 4000}, {"s", 6000}, {"b", 500}, {"isfbu", 6000}, {"s", 300}, {"i", 40},
+		{"is", 40000}, // long enough for the backoff to double and probing to resume
 	}
 	for seed := range uint64(6) {
 		for _, st := range streams {
+			if st.n > 10000 && (seed > 1 || testing.Short()) {
+				continue
+			}
 			t.Run(fmt.Sprintf("%s-%d-seed%d", st.kinds, st.n, seed), func(t *testing.T) {
 				r := rand.New(rand.NewPCG(seed, uint64(st.n)))
 				ops := genMemoStream(r, st.n, st.kinds)
@@ -379,5 +383,37 @@ func TestMemoBrokenIsDetected(t *testing.T) {
 	b, _ := ref[0].Components()
 	if memoComponentsEqual(a, b) == "" {
 		t.Fatal("a corrupted memo went unnoticed")
+	}
+}
+
+// TestMemoBackoff follows the adaptive switch: poor windows switch probing
+// off for memoBackoff, then twice as long; a good window resets the
+// backoff.
+func TestMemoBackoff(t *testing.T) {
+	p := memoProfiles(t)[0]
+	c := p.Column("x")
+	i := int64(0)
+	next := func() { i++; c.UpdateInt64(i * 7919) } // all distinct
+	for range memoAfter - 1 + memoWindow { // the memo probes from the memoAfter-th value
+		next()
+	}
+	vm := c.m.vm
+	if vm == nil || vm.skip != memoBackoff || vm.backoff != 2*memoBackoff {
+		t.Fatalf("after a poor window: %+v", vm)
+	}
+	for range memoBackoff + memoWindow {
+		next()
+	}
+	if vm.skip != 2*memoBackoff || vm.backoff != 4*memoBackoff {
+		t.Fatalf("after a second poor window: skip %d backoff %d", vm.skip, vm.backoff)
+	}
+	for range 2 * memoBackoff {
+		next()
+	}
+	for j := range memoWindow {
+		c.UpdateInt64(int64(j % 3))
+	}
+	if vm.skip != 0 || vm.backoff != memoBackoff || vm.probes != 0 {
+		t.Fatalf("after a good window: skip %d backoff %d probes %d", vm.skip, vm.backoff, vm.probes)
 	}
 }
