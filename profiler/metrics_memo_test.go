@@ -394,7 +394,7 @@ func TestMemoBackoff(t *testing.T) {
 	c := p.Column("x")
 	i := int64(0)
 	next := func() { i++; c.UpdateInt64(i * 7919) } // all distinct
-	for range memoAfter - 1 + memoWindow { // the memo probes from the memoAfter-th value
+	for range memoAfter - 1 + memoWindow {          // the memo probes from the memoAfter-th value
 		next()
 	}
 	vm := c.m.vm
