@@ -394,7 +394,8 @@ func TestMemoBackoff(t *testing.T) {
 	c := p.Column("x")
 	i := int64(0)
 	next := func() { i++; c.UpdateInt64(i * 7919) } // all distinct
-	for range memoAfter - 1 + memoWindow {          // the memo probes from the memoAfter-th value
+	// The memo probes from the memoAfter-th value on.
+	for range memoAfter - 1 + memoWindow {
 		next()
 	}
 	vm := c.m.vm
