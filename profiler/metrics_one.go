@@ -15,8 +15,14 @@ import (
 // with a fresh valueHashes; the property tests in metrics_memo_test.go hold
 // them to that.
 
-// updateInt64One is updateInt64(v, &valueHashes{}).
-func (m *metricSet) updateInt64One(v int64) {
+// updateInt64 is Column.UpdateInt64: it resolves a new column and does
+// c.m.updateInt64(v, &valueHashes{}). (The exported method is a call of
+// this one, small enough to be inlined into its callers.)
+func (c *Column) updateInt64(v int64) {
+	if c.typ == TypeUnknown {
+		c.resolve(TypeIntegral)
+	}
+	m := &c.m
 	m.counts.n++
 	m.types.integral++
 	if m.has&hasDist != 0 {
@@ -72,8 +78,13 @@ func (m *metricSet) updateInt64One(v int64) {
 	}
 }
 
-// updateFloat64One is updateFloat64(v, &valueHashes{}).
-func (m *metricSet) updateFloat64One(v float64) {
+// updateFloat64 is Column.UpdateFloat64: it resolves a new column and does
+// c.m.updateFloat64(v, &valueHashes{}).
+func (c *Column) updateFloat64(v float64) {
+	if c.typ == TypeUnknown {
+		c.resolve(TypeFractional)
+	}
+	m := &c.m
 	if v != v || m.fi.fs != nil {
 		var h valueHashes
 		m.updateFloat64(v, &h)
@@ -107,10 +118,16 @@ func (m *metricSet) updateFloat64One(v float64) {
 	e.kind, e.key, e.h1, e.h2, e.fi, e.n = memoFloat, key, h1, h2, false, 0
 }
 
-// updateStringBytesOne is updateStringBytes(b, &valueHashes{}) when isStr
-// is false, and updateString(s, &valueHashes{}) with b the bytes of s when
-// it is true (the frequent items then keep s itself rather than a copy).
-func (m *metricSet) updateStringBytesOne(b []byte, s string, isStr bool) {
+// updateStringBytes is Column.UpdateStringBytes (isStr false) and
+// Column.UpdateString (isStr true, b the bytes of s: the frequent items then
+// keep s itself rather than a copy): it resolves a new column and does
+// c.m.updateStringBytes(b, &valueHashes{}) or c.m.updateString(s,
+// &valueHashes{}).
+func (c *Column) updateStringBytes(b []byte, s string, isStr bool) {
+	if c.typ == TypeUnknown {
+		c.resolve(TypeString)
+	}
+	m := &c.m
 	m.counts.n++
 	m.types.string_++
 	fs := m.fi.fs
