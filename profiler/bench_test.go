@@ -236,3 +236,34 @@ func BenchmarkEventColumns(b *testing.B) {
 	}
 	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
 }
+
+// BenchmarkColumnsUpdate is BenchmarkColumnUpdate through profiler.Columns
+// over the same column of two profiles (a segment and its full profile).
+func BenchmarkColumnsUpdate(b *testing.B) {
+	strs := [][]byte{[]byte("alpha"), []byte("beta"), []byte("gamma"), []byte("delta"), []byte("epsilon")}
+	cases := []struct {
+		name string
+		f    func(cs profiler.Columns, i int)
+	}{
+		{"Int64", func(cs profiler.Columns, i int) { cs.UpdateInt64(int64(i % 1000)) }},
+		{"Int64Low", func(cs profiler.Columns, i int) { cs.UpdateInt64(int64(i % 4)) }},
+		{"Float64", func(cs profiler.Columns, i int) { cs.UpdateFloat64(float64(i) * 0.25) }},
+		{"StringBytes", func(cs profiler.Columns, i int) { cs.UpdateStringBytes(strs[i%len(strs)]) }},
+		{"Bool", func(cs profiler.Columns, i int) { cs.UpdateBool(i%3 == 0) }},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			cs := profiler.Columns{newProfile(b, profiler.Config{}).Column("c"), newProfile(b, profiler.Config{}).Column("c")}
+			for i := range 100_000 {
+				tc.f(cs, i)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			c0 := cpuTime()
+			for i := range b.N {
+				tc.f(cs, i)
+			}
+			b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
