@@ -221,8 +221,15 @@ func (m *metricSet) updateInt64(v int64, h *valueHashes) {
 		}
 	}
 	if m.card != nil {
-		m.intSketches(v, h)
-		return
+		if mm := m.memo(); mm != nil {
+			m.intSketches(v, h, mm)
+			return
+		}
+		if !h.card {
+			h.h1, h.h2 = sketches.HashInt64(v, sketches.DefaultSeed)
+			h.card = true
+		}
+		m.card.UpdateHash(h.h1, h.h2)
 	}
 	if m.fi.fs != nil {
 		// The decimal string is formatted into h once; each sketch copies
@@ -260,8 +267,10 @@ func (m *metricSet) updateFloat64(v float64, h *valueHashes) {
 // floatSketches logs a double into the cardinality and frequent items.
 func (m *metricSet) floatSketches(v float64, h *valueHashes) {
 	if m.card != nil && m.fi.fs == nil {
-		m.floatCard(v, h)
-		return
+		if mm := m.memo(); mm != nil {
+			m.floatCard(v, h, mm)
+			return
+		}
 	}
 	if m.card != nil {
 		if !h.card {

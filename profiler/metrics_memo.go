@@ -25,7 +25,11 @@ import (
 // remembered hash) and the counters and the KLL are updated as before. A
 // memo is tied to one *HLL: a metricSet whose sketch is replaced (clone,
 // merge, resolve, decoding) starts without a memo, and a memo that finds
-// another sketch in its set empties itself first.
+// another sketch in its set empties itself first. The invariant this needs
+// from the rest of the package: a metricSet's card is only ever changed in
+// place by updates (UnmarshalBinary is only called on fresh sketches, in
+// component.go); anything that could remove values from it in place must
+// set the set's vm to nil.
 //
 // The memo is adaptive: it is created once the column has logged memoAfter
 // values, and a column whose hit rate over a window of memoWindow probes is
@@ -73,8 +77,8 @@ type valueMemo struct {
 	card    *sketches.HLL // the sketch every entry's value is in
 	probes  uint32        // probes in the current window
 	hits    uint32        // hits in the current window
-	skip    uint32        // values to log without probing
-	backoff uint32        // the next skip after a poor window
+	resume  int64         // counts.n from which on the memo is probed again
+	backoff int64         // the next pause after a poor window, in values
 	bools   uint8         // bit i: bool i (its hash) is in card
 	e       [memoSets * memoWays]memoEntry
 }
@@ -91,8 +95,7 @@ func (m *metricSet) memo() *valueMemo {
 		mm = &valueMemo{card: m.card, backoff: memoBackoff}
 		m.vm = mm
 	}
-	if mm.skip != 0 {
-		mm.skip--
+	if m.counts.n < mm.resume {
 		return nil
 	}
 	if mm.card != m.card {
@@ -106,9 +109,10 @@ func (mm *valueMemo) reset(card *sketches.HLL) {
 	*mm = valueMemo{card: card, backoff: memoBackoff}
 }
 
-// count records one probe; at the end of a window with a poor hit rate it
-// switches probing off for a while.
-func (mm *valueMemo) count(hit bool) {
+// count records one probe, of the column's n-th value; at the end of a
+// window with a poor hit rate it switches probing off for the next backoff
+// values.
+func (mm *valueMemo) count(hit bool, n int64) {
 	mm.probes++
 	if hit {
 		mm.hits++
@@ -117,7 +121,7 @@ func (mm *valueMemo) count(hit bool) {
 		return
 	}
 	if 4*mm.hits < mm.probes {
-		mm.skip = mm.backoff
+		mm.resume = n + 1 + mm.backoff
 		mm.backoff = min(2*mm.backoff, memoMaxBackoff)
 	} else {
 		mm.backoff = memoBackoff
@@ -221,27 +225,24 @@ func (mm *valueMemo) putStr(w0, w1 uint64, b []byte, h1, h2, fih uint64, fi bool
 }
 
 // intSketches logs integer v into the cardinality and frequent items
-// through the memo. m.card is non-nil.
-func (m *metricSet) intSketches(v int64, h *valueHashes) {
+// through the memo mm (m.memo()). m.card is non-nil.
+func (m *metricSet) intSketches(v int64, h *valueHashes, mm *valueMemo) {
 	fs := m.fi.fs
-	mm := m.memo()
-	if mm != nil {
-		e := mm.findNum(memoInt, uint64(v))
-		mm.count(e != nil)
-		if e != nil && (e.fi || fs == nil) {
-			// In the sketch already: skip the hashing and the HLL.
-			if !h.card {
-				h.h1, h.h2, h.card = e.h1, e.h2, true
-			}
-			if fs != nil {
-				if !h.fi {
-					h.numLen = copy(h.num[:], e.b[:e.n])
-					h.itemHash, h.fi = e.fih, true
-				}
-				fs.UpdateBytesHashed(e.b[:e.n], e.fih)
-			}
-			return
+	e := mm.findNum(memoInt, uint64(v))
+	mm.count(e != nil, m.counts.n)
+	if e != nil && (e.fi || fs == nil) {
+		// In the sketch already: skip the hashing and the HLL.
+		if !h.card {
+			h.h1, h.h2, h.card = e.h1, e.h2, true
 		}
+		if fs != nil {
+			if !h.fi {
+				h.numLen = copy(h.num[:], e.b[:e.n])
+				h.itemHash, h.fi = e.fih, true
+			}
+			fs.UpdateBytesHashed(e.b[:e.n], e.fih)
+		}
+		return
 	}
 	if !h.card {
 		h.h1, h.h2 = sketches.HashInt64(v, sketches.DefaultSeed)
@@ -255,26 +256,15 @@ func (m *metricSet) intSketches(v int64, h *valueHashes) {
 		}
 		fs.UpdateBytesHashed(h.num[:h.numLen], h.itemHash)
 	}
-	if mm != nil {
-		mm.putInt(v, h, fs != nil)
-	}
+	mm.putInt(v, h, fs != nil)
 }
 
-// floatCard logs double v into the cardinality through the memo. m.card is
-// non-nil.
-func (m *metricSet) floatCard(v float64, h *valueHashes) {
-	mm := m.memo()
-	if mm == nil {
-		if !h.card {
-			h.h1, h.h2 = sketches.HashFloat64(v, sketches.DefaultSeed)
-			h.card = true
-		}
-		m.card.UpdateHash(h.h1, h.h2)
-		return
-	}
+// floatCard logs double v into the cardinality through the memo mm
+// (m.memo()). m.card is non-nil.
+func (m *metricSet) floatCard(v float64, h *valueHashes, mm *valueMemo) {
 	key := math.Float64bits(v)
 	e := mm.findNum(memoFloat, key)
-	mm.count(e != nil)
+	mm.count(e != nil, m.counts.n)
 	if e != nil {
 		if !h.card {
 			h.h1, h.h2, h.card = e.h1, e.h2, true
@@ -309,7 +299,7 @@ func (m *metricSet) strSketches(b []byte, s string, isStr bool, h *valueHashes) 
 	fs := m.fi.fs
 	w0, w1 := memoStrWords(b)
 	e := mm.findStr(w0, w1, b)
-	mm.count(e != nil)
+	mm.count(e != nil, m.counts.n)
 	if e != nil && (e.fi || fs == nil) {
 		if !h.card {
 			h.h1, h.h2, h.card = e.h1, e.h2, true

@@ -329,7 +329,7 @@ func TestMemoEngages(t *testing.T) {
 		hi.UpdateStringBytes(fmt.Appendf(nil, "id-%d", i))
 		bo.UpdateBool(i%2 == 0)
 	}
-	if lo.m.vm == nil || lo.m.vm.skip != 0 || lo.m.vm.card != lo.m.card {
+	if lo.m.vm == nil || lo.m.vm.resume > lo.m.counts.n || lo.m.vm.card != lo.m.card {
 		t.Fatalf("low-cardinality memo not active: %+v", lo.m.vm)
 	}
 	n := 0
@@ -341,7 +341,7 @@ func TestMemoEngages(t *testing.T) {
 	if n != 5 {
 		t.Errorf("%d int entries for 5 values", n)
 	}
-	if hi.m.vm == nil || (hi.m.vm.skip == 0 && hi.m.vm.backoff == memoBackoff) {
+	if hi.m.vm == nil || (hi.m.vm.resume <= hi.m.counts.n && hi.m.vm.backoff == memoBackoff) {
 		t.Errorf("high-cardinality memo still probing: %+v", hi.m.vm)
 	}
 	if bo.m.vm == nil || bo.m.vm.bools != 3 {
@@ -399,14 +399,14 @@ func TestMemoBackoff(t *testing.T) {
 		next()
 	}
 	vm := c.m.vm
-	if vm == nil || vm.skip != memoBackoff || vm.backoff != 2*memoBackoff {
+	if vm == nil || vm.resume-c.m.counts.n != memoBackoff+1 || vm.backoff != 2*memoBackoff {
 		t.Fatalf("after a poor window: %+v", vm)
 	}
 	for range memoBackoff + memoWindow {
 		next()
 	}
-	if vm.skip != 2*memoBackoff || vm.backoff != 4*memoBackoff {
-		t.Fatalf("after a second poor window: skip %d backoff %d", vm.skip, vm.backoff)
+	if vm.resume-c.m.counts.n != 2*memoBackoff+1 || vm.backoff != 4*memoBackoff {
+		t.Fatalf("after a second poor window: resume %d at %d, backoff %d", vm.resume, c.m.counts.n, vm.backoff)
 	}
 	for range 2 * memoBackoff {
 		next()
@@ -414,7 +414,7 @@ func TestMemoBackoff(t *testing.T) {
 	for j := range memoWindow {
 		c.UpdateInt64(int64(j % 3))
 	}
-	if vm.skip != 0 || vm.backoff != memoBackoff || vm.probes != 0 {
-		t.Fatalf("after a good window: skip %d backoff %d probes %d", vm.skip, vm.backoff, vm.probes)
+	if vm.resume > c.m.counts.n || vm.backoff != memoBackoff || vm.probes != 0 {
+		t.Fatalf("after a good window: resume %d at %d, backoff %d probes %d", vm.resume, c.m.counts.n, vm.backoff, vm.probes)
 	}
 }

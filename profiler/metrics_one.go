@@ -48,7 +48,7 @@ func (c *Column) updateInt64(v int64) {
 	mm := m.memo()
 	if mm != nil {
 		e := mm.findNum(memoInt, uint64(v))
-		mm.count(e != nil)
+		mm.count(e != nil, m.counts.n)
 		if e != nil && (e.fi || fs == nil) {
 			// In the sketch already: skip the hashing and the HLL.
 			if fs != nil {
@@ -108,7 +108,7 @@ func (c *Column) updateFloat64(v float64) {
 	}
 	key := math.Float64bits(v)
 	e := mm.findNum(memoFloat, key)
-	mm.count(e != nil)
+	mm.count(e != nil, m.counts.n)
 	if e != nil {
 		return
 	}
@@ -152,7 +152,7 @@ func (c *Column) updateStringBytes(b []byte, s string, isStr bool) {
 	}
 	w0, w1 := memoStrWords(b)
 	e := mm.findStr(w0, w1, b)
-	mm.count(e != nil)
+	mm.count(e != nil, m.counts.n)
 	var fih uint64
 	if e != nil && (e.fi || fs == nil) {
 		fih = e.fih
