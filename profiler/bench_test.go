@@ -151,7 +151,8 @@ func BenchmarkProfile1M(b *testing.B) {
 }
 
 // BenchmarkColumnUpdate measures one typed update in steady state (allocs/op
-// must be 0).
+// must be 0). cpu-ns/op is process CPU time per update (GC included), the
+// figure to compare on a loaded machine.
 func BenchmarkColumnUpdate(b *testing.B) {
 	strs := []string{"alpha", "beta", "gamma", "delta", "epsilon"}
 	cases := []struct {
@@ -174,9 +175,95 @@ func BenchmarkColumnUpdate(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			c0 := cpuTime()
 			for i := range b.N {
 				tc.f(c, i)
 			}
+			b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+// BenchmarkEventColumns logs the 12 fields of the pipeline's order event
+// (pipeline.flatOrder: unique ids, low-cardinality strings and ints, a
+// price of ~1,000 values, a bool, nulls) through the typed Column methods
+// into a profile replaced every 2,500 events, as one segment of a flushed
+// window sees them. One op is one event.
+func BenchmarkEventColumns(b *testing.B) {
+	type ev struct {
+		id, ts                           []byte
+		country, device, segment, coupon []byte
+		price                            float64
+		qty, customer                    int64
+		gift, hasCoupon                  bool
+	}
+	evs := make([]ev, 10000)
+	for i := range evs {
+		evs[i] = ev{
+			id: fmt.Appendf(nil, "ord-%08d", i), ts: fmt.Appendf(nil, "2024-01-01T00:%02d:%02d.%03dZ", i/12000, i/200%60, i*5%1000),
+			country: []byte([]string{"US", "DE", "FR", "GB"}[i%4]), device: []byte([]string{"desktop", "mobile", "tablet", "tv"}[i%4]),
+			segment: []byte("gold"), coupon: []byte("SAVE10"), hasCoupon: i%5 == 0,
+			price: 3.5 + float64(i%997)/7, qty: int64(1 + i%4), customer: int64(1000 + i%50000), gift: i%9 == 0,
+		}
+	}
+	names := []string{"event_id", "ts", "country", "device", "price", "quantity", "discount", "coupon",
+		"is_gift", "comment", "customer_id", "customer_segment"}
+	var p *profiler.DatasetProfile
+	b.ReportAllocs()
+	b.ResetTimer()
+	c0 := cpuTime()
+	for i := range b.N {
+		if i%2500 == 0 {
+			p = newProfile(b, profiler.Config{})
+		}
+		e := &evs[i%len(evs)]
+		p.ColumnAt(0, names[0]).UpdateStringBytes(e.id)
+		p.ColumnAt(1, names[1]).UpdateStringBytes(e.ts)
+		p.ColumnAt(2, names[2]).UpdateStringBytes(e.country)
+		p.ColumnAt(3, names[3]).UpdateStringBytes(e.device)
+		p.ColumnAt(4, names[4]).UpdateFloat64(e.price)
+		p.ColumnAt(5, names[5]).UpdateInt64(e.qty)
+		p.ColumnAt(6, names[6]).UpdateNull()
+		if e.hasCoupon {
+			p.ColumnAt(7, names[7]).UpdateStringBytes(e.coupon)
+		} else {
+			p.ColumnAt(7, names[7]).UpdateNull()
+		}
+		p.ColumnAt(8, names[8]).UpdateBool(e.gift)
+		p.ColumnAt(9, names[9]).UpdateNull()
+		p.ColumnAt(10, names[10]).UpdateInt64(e.customer)
+		p.ColumnAt(11, names[11]).UpdateStringBytes(e.segment)
+	}
+	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
+}
+
+// BenchmarkColumnsUpdate is BenchmarkColumnUpdate through profiler.Columns
+// over the same column of two profiles (a segment and its full profile).
+func BenchmarkColumnsUpdate(b *testing.B) {
+	strs := [][]byte{[]byte("alpha"), []byte("beta"), []byte("gamma"), []byte("delta"), []byte("epsilon")}
+	cases := []struct {
+		name string
+		f    func(cs profiler.Columns, i int)
+	}{
+		{"Int64", func(cs profiler.Columns, i int) { cs.UpdateInt64(int64(i % 1000)) }},
+		{"Int64Low", func(cs profiler.Columns, i int) { cs.UpdateInt64(int64(i % 4)) }},
+		{"Float64", func(cs profiler.Columns, i int) { cs.UpdateFloat64(float64(i) * 0.25) }},
+		{"StringBytes", func(cs profiler.Columns, i int) { cs.UpdateStringBytes(strs[i%len(strs)]) }},
+		{"Bool", func(cs profiler.Columns, i int) { cs.UpdateBool(i%3 == 0) }},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			cs := profiler.Columns{newProfile(b, profiler.Config{}).Column("c"), newProfile(b, profiler.Config{}).Column("c")}
+			for i := range 100_000 {
+				tc.f(cs, i)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			c0 := cpuTime()
+			for i := range b.N {
+				tc.f(cs, i)
+			}
+			b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }

@@ -60,11 +60,7 @@ func (c *Column) Type() ColumnType { return c.typ }
 
 // UpdateInt64 logs an integer. A new column becomes TypeIntegral.
 func (c *Column) UpdateInt64(v int64) {
-	if c.typ == TypeUnknown {
-		c.resolve(TypeIntegral)
-	}
-	var h valueHashes
-	c.m.updateInt64(v, &h)
+	c.updateInt64(v)
 }
 
 // UpdateUint64 logs an unsigned integer. Values up to MaxInt64 are logged as
@@ -86,17 +82,18 @@ func (c *Column) UpdateUint64(v uint64) {
 // inf and fractional and reaches the sketches. A new column becomes
 // TypeFractional.
 func (c *Column) UpdateFloat64(v float64) {
-	if c.typ == TypeUnknown {
-		c.resolve(TypeFractional)
-	}
-	var h valueHashes
-	c.m.updateFloat64(v, &h)
+	c.updateFloat64(v)
 }
 
 // UpdateBool logs a boolean: types/boolean, counts/true, 1 or 0 in the
 // distribution and cardinality, "True" or "False" in the frequent items. A new
 // column becomes TypeIntegral (Python's bool is an int).
 func (c *Column) UpdateBool(v bool) {
+	c.updateBool(v)
+}
+
+// updateBool is UpdateBool, which is small enough to be inlined.
+func (c *Column) updateBool(v bool) {
 	if c.typ == TypeUnknown {
 		c.resolve(TypeIntegral)
 	}
@@ -107,28 +104,29 @@ func (c *Column) UpdateBool(v bool) {
 // MaxFrequentItemSize characters), so s must not be modified afterwards. A new
 // column becomes TypeString.
 func (c *Column) UpdateString(v string) {
-	if c.typ == TypeUnknown {
-		c.resolve(TypeString)
-	}
-	var h valueHashes
-	c.m.updateString(v, &h)
+	c.updateStringBytes(stringBytes(v), v, true)
 }
 
 // UpdateStringBytes logs string(b) as UpdateString does, without keeping b:
 // the frequent-items sketch copies a new item into chunks it owns, so b may
 // be reused afterwards and a repeated value costs no allocation.
 func (c *Column) UpdateStringBytes(b []byte) {
-	if c.typ == TypeUnknown {
-		c.resolve(TypeString)
-	}
-	var h valueHashes
-	c.m.updateStringBytes(b, &h)
+	c.updateStringBytes(b, "", false)
 }
 
 // UpdateNull logs a missing value (nil, JSON null, Avro null). A new column
 // becomes TypeAny unless Config.NullDefersType is set, in which case the type
 // stays open.
 func (c *Column) UpdateNull() {
+	if c.typ != TypeUnknown { // inlined: the counts of a resolved column
+		c.m.updateNull()
+		return
+	}
+	c.updateNullNew()
+}
+
+// updateNullNew is UpdateNull on a column without a type.
+func (c *Column) updateNullNew() {
 	if c.typ == TypeUnknown {
 		if c.set.nullDefersType {
 			// Count it in a counts-and-types-only set; resolve keeps the

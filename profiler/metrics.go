@@ -121,6 +121,9 @@ type metricSet struct {
 	fi     frequentItemsMetric
 	seed   uint64 // KLL bit-source seed
 	rowNaN bool   // Config.RowPathNaN
+	// vm is the value memo of card (metrics_memo.go); nil until the column
+	// has logged memoAfter values, and in every copy (clone, merge).
+	vm *valueMemo
 }
 
 // newMetricSet creates the metrics named by has, with the parameters in s.
@@ -218,6 +221,10 @@ func (m *metricSet) updateInt64(v int64, h *valueHashes) {
 		}
 	}
 	if m.card != nil {
+		if mm := m.memo(); mm != nil {
+			m.intSketches(v, h, mm)
+			return
+		}
 		if !h.card {
 			h.h1, h.h2 = sketches.HashInt64(v, sketches.DefaultSeed)
 			h.card = true
@@ -259,6 +266,12 @@ func (m *metricSet) updateFloat64(v float64, h *valueHashes) {
 
 // floatSketches logs a double into the cardinality and frequent items.
 func (m *metricSet) floatSketches(v float64, h *valueHashes) {
+	if m.card != nil && m.fi.fs == nil {
+		if mm := m.memo(); mm != nil {
+			m.floatCard(v, h, mm)
+			return
+		}
+	}
 	if m.card != nil {
 		if !h.card {
 			h.h1, h.h2 = sketches.HashFloat64(v, sketches.DefaultSeed)
@@ -310,7 +323,7 @@ func (m *metricSet) updateBool(b bool) {
 	}
 	h := &boolHashes[i]
 	if m.card != nil {
-		m.card.UpdateHash(h.h1, h.h2)
+		m.boolCard(i, h)
 	}
 	if m.fi.fs != nil {
 		m.fi.fs.UpdateHashed(h.item, h.itemHash)
@@ -320,6 +333,9 @@ func (m *metricSet) updateBool(b bool) {
 func (m *metricSet) updateString(s string, h *valueHashes) {
 	m.counts.n++
 	m.types.string_++
+	if m.card != nil && m.memoStrOK(len(s)) && m.strSketches(stringBytes(s), s, true, h) {
+		return
+	}
 	if m.card != nil {
 		if !h.card {
 			if len(s) == 0 { // the HLL ignores the empty string
@@ -347,6 +363,9 @@ func (m *metricSet) updateString(s string, h *valueHashes) {
 func (m *metricSet) updateStringBytes(b []byte, h *valueHashes) {
 	m.counts.n++
 	m.types.string_++
+	if m.card != nil && m.memoStrOK(len(b)) && m.strSketches(b, "", false, h) {
+		return
+	}
 	if len(b) != 0 && m.card != nil {
 		if !h.card {
 			h.h1, h.h2 = sketches.HashBytes(b, sketches.DefaultSeed)
@@ -399,6 +418,7 @@ func (m *metricSet) updateTensor() {
 // seed, so a clone never shares coin flips with its original.
 func (m *metricSet) clone() metricSet {
 	c := *m
+	c.vm = nil
 	if m.dist.kll != nil {
 		c.dist.kll = m.dist.kll.Clone()
 		c.dist.kll.SetBitSource(sketches.NewSeededBits(m.seed))
