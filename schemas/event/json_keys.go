@@ -20,6 +20,11 @@ type keyEntry struct {
 	name string // column name of the key's value in context (plen, top); "" unknown
 	plen int    // length of the parent path
 	top  bool   // the key belongs to the top-level object
+	// fast: name is known (not "") and the key belongs to the top-level object
+	// (plen 0): the Record fast path (json_record.go) may use it. time:
+	// fast, and name is the event-time field. Both are set with name (in
+	// nameSlow) and cleared with it.
+	fast, time bool
 }
 
 // keyHit tells value how to name the column of the key just parsed.
@@ -73,7 +78,7 @@ func (d *JSONDecoder) keySlow(i, plen int) (int, keyHit, *Error) {
 				d.path = append(d.path, d.sep...)
 			}
 			d.path = append(d.path, e.rawq[:len(e.rawq)-1]...)
-			e.plen, e.top, e.name = plen, top, ""
+			e.plen, e.top, e.name, e.fast, e.time = plen, top, "", false, false
 			if remember {
 				return k, keyHit{entry: kk}, nil
 			}
@@ -95,7 +100,7 @@ func (d *JSONDecoder) keySlow(i, plen int) (int, keyHit, *Error) {
 			d.keys = append(d.keys, keyEntry{})
 		}
 		e := &d.keys[kk]
-		e.rawq, e.name, e.plen, e.top = e.rawq[:0], "", plen, top
+		e.rawq, e.name, e.plen, e.top, e.fast, e.time = e.rawq[:0], "", plen, top, false, false
 		// The key aliases the input exactly when it needed no rewriting.
 		if len(key) == j-1-i && (len(key) == 0 || &key[0] == &data[i]) {
 			e.rawq = append(e.rawq, data[i:j]...)

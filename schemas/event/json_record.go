@@ -1,0 +1,136 @@
+package event
+
+// Record fast path. When the visitor is a *Record (the pipeline's case),
+// the members of the top-level object whose keys hit the key cache
+// (json_keys.go) are decoded by recordMembers: strings and numbers are
+// parsed inline and appended to the Record directly, without Visitor
+// interface calls and without the general loop's filter, naming and
+// event-time bookkeeping, which a cached top-level key has already settled
+// (no filter, column name known, event-time flag precomputed).
+//
+// It reports exactly what the general loop (members) reports, in the same
+// order, with the same errors: at the start of any member it does not
+// handle in full (a key that misses the cache, whitespace it does not
+// expect, an escaped or invalid string it does not own the error of), it
+// hands the rest of the object to members at that member's start, before
+// reporting anything for it; members then redoes the key exactly as it
+// would have. Values that are neither strings nor numbers go through the
+// general value with the cached name. TestJSONRecordFastPath and
+// FuzzJSONRecordFastPath compare it with the plain decoder.
+
+// recordMembers parses the members of the top-level object from i, the
+// start of the first member (whitespace skipped), to past the closing '}';
+// d.depth is 1.
+func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
+	data := d.data
+	keys := d.keys
+	for {
+		kk := d.nkey
+		if kk >= len(keys) || i >= len(data) || data[i] != '"' {
+			break
+		}
+		e := &keys[kk]
+		if !e.fast {
+			break
+		}
+		k := i + 1 + len(e.rawq)
+		if k > len(data) || !equalShort(data[i+1:k], e.rawq) {
+			break
+		}
+		// The colon, usually right after the key.
+		if k < len(data) && data[k] == ':' {
+			k++
+		} else {
+			k = skipWS(data, k)
+			if k >= len(data) || data[k] != ':' {
+				break // members reports the error
+			}
+			k++
+		}
+		if k < len(data) && data[k] <= ' ' {
+			k = skipWS(data, k)
+		}
+		if k >= len(data) {
+			break
+		}
+		d.nkey = kk + 1
+		d.field++
+		switch c := data[k]; {
+		case c == '"':
+			s, j, err := d.str(k + 1)
+			if err != nil {
+				return j, err
+			}
+			if e.time {
+				d.timeBuf = append(d.timeBuf[:0], s...)
+				d.raw.Kind, d.raw.Str = TimeString, d.timeBuf
+			}
+			start := uint64(len(r.arena))
+			r.arena = append(r.arena, s...)
+			r.add(e.name, StringValue, start<<32|uint64(len(r.arena)))
+			i = j
+		case c-'0' <= 9 || c == '-':
+			j, kind, iv, fv := parseNum(data, k)
+			if j < 0 {
+				return -j, d.err(-j, "invalid number")
+			}
+			if kind == numInt {
+				if e.time {
+					d.raw.Kind, d.raw.Int = TimeInt, iv
+				}
+				r.Int(e.name, iv)
+			} else {
+				if e.time {
+					d.raw.Kind, d.raw.Float = TimeFloat, fv
+				}
+				r.Float(e.name, fv)
+			}
+			i = j
+		default:
+			// Literals, objects, arrays and errors: the general value,
+			// which names the column by the cached name (d.field is
+			// advanced by name, so undo the advance above).
+			d.field--
+			var err *Error
+			if i, err = d.value(k, len(e.name), true, false, keyHit{name: e.name, entry: -1}); err != nil {
+				return i, err
+			}
+			keys = d.keys // value may have grown the cache
+		}
+		// The separator, as members parses it.
+		if i < len(data) && data[i] == ',' {
+			i++
+		} else {
+			i = skipWS(data, i)
+			if i >= len(data) {
+				return i, d.err(i, "unexpected end of input, want ',' or '}'")
+			}
+			switch data[i] {
+			case ',':
+				i++
+			case '}':
+				d.depth--
+				return i + 1, nil
+			default:
+				return i, d.err(i, "want ',' or '}'")
+			}
+		}
+		if i < len(data) && data[i] <= ' ' {
+			i = skipWS(data, i)
+		}
+	}
+	return d.members(i, 0, true, false)
+}
+
+// recordObject is object for the top-level object (i just past '{') with
+// r as the visitor.
+func (d *JSONDecoder) recordObject(r *Record, i int) (int, *Error) {
+	d.depth++ // 1, within every MaxDepth
+	data := d.data
+	i = skipWS(data, i)
+	if i < len(data) && data[i] == '}' {
+		d.depth--
+		return i + 1, nil
+	}
+	return d.recordMembers(r, i)
+}
