@@ -1,5 +1,10 @@
 package event
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // Record fast path. When the visitor is a *Record (the pipeline's case),
 // the members of the top-level object whose keys hit the key cache
 // (json_keys.go) are decoded by recordMembers: strings and numbers are
@@ -33,8 +38,19 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 		if !e.fast {
 			break
 		}
-		k := i + 1 + len(e.rawq)
-		if k > len(data) || !equalShort(data[i+1:k], e.rawq) {
+		// e.matchKey(data, i+1), inline.
+		n := len(e.rawq)
+		k := i + 1 + n
+		if k > len(data) {
+			break
+		}
+		if i+9 <= len(data) {
+			a := binary.LittleEndian.Uint64(data[i+1:])
+			b := binary.LittleEndian.Uint64(data[i+1+e.off1:])
+			if (a^e.w0)&e.m0|(b^e.w1)&e.m0 != 0 || n > 16 && string(data[i+9:k-8]) != string(e.rawq[8:n-8]) {
+				break
+			}
+		} else if !equalShort(data[i+1:k], e.rawq) {
 			break
 		}
 		// The colon, usually right after the key.
@@ -57,9 +73,30 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 		d.field++
 		switch c := data[k]; {
 		case c == '"':
-			s, j, err := d.str(k + 1)
-			if err != nil {
-				return j, err
+			// str's word scan, inline: a string without escapes, control
+			// bytes or non-ASCII bytes (else str does it all again).
+			j := k + 1
+			for j+8 <= len(data) {
+				w := binary.LittleEndian.Uint64(data[j:])
+				q, bs := w^(lsb*'"'), w^(lsb*'\\')
+				if m := ((q - lsb) | (bs - lsb) | (w - lsb*0x20) | w) & msb; m != 0 {
+					j += bits.TrailingZeros64(m) >> 3
+					break
+				}
+				j += 8
+			}
+			for j < len(data) && data[j] != '"' && data[j] != '\\' && data[j]-0x20 < 0x60 {
+				j++
+			}
+			var s []byte
+			if j < len(data) && data[j] == '"' {
+				s = data[k+1 : j]
+				j++
+			} else {
+				var err *Error
+				if s, j, err = d.str(k + 1); err != nil {
+					return j, err
+				}
 			}
 			if e.time {
 				d.timeBuf = append(d.timeBuf[:0], s...)
@@ -86,8 +123,20 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 				r.Float(e.name, fv)
 			}
 			i = j
+		case c == 'n' && hasLit(data, k, "null"):
+			if e.time {
+				d.raw.Kind = TimeNone
+			}
+			r.add(e.name, NullValue, 0)
+			i = k + 4
+		case c == 't' && hasLit(data, k, "true"):
+			r.add(e.name, BoolValue, 1)
+			i = k + 4
+		case c == 'f' && hasLit(data, k, "false"):
+			r.add(e.name, BoolValue, 0)
+			i = k + 5
 		default:
-			// Literals, objects, arrays and errors: the general value,
+			// Objects, arrays and errors: the general value,
 			// which names the column by the cached name (d.field is
 			// advanced by name, so undo the advance above).
 			d.field--
