@@ -2,7 +2,9 @@ package event
 
 import (
 	"encoding/binary"
+	"math"
 	"math/bits"
+	"unsafe"
 )
 
 // Record fast path. When the visitor is a *Record (the pipeline's case),
@@ -28,6 +30,10 @@ import (
 // d.depth is 1.
 func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 	data := d.data
+	// A copy of the input in the arena: strings without escapes are spans
+	// of it (no copy per string).
+	base := len(r.arena)
+	r.arena = append(r.arena, data...)
 	keys := d.keys
 	for {
 		kk := d.nkey
@@ -71,6 +77,8 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 		}
 		d.nkey = kk + 1
 		d.field++
+		var kind ValueKind
+		var v uint64
 		switch c := data[k]; {
 		case c == '"':
 			// str's word scan, inline: a string without escapes, control
@@ -90,51 +98,50 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 			}
 			var s []byte
 			if j < len(data) && data[j] == '"' {
+				// The bytes are in the arena's copy of the input.
 				s = data[k+1 : j]
+				v = uint64(base+k+1)<<32 | uint64(base+j)
 				j++
 			} else {
 				var err *Error
 				if s, j, err = d.str(k + 1); err != nil {
 					return j, err
 				}
+				start := uint64(len(r.arena))
+				r.arena = append(r.arena, s...)
+				v = start<<32 | uint64(len(r.arena))
 			}
 			if e.time {
 				d.timeBuf = append(d.timeBuf[:0], s...)
 				d.raw.Kind, d.raw.Str = TimeString, d.timeBuf
 			}
-			start := uint64(len(r.arena))
-			r.arena = append(r.arena, s...)
-			r.add(e.name, StringValue, start<<32|uint64(len(r.arena)))
-			i = j
+			kind, i = StringValue, j
 		case c-'0' <= 9 || c == '-':
-			j, kind, iv, fv := parseNum(data, k)
+			j, nk, iv, fv := parseNum(data, k)
 			if j < 0 {
 				return -j, d.err(-j, "invalid number")
 			}
-			if kind == numInt {
+			if nk == numInt {
 				if e.time {
 					d.raw.Kind, d.raw.Int = TimeInt, iv
 				}
-				r.Int(e.name, iv)
+				kind, v = IntValue, uint64(iv)
 			} else {
 				if e.time {
 					d.raw.Kind, d.raw.Float = TimeFloat, fv
 				}
-				r.Float(e.name, fv)
+				kind, v = FloatValue, math.Float64bits(fv)
 			}
 			i = j
 		case c == 'n' && hasLit(data, k, "null"):
 			if e.time {
 				d.raw.Kind = TimeNone
 			}
-			r.add(e.name, NullValue, 0)
-			i = k + 4
+			kind, i = NullValue, k+4
 		case c == 't' && hasLit(data, k, "true"):
-			r.add(e.name, BoolValue, 1)
-			i = k + 4
+			kind, v, i = BoolValue, 1, k+4
 		case c == 'f' && hasLit(data, k, "false"):
-			r.add(e.name, BoolValue, 0)
-			i = k + 5
+			kind, i = BoolValue, k+5
 		default:
 			// Objects, arrays and errors: the general value,
 			// which names the column by the cached name (d.field is
@@ -145,6 +152,23 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 				return i, err
 			}
 			keys = d.keys // value may have grown the cache
+		}
+		if kind != 0 {
+			// r.add, inline: the slot, then the name table.
+			nv := len(r.vals)
+			if nv < cap(r.vals) {
+				r.vals = r.vals[:nv+1]
+				r.vals[nv] = slot{bits: v, kind: kind}
+			} else {
+				r.vals = append(r.vals, slot{bits: v, kind: kind})
+			}
+			if cols := r.cols; nv < len(cols) {
+				if c := cols[nv]; unsafe.StringData(c) != unsafe.StringData(e.name) || len(c) != len(e.name) {
+					cols[nv] = e.name
+				}
+			} else {
+				r.cols = append(r.cols, e.name)
+			}
 		}
 		// The separator, as members parses it.
 		if i < len(data) && data[i] == ',' {
