@@ -25,41 +25,47 @@ type keyEntry struct {
 	// fast, and name is the event-time field. Both are set with name (in
 	// nameSlow) and cleared with it.
 	fast, time bool
-	// The first and last (up to) eight bytes of rawq as little-endian
-	// words, masked to rawq's length when it is shorter, and the offset of
-	// the last word (see matchKey).
+	// The Record fast path matches the key with the colon right after it:
+	// the pattern rawq + ":" (np bytes). w0 and w1 are its first and last
+	// (up to) eight bytes as little-endian words, masked by m0 to np bytes
+	// when it is shorter, and off1 is the offset of the last word (see
+	// matchKey).
 	w0, w1, m0 uint64
-	off1       int
+	off1, np   int
 }
 
-// setWords computes w0, w1, m0 and off1 from rawq (not empty).
+// setWords computes the pattern words from rawq (not empty).
 func (e *keyEntry) setWords() {
-	n := len(e.rawq)
+	var buf [32]byte
+	p := append(append(buf[:0], e.rawq...), ':')
+	n := len(p)
+	e.np = n
 	if n >= 8 {
-		e.w0 = binary.LittleEndian.Uint64(e.rawq)
-		e.w1 = binary.LittleEndian.Uint64(e.rawq[n-8:])
+		e.w0 = binary.LittleEndian.Uint64(p)
+		e.w1 = binary.LittleEndian.Uint64(p[n-8:])
 		e.m0, e.off1 = ^uint64(0), n-8
 		return
 	}
 	var w uint64
 	for k := n - 1; k >= 0; k-- {
-		w = w<<8 | uint64(e.rawq[k])
+		w = w<<8 | uint64(p[k])
 	}
 	e.w0, e.w1, e.m0, e.off1 = w, w, 1<<(8*n)-1, 0
 }
 
-// matchKey reports whether data[i:] starts with e.rawq (i is just past
-// the key's opening quote). With eight bytes to read at both ends it is
-// two masked word compares (plus the middle of keys longer than 16 bytes);
-// equalShort is the reference (TestMatchKey).
+// matchKey reports whether data[i:] starts with e.rawq and ':' (i is just
+// past the key's opening quote). With eight bytes to read at both ends it
+// is two masked word compares (plus the middle of patterns longer than 16
+// bytes); equalShort is the reference (TestMatchKey). recordMembers has it
+// inline.
 func (e *keyEntry) matchKey(data []byte, i int) bool {
-	n := len(e.rawq)
+	n := e.np
 	k := i + n
 	if k > len(data) || n == 0 {
 		return false
 	}
 	if i+8 > len(data) {
-		return equalShort(data[i:k], e.rawq)
+		return equalShort(data[i:k-1], e.rawq) && data[k-1] == ':'
 	}
 	a := binary.LittleEndian.Uint64(data[i:])
 	b := binary.LittleEndian.Uint64(data[i+e.off1:])

@@ -44,8 +44,8 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 		if !e.fast {
 			break
 		}
-		// e.matchKey(data, i+1), inline.
-		n := len(e.rawq)
+		// e.matchKey(data, i+1), inline: the key and the colon.
+		n := e.np
 		k := i + 1 + n
 		if k > len(data) {
 			break
@@ -56,18 +56,8 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 			if (a^e.w0)&e.m0|(b^e.w1)&e.m0 != 0 || n > 16 && string(data[i+9:k-8]) != string(e.rawq[8:n-8]) {
 				break
 			}
-		} else if !equalShort(data[i+1:k], e.rawq) {
+		} else if !equalShort(data[i+1:k-1], e.rawq) || data[k-1] != ':' {
 			break
-		}
-		// The colon, usually right after the key.
-		if k < len(data) && data[k] == ':' {
-			k++
-		} else {
-			k = skipWS(data, k)
-			if k >= len(data) || data[k] != ':' {
-				break // members reports the error
-			}
-			k++
 		}
 		if k < len(data) && data[k] <= ' ' {
 			k = skipWS(data, k)
