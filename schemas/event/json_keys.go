@@ -25,8 +25,8 @@ type keyEntry struct {
 	// fast, and name is the event-time field. Both are set with name (in
 	// nameSlow) and cleared with it.
 	fast, time bool
-	// The Record fast path matches the key with the colon right after it:
-	// the pattern rawq + ":" (np bytes). w0 and w1 are its first and last
+	// The Record fast path matches the key with its quotes and the colon
+	// right after it: the pattern `"` + rawq + ":" (np bytes). w0 and w1 are its first and last
 	// (up to) eight bytes as little-endian words, masked by m0 to np bytes
 	// when it is shorter, and off1 is the offset of the last word (see
 	// matchKey).
@@ -37,7 +37,7 @@ type keyEntry struct {
 // setWords computes the pattern words from rawq (not empty).
 func (e *keyEntry) setWords() {
 	var buf [32]byte
-	p := append(append(buf[:0], e.rawq...), ':')
+	p := append(append(append(buf[:0], '"'), e.rawq...), ':')
 	n := len(p)
 	e.np = n
 	if n >= 8 {
@@ -53,8 +53,8 @@ func (e *keyEntry) setWords() {
 	e.w0, e.w1, e.m0, e.off1 = w, w, 1<<(8*n)-1, 0
 }
 
-// matchKey reports whether data[i:] starts with e.rawq and ':' (i is just
-// past the key's opening quote). With eight bytes to read at both ends it
+// matchKey reports whether data[i:] starts with '"', e.rawq and ':' (i is
+// the key's opening quote). With eight bytes to read at both ends it
 // is two masked word compares (plus the middle of patterns longer than 16
 // bytes); equalShort is the reference (TestMatchKey). recordMembers has it
 // inline.
@@ -65,14 +65,14 @@ func (e *keyEntry) matchKey(data []byte, i int) bool {
 		return false
 	}
 	if i+8 > len(data) {
-		return equalShort(data[i:k-1], e.rawq) && data[k-1] == ':'
+		return data[i] == '"' && equalShort(data[i+1:k-1], e.rawq) && data[k-1] == ':'
 	}
 	a := binary.LittleEndian.Uint64(data[i:])
 	b := binary.LittleEndian.Uint64(data[i+e.off1:])
 	if (a^e.w0)&e.m0|(b^e.w1)&e.m0 != 0 {
 		return false
 	}
-	return n <= 16 || string(data[i+8:k-8]) == string(e.rawq[8:n-8])
+	return n <= 16 || string(data[i+8:k-8]) == string(e.rawq[7:n-9])
 }
 
 // keyHit tells value how to name the column of the key just parsed.

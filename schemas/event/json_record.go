@@ -37,26 +37,26 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 	keys := d.keys
 	for {
 		kk := d.nkey
-		if kk >= len(keys) || i >= len(data) || data[i] != '"' {
+		if kk >= len(keys) {
 			break
 		}
 		e := &keys[kk]
 		if !e.fast {
 			break
 		}
-		// e.matchKey(data, i+1), inline: the key and the colon.
+		// e.matchKey(data, i), inline: the quoted key and the colon.
 		n := e.np
-		k := i + 1 + n
+		k := i + n
 		if k > len(data) {
 			break
 		}
-		if i+9 <= len(data) {
-			a := binary.LittleEndian.Uint64(data[i+1:])
-			b := binary.LittleEndian.Uint64(data[i+1+e.off1:])
-			if (a^e.w0)&e.m0|(b^e.w1)&e.m0 != 0 || n > 16 && string(data[i+9:k-8]) != string(e.rawq[8:n-8]) {
+		if i+8 <= len(data) {
+			a := binary.LittleEndian.Uint64(data[i:])
+			b := binary.LittleEndian.Uint64(data[i+e.off1:])
+			if (a^e.w0)&e.m0|(b^e.w1)&e.m0 != 0 || n > 16 && string(data[i+8:k-8]) != string(e.rawq[7:n-9]) {
 				break
 			}
-		} else if !equalShort(data[i+1:k-1], e.rawq) || data[k-1] != ':' {
+		} else if data[i] != '"' || !equalShort(data[i+1:k-1], e.rawq) || data[k-1] != ':' {
 			break
 		}
 		if k < len(data) && data[k] <= ' ' {
