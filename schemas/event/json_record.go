@@ -93,16 +93,12 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 				j++
 			} else {
 				var err *Error
-				if s, j, err = d.str(k + 1); err != nil {
+				if s, v, j, err = d.recordStr(r, k+1); err != nil {
 					return j, err
 				}
-				start := uint64(len(r.arena))
-				r.arena = append(r.arena, s...)
-				v = start<<32 | uint64(len(r.arena))
 			}
 			if e.time {
-				d.timeBuf = append(d.timeBuf[:0], s...)
-				d.raw.Kind, d.raw.Str = TimeString, d.timeBuf
+				d.timeString(s)
 			}
 			kind, i = StringValue, j
 		case c-'0' <= 9 || c == '-':
@@ -197,4 +193,21 @@ func (d *JSONDecoder) recordObject(r *Record, i int) (int, *Error) {
 		return i + 1, nil
 	}
 	return d.recordMembers(r, i)
+}
+
+// recordStr is str for a string the inline scan does not finish, copied to
+// the arena; v is its span.
+func (d *JSONDecoder) recordStr(r *Record, i int) (s []byte, v uint64, j int, err *Error) {
+	if s, j, err = d.str(i); err != nil {
+		return nil, 0, j, err
+	}
+	start := uint64(len(r.arena))
+	r.arena = append(r.arena, s...)
+	return s, start<<32 | uint64(len(r.arena)), j, nil
+}
+
+// timeString sets the raw event time to the string s.
+func (d *JSONDecoder) timeString(s []byte) {
+	d.timeBuf = append(d.timeBuf[:0], s...)
+	d.raw.Kind, d.raw.Str = TimeString, d.timeBuf
 }
