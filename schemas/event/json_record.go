@@ -52,7 +52,11 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 		if i+8 <= len(data) {
 			a := binary.LittleEndian.Uint64(data[i:])
 			b := binary.LittleEndian.Uint64(data[i+e.off1:])
-			if (a^e.w0)&e.m0|(b^e.w1)&e.m0 != 0 || n > 16 && string(data[i+8:k-8]) != string(e.rawq[7:n-9]) {
+			if (a^e.w0)&e.m0|(b^e.w1)&e.m0 != 0 {
+				break
+			}
+			if n > 16 && (binary.LittleEndian.Uint64(data[i+8:]) != e.w2 ||
+				n > 24 && string(data[i+16:k-8]) != string(e.rawq[15:n-9])) {
 				break
 			}
 		} else if data[i] != '"' || !equalShort(data[i+1:k-1], e.rawq) || data[k-1] != ':' {

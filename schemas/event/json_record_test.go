@@ -15,7 +15,7 @@ import (
 // and syntax errors at every place of a member.
 func flatDoc(r *rand.Rand) []byte {
 	keys := []string{"event_id", "ts", "country", "device", "price", "quantity", "discount", "coupon",
-		"is_gift", "comment", "customer_id", "customer_segment"}
+		"is_gift", "comment_of_the_customer_for_the_courier", "customer_id", "customer_segment"}
 	ws := func() string {
 		switch r.IntN(12) {
 		case 0:
@@ -52,6 +52,10 @@ func flatDoc(r *rand.Rand) []byte {
 			key = key + "x"
 		case 3:
 			key = key[:len(key)-1]
+		case 4, 5:
+			b := []byte(key) // one byte changed anywhere
+			b[r.IntN(len(b))] = 'Z'
+			key = string(b)
 		}
 		sb.WriteString(`"` + key + `"` + ws() + ":" + ws())
 		if r.IntN(3) == 0 {
@@ -174,4 +178,28 @@ func FuzzJSONRecordFastPath(f *testing.F) {
 			checkRecordFast(t, o, docs)
 		}
 	})
+}
+
+// Every one-byte change of a cached key of every length (inside the key,
+// its quotes or the colon) is a miss for the fast path, whose inline key
+// match must agree with the plain decoder.
+func TestJSONRecordFastKeys(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	for n := 1; n <= 44; n++ {
+		key := make([]byte, n)
+		for k := range key {
+			key[k] = byte('a' + r.IntN(26))
+		}
+		doc := func(pat string) []byte { return []byte(`{"x":1,` + pat + `2,"y":3}`) }
+		pat := `"` + string(key) + `":`
+		docs := [][]byte{doc(pat), doc(pat)}
+		for p := range len(pat) {
+			b := []byte(pat)
+			b[p] ^= 0x20 // letter case; '"' becomes a 0x02 byte and ':' a '\x1a'
+			docs = append(docs, doc(string(b)), doc(pat))
+		}
+		if hits := checkRecordFast(t, JSONOptions{EventTimeField: "y"}, docs); hits < len(docs) {
+			t.Fatalf("key of %d bytes: %d fast members in %d documents", n, hits, len(docs))
+		}
+	}
 }
