@@ -14,15 +14,22 @@ import (
 // event-time bookkeeping, which a cached top-level key has already settled
 // (no filter, column name known, event-time flag precomputed).
 //
+// A key is matched together with its quotes and the colon right after it
+// (keyEntry's pattern words). Strings without escapes, control or non-ASCII
+// bytes are scanned inline and stored as spans of one copy of the whole
+// input appended to the arena (one memmove per record instead of one per
+// string); other strings go through str and are copied.
+//
 // It reports exactly what the general loop (members) reports, in the same
-// order, with the same errors: at the start of any member it does not
-// handle in full (a key that misses the cache, whitespace it does not
-// expect, an escaped or invalid string it does not own the error of), it
-// hands the rest of the object to members at that member's start, before
-// reporting anything for it; members then redoes the key exactly as it
-// would have. Values that are neither strings nor numbers go through the
-// general value with the cached name. TestJSONRecordFastPath and
-// FuzzJSONRecordFastPath compare it with the plain decoder.
+// order, with the same errors: at the start of a member whose key it does
+// not match (a cache miss, an escaped or empty key, whitespace before the
+// colon, the end of the input) it hands the rest of the object to members
+// at that member's start, before reporting anything for it, and members
+// redoes the key exactly as it would have. Values that are neither strings,
+// numbers nor literals go through the general value with the cached name;
+// string and number errors are the ones str, parseNum and members report.
+// TestJSONRecordFastPath, TestJSONRecordFastKeys and FuzzJSONRecordFastPath
+// compare it with the plain decoder.
 
 // recordMembers parses the members of the top-level object from i, the
 // start of the first member (whitespace skipped), to past the closing '}';
