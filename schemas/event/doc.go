@@ -88,6 +88,16 @@
 // conversion with an exact float path (json_number.go) and the RFC 3339 fast
 // path (eventtime_rfc3339.go) are caches or exact shortcuts: each is tested
 // against the plain path it shortcuts and never changes a reported value.
+// When the Visitor is a *Record (and there is no Include/Exclude filter),
+// the members of the top-level object whose key and colon match the key
+// cache's pattern for that position are decoded by a dedicated loop
+// (json_record.go) that appends to the Record directly: no Visitor calls,
+// strings without escapes become spans of one arena copy of the input
+// instead of one copy each, and it hands the rest of the object to the
+// general loop, before reporting anything for it, at the first member it
+// does not handle (TestJSONRecordFastPath and FuzzJSONRecordFastPath
+// compare it with the uncached decoder). The 12-field event then takes
+// ≈ 0.22 µs CPU into a Record (≈ 0.36 µs before).
 //
 // Avro walker: the schema is compiled once per decoder into a node tree
 // (avrocompile.go), which is flattened into a linear program (avro_prog.go):
@@ -106,7 +116,10 @@
 // Record keeps its updates in pointer-free slots (no GC write barrier per
 // update, nothing for the GC to scan) and its column names in a table by
 // position that survives Reset: a name equal (same string) to the one the
-// previous record had at that position is not stored again. Callers that
+// previous record had at that position is not stored again (the JSON
+// Record loop stores it unconditionally: cheaper while the GC is idle). A
+// Record filled by the JSON decoder may hold a copy of the whole input in
+// its arena (until Reset). Callers that
 // replay records in a hot loop may read the updates with Len, KindAt, ColAt
 // and BoolAt/IntAt/FloatAt/BytesAt instead of Replay, avoiding one Visitor
 // interface call per column.

@@ -165,7 +165,12 @@ func (d *JSONDecoder) decode() *Error {
 	if data[i] != '{' {
 		return d.err(i, "top-level value is not an object")
 	}
-	i, err := d.object(i+1, 0, true, false)
+	var err *Error
+	if r, ok := d.v.(*Record); ok && !d.filter && !d.noKeyCache {
+		i, err = d.recordObject(r, i+1)
+	} else {
+		i, err = d.object(i+1, 0, true, false)
+	}
 	if err != nil {
 		return err
 	}
@@ -208,6 +213,13 @@ func (d *JSONDecoder) object(i, plen int, emit, incAll bool) (int, *Error) {
 		d.depth--
 		return i + 1, nil
 	}
+	return d.members(i, plen, emit, incAll)
+}
+
+// members parses the members of an object from i, the start of a member
+// (whitespace skipped), to past the closing '}'; d.depth counts the object.
+func (d *JSONDecoder) members(i, plen int, emit, incAll bool) (int, *Error) {
+	data := d.data
 	for {
 		if i >= len(data) {
 			return i, d.err(i, "unexpected end of input, want a key")
@@ -306,7 +318,10 @@ func (d *JSONDecoder) nameSlow(n int, hit keyHit) string {
 	d.field++
 	s := d.names.at(k, d.path[:n])
 	if hit.entry >= 0 {
-		d.keys[hit.entry].name = s
+		e := &d.keys[hit.entry]
+		e.name = s
+		e.fast = s != "" && e.plen == 0 && e.top // "" means unknown
+		e.time = e.fast && d.timeField != "" && s == d.timeField
 	}
 	return s
 }

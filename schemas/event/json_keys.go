@@ -20,6 +20,64 @@ type keyEntry struct {
 	name string // column name of the key's value in context (plen, top); "" unknown
 	plen int    // length of the parent path
 	top  bool   // the key belongs to the top-level object
+	// fast: name is known (not "") and the key belongs to the top-level object
+	// (plen 0): the Record fast path (json_record.go) may use it. time:
+	// fast, and name is the event-time field. Both are set with name (in
+	// nameSlow) and cleared with it.
+	fast, time bool
+	// The Record fast path matches the key with its quotes and the colon
+	// right after it: the pattern `"` + rawq + ":" (np bytes). w0 and w1 are its first and last
+	// (up to) eight bytes as little-endian words, masked by m0 to np bytes
+	// when it is shorter, and off1 is the offset of the last word; w2 is
+	// the word at offset 8 when np > 16 (see matchKey).
+	w0, w1, w2, m0 uint64
+	off1, np       int
+}
+
+// setWords computes the pattern words from rawq (not empty).
+func (e *keyEntry) setWords() {
+	var buf [32]byte
+	p := append(append(append(buf[:0], '"'), e.rawq...), ':')
+	n := len(p)
+	e.np = n
+	e.w2 = 0
+	if n > 16 {
+		e.w2 = binary.LittleEndian.Uint64(p[8:])
+	}
+	if n >= 8 {
+		e.w0 = binary.LittleEndian.Uint64(p)
+		e.w1 = binary.LittleEndian.Uint64(p[n-8:])
+		e.m0, e.off1 = ^uint64(0), n-8
+		return
+	}
+	var w uint64
+	for k := n - 1; k >= 0; k-- {
+		w = w<<8 | uint64(p[k])
+	}
+	e.w0, e.w1, e.m0, e.off1 = w, w, 1<<(8*n)-1, 0
+}
+
+// matchKey reports whether data[i:] starts with '"', e.rawq and ':' (i is
+// the key's opening quote). With eight bytes to read at both ends it
+// is two masked word compares, three for patterns of 17 to 24 bytes, plus
+// a byte compare of the middle of longer ones; equalShort is the reference
+// (TestMatchKey). recordMembers has it inline.
+func (e *keyEntry) matchKey(data []byte, i int) bool {
+	n := e.np
+	k := i + n
+	if k > len(data) || n == 0 {
+		return false
+	}
+	if i+8 > len(data) {
+		return data[i] == '"' && equalShort(data[i+1:k-1], e.rawq) && data[k-1] == ':'
+	}
+	a := binary.LittleEndian.Uint64(data[i:])
+	b := binary.LittleEndian.Uint64(data[i+e.off1:])
+	if (a^e.w0)&e.m0|(b^e.w1)&e.m0 != 0 {
+		return false
+	}
+	return n <= 16 || binary.LittleEndian.Uint64(data[i+8:]) == e.w2 &&
+		(n <= 24 || string(data[i+16:k-8]) == string(e.rawq[15:n-9]))
 }
 
 // keyHit tells value how to name the column of the key just parsed.
@@ -73,7 +131,7 @@ func (d *JSONDecoder) keySlow(i, plen int) (int, keyHit, *Error) {
 				d.path = append(d.path, d.sep...)
 			}
 			d.path = append(d.path, e.rawq[:len(e.rawq)-1]...)
-			e.plen, e.top, e.name = plen, top, ""
+			e.plen, e.top, e.name, e.fast, e.time = plen, top, "", false, false
 			if remember {
 				return k, keyHit{entry: kk}, nil
 			}
@@ -95,10 +153,11 @@ func (d *JSONDecoder) keySlow(i, plen int) (int, keyHit, *Error) {
 			d.keys = append(d.keys, keyEntry{})
 		}
 		e := &d.keys[kk]
-		e.rawq, e.name, e.plen, e.top = e.rawq[:0], "", plen, top
+		e.rawq, e.name, e.plen, e.top, e.fast, e.time = e.rawq[:0], "", plen, top, false, false
 		// The key aliases the input exactly when it needed no rewriting.
 		if len(key) == j-1-i && (len(key) == 0 || &key[0] == &data[i]) {
 			e.rawq = append(e.rawq, data[i:j]...)
+			e.setWords()
 			if remember {
 				hit.entry = kk
 			}

@@ -188,3 +188,38 @@ func FuzzJSONKeyCache(f *testing.F) {
 		}
 	})
 }
+
+// matchKey agrees with equalShort and the quote and colon checks for keys
+// of every length at every place of the input, including near its end.
+func TestMatchKey(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	for n := 1; n < 40; n++ {
+		for range 300 {
+			var e keyEntry
+			for range n {
+				e.rawq = append(e.rawq, byte('a'+r.IntN(2)))
+			}
+			e.setWords()
+			data := make([]byte, r.IntN(n+12))
+			for k := range data {
+				data[k] = byte('a' + r.IntN(2))
+			}
+			i := 0
+			if len(data) > 0 {
+				i = r.IntN(len(data) + 1)
+			}
+			if r.IntN(2) == 0 && i+n+1 < len(data) { // plant the pattern, maybe altered
+				data[i] = '"'
+				copy(data[i+1:], e.rawq)
+				data[i+n+1] = ':'
+				if r.IntN(2) == 0 {
+					data[i+r.IntN(n+2)] ^= 1
+				}
+			}
+			want := i+n+1 < len(data) && data[i] == '"' && equalShort(data[i+1:i+n+1], e.rawq) && data[i+n+1] == ':'
+			if got := e.matchKey(data, i); got != want {
+				t.Fatalf("key %q data %q at %d: %v, want %v", e.rawq, data, i, got, want)
+			}
+		}
+	}
+}

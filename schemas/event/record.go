@@ -40,7 +40,11 @@ type Value struct {
 // order, so a name is checked against the one stored at its position by the
 // previous record by identity (same string data and length, through
 // unsafe.StringData: a pointer comparison, no pointer arithmetic) and only
-// stored when it is another string.
+// stored when it is another string. The JSON decoder's Record loop
+// (json_record.go) appends slots and names itself, stores names without
+// the check, and makes strings spans of a copy of the whole input that it
+// appends to the arena once per record; the arena is only valid until
+// Reset either way.
 type Record struct {
 	vals []slot
 	// cols[i] is the column of vals[i] for i < len(vals); entries beyond
