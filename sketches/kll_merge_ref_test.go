@@ -2,6 +2,7 @@ package sketches
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -298,6 +299,38 @@ func testKLLMergeTwoEnded[T float32 | float64](t *testing.T, bitsOf func(T) uint
 			if bitsOf(buf[i]) != bitsOf(ref[i]) {
 				t.Fatalf("%T %s mergeLevels aLen=%d bLen=%d: slot %d = %v, want %v", buf[i], gen.name, aLen, bLen, i, buf[i], ref[i])
 			}
+		}
+	}
+}
+
+// TestKLLAppendItems checks the unrolled item encoders against one
+// binary.LittleEndian store per item, for every length up to 21 (the unrolled
+// steps and every tail), appended after a prefix (the caller has grown the
+// capacity, as appendImage does), with special values.
+func TestKLLAppendItems(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), 1e-310, -3.5}
+	for n := range 22 {
+		v64 := make([]float64, n)
+		v32 := make([]float32, n)
+		for i := range v64 {
+			v64[i] = r.NormFloat64()
+			if r.IntN(3) == 0 {
+				v64[i] = special[r.IntN(len(special))]
+			}
+			v32[i] = float32(v64[i])
+		}
+		prefix := []byte{1, 2, 3}
+		want64, want32 := slices.Clone(prefix), slices.Clone(prefix)
+		for i := range v64 {
+			want64 = binary.LittleEndian.AppendUint64(want64, math.Float64bits(v64[i]))
+			want32 = binary.LittleEndian.AppendUint32(want32, math.Float32bits(v32[i]))
+		}
+		if got := appendKLLItems(slices.Grow(slices.Clone(prefix), 8*n), v64, 8); !bytes.Equal(got, want64) {
+			t.Fatalf("float64 n=%d: %x, want %x", n, got, want64)
+		}
+		if got := appendKLLItems(slices.Grow(slices.Clone(prefix), 4*n), v32, 4); !bytes.Equal(got, want32) {
+			t.Fatalf("float32 n=%d: %x, want %x", n, got, want32)
 		}
 	}
 }

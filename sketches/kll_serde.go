@@ -145,17 +145,45 @@ func (s *KLL[T]) appendImage(b []byte, preInts byte) []byte {
 func appendKLLItems[T float32 | float64](b []byte, items []T, size int) []byte {
 	off := len(b)
 	b = b[:off+size*len(items)]
-	out := b[off:]
-	if size == 8 {
-		for i, v := range items {
-			binary.LittleEndian.PutUint64(out[8*i:], math.Float64bits(float64(v)))
-		}
-	} else {
-		for i, v := range items {
-			binary.LittleEndian.PutUint32(out[4*i:], math.Float32bits(float32(v)))
-		}
+	switch v := any(items).(type) {
+	case []float64:
+		kllPutFloat64s(b[off:], v)
+	case []float32:
+		kllPutFloat32s(b[off:], v)
 	}
 	return b
+}
+
+// kllPutFloat64s writes the little-endian bits of v to out (len(out) ≥
+// 8·len(v)), four items per step: one bounds check per step, and each
+// PutUint64 a single store.
+func kllPutFloat64s(out []byte, v []float64) {
+	for len(v) >= 4 && len(out) >= 32 {
+		binary.LittleEndian.PutUint64(out[0:8], math.Float64bits(v[0]))
+		binary.LittleEndian.PutUint64(out[8:16], math.Float64bits(v[1]))
+		binary.LittleEndian.PutUint64(out[16:24], math.Float64bits(v[2]))
+		binary.LittleEndian.PutUint64(out[24:32], math.Float64bits(v[3]))
+		out, v = out[32:], v[4:]
+	}
+	for _, f := range v {
+		binary.LittleEndian.PutUint64(out[:8], math.Float64bits(f))
+		out = out[8:]
+	}
+}
+
+// kllPutFloat32s is kllPutFloat64s for float32 items.
+func kllPutFloat32s(out []byte, v []float32) {
+	for len(v) >= 4 && len(out) >= 16 {
+		binary.LittleEndian.PutUint32(out[0:4], math.Float32bits(v[0]))
+		binary.LittleEndian.PutUint32(out[4:8], math.Float32bits(v[1]))
+		binary.LittleEndian.PutUint32(out[8:12], math.Float32bits(v[2]))
+		binary.LittleEndian.PutUint32(out[12:16], math.Float32bits(v[3]))
+		out, v = out[16:], v[4:]
+	}
+	for _, f := range v {
+		binary.LittleEndian.PutUint32(out[:4], math.Float32bits(f))
+		out = out[4:]
+	}
 }
 
 func readKLLItem[T float32 | float64](b []byte, size int) T {
