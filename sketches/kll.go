@@ -74,8 +74,11 @@ type KLL[T float32 | float64] struct {
 	// scratch space, reused, never serialized.
 	radix []uint64
 	work  []T
-	tmp   []T      // a copy of the upper run of a merge (mergeLevels)
-	caps  []uint32 // level capacities for the current numLevels
+	tmp   []T // a copy of the upper run of a merge (mergeLevels)
+	// merging is set while Merge inserts the other sketch's level 0, so its
+	// compactions sort level 0 with kllSortKeys (runs).
+	merging bool
+	caps    []uint32 // level capacities for the current numLevels
 }
 
 // KLLDoubles is the KLL sketch of float64 items (Java KllDoublesSketch, C++
@@ -349,7 +352,7 @@ func (s *KLL[T]) compressWhileUpdating() {
 		// Sorting and halving in one step (kllSortHalve): the sort's
 		// last pass writes only the kept half. A run that kllMonotone
 		// accepted is sorted now and is halved below.
-		s.radix = kllSortHalveUnsorted(items[adjBeg:adjBeg+adjPop], s.radix, s.bit(), popAbove == 0)
+		s.radix = kllSortHalveUnsorted(items[adjBeg:adjBeg+adjPop], s.radix, s.bit(), popAbove == 0, s.merging)
 		if popAbove != 0 {
 			s.mergeUp(items, adjBeg, half, rawLim, popAbove)
 		}
@@ -520,7 +523,9 @@ func (s *KLL[T]) Merge(o *KLL[T]) error {
 		}
 	}
 	finalN := s.n + o.n
+	s.merging = true
 	s.insertRun(o.items[o.levels[0]:o.levels[1]])
+	s.merging = false
 	if o.numLevels >= 2 {
 		s.mergeHigherLevels(o, finalN)
 	}
@@ -632,7 +637,12 @@ func (s *KLL[T]) generalCompress(numLevels int, buf []T, in, out []uint32) (int,
 			switch {
 			case lvl == 0 && !s.sorted:
 				// sort and halve in one step, as in compressWhileUpdating
-				s.radix = kllSortHalve(buf[adjBeg:adjBeg+adjPop], s.radix, s.bit(), popAbove == 0)
+				a := buf[adjBeg : adjBeg+adjPop]
+				if kllMonotone(a) {
+					kllHalveInPlace(a, s.bit(), popAbove == 0)
+				} else {
+					s.radix = kllSortHalveUnsorted(a, s.radix, s.bit(), popAbove == 0, true)
+				}
 			case popAbove == 0:
 				kllHalveUp(buf, adjBeg, adjPop, s.bit())
 			default:

@@ -112,7 +112,7 @@ func kllRefGeneralCompress[T float32 | float64](s *KLL[T], numLevels int, buf []
 				out[lvl+1] = out[lvl]
 			}
 			if lvl == 0 && !s.sorted {
-				kllSort(buf[adjBeg:adjBeg+adjPop], nil)
+				kllRefSort(buf[adjBeg : adjBeg+adjPop])
 			}
 			if popAbove == 0 {
 				kllHalveUp(buf, adjBeg, adjPop, s.bit())
@@ -331,6 +331,114 @@ func TestKLLAppendItems(t *testing.T) {
 		}
 		if got := appendKLLItems(slices.Grow(slices.Clone(prefix), 4*n), v32, 4); !bytes.Equal(got, want32) {
 			t.Fatalf("float32 n=%d: %x, want %x", n, got, want32)
+		}
+	}
+}
+
+// kllRefSort is kllSort in its plain form: a monotone run (under <, so ±0
+// in any order) is only reversed if descending; otherwise insertion sort up
+// to kllInsertionMax items (stable: ±0 keep their order), else a sort of the
+// order-preserving keys (−0 before +0).
+func kllRefSort[T float32 | float64](a []T) {
+	if len(a) < 2 || kllMonotone(a) {
+		return
+	}
+	if len(a) <= kllInsertionMax {
+		kllInsertionSort(a)
+		return
+	}
+	keys := make([]uint64, len(a))
+	for i, f := range a {
+		keys[i] = kllTestKey(f)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		switch v := any(a).(type) {
+		case []float64:
+			v[i] = float64FromKey(k)
+		case []float32:
+			v[i] = float32FromKey(uint32(k))
+		}
+	}
+}
+
+func kllTestKey[T float32 | float64](f T) uint64 {
+	switch v := any(f).(type) {
+	case float64:
+		return float64Key(v)
+	case float32:
+		return uint64(float32Key(v))
+	}
+	return 0
+}
+
+// TestKLLSortKeys checks kllSortKeys against slices.Sort on inputs made of 1
+// to kllMaxRuns+2 monotone runs (ascending, descending, constant, of any
+// length including 1, with duplicates across and within runs), on random
+// keys, and with scratch space too short, exact or long; and kllSort (which
+// uses it) against kllRefSort on the same shapes as floats with both zeros.
+func TestKLLSortKeys(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	iters := 20000
+	if testing.Short() || kllRaceEnabled {
+		iters = 3000
+	}
+	for iter := range iters {
+		n := kllLeafMax + 1 + r.IntN([]int{8, 40, 300}[r.IntN(3)])
+		keys := make([]uint64, n)
+		nruns := 1 + r.IntN(kllMaxRuns+2)
+		if iter%10 == 0 {
+			nruns = n // random
+		}
+		span := uint64([]int{3, 50, 1 << 30}[r.IntN(3)])
+		cuts := []int{0, n}
+		for range nruns - 1 {
+			cuts = append(cuts, r.IntN(n+1))
+		}
+		slices.Sort(cuts)
+		for c := 0; c+1 < len(cuts); c++ {
+			run := keys[cuts[c]:cuts[c+1]]
+			for i := range run {
+				run[i] = r.Uint64N(span)
+			}
+			switch r.IntN(3) {
+			case 0:
+				slices.Sort(run)
+			case 1:
+				slices.Sort(run)
+				slices.Reverse(run)
+			default:
+				if r.IntN(2) == 0 {
+					for i := range run {
+						run[i] = run[0] // constant
+					}
+				}
+			}
+		}
+		want := slices.Clone(keys)
+		slices.Sort(want)
+		scratch := make([]uint64, n, []int{n, n + r.IntN(n), 2 * n}[r.IntN(3)])
+		copy(scratch, keys)
+		scratch = kllSortKeys(scratch, n)
+		if !slices.Equal(scratch[:n], want) {
+			t.Fatalf("iter %d n=%d runs=%d: kllSortKeys\n in  %v\n got %v\nwant %v", iter, n, nruns, keys, scratch[:n], want)
+		}
+		// as floats: map the keys onto few values with both zeros
+		vals := []float64{math.Inf(-1), -2, -1, math.Copysign(0, -1), 0, 0.5, 1, 3, math.Inf(1)}
+		f := make([]float64, n)
+		for i, k := range keys {
+			f[i] = vals[k%uint64(len(vals))]
+			if span > 1000 {
+				f[i] = float64(int64(k>>20)) - 512
+			}
+		}
+		g, w := slices.Clone(f), slices.Clone(f)
+		kllSort(g, nil)
+		kllRefSort(w)
+		for i := range g {
+			if math.Float64bits(g[i]) != math.Float64bits(w[i]) {
+				t.Fatalf("iter %d: kllSort slot %d = %v, want %v", iter, i, g[i], w[i])
+			}
 		}
 	}
 }
