@@ -147,13 +147,14 @@ func BenchmarkKLLSerialize(b *testing.B) {
 		b.Run("unmarshal/k="+itoa(k), func(b *testing.B) {
 			img, _ := s.MarshalBinary()
 			b.ReportAllocs()
-			b.ResetTimer()
+			stop := kllStartCPU(b)
 			for range b.N {
 				var d KLLDoubles
 				if err := d.UnmarshalBinary(img); err != nil {
 					b.Fatal(err)
 				}
 			}
+			stop()
 		})
 	}
 }

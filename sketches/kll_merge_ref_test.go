@@ -303,7 +303,7 @@ func testKLLMergeTwoEnded[T float32 | float64](t *testing.T, bitsOf func(T) uint
 	}
 }
 
-// TestKLLAppendItems checks the unrolled item encoders against one
+// TestKLLAppendItems checks the unrolled item encoders (and decoders) against one
 // binary.LittleEndian store per item, for every length up to 21 (the unrolled
 // steps and every tail), appended after a prefix (the caller has grown the
 // capacity, as appendImage does), with special values.
@@ -331,6 +331,16 @@ func TestKLLAppendItems(t *testing.T) {
 		}
 		if got := appendKLLItems(slices.Grow(slices.Clone(prefix), 4*n), v32, 4); !bytes.Equal(got, want32) {
 			t.Fatalf("float32 n=%d: %x, want %x", n, got, want32)
+		}
+		// and back (the decoder's readers; NaN payloads keep their bits)
+		g64, g32 := make([]float64, n), make([]float32, n)
+		kllGetFloat64s(g64, want64[len(prefix):])
+		kllGetFloat32s(g32, want32[len(prefix):])
+		for i := range n {
+			if math.Float64bits(g64[i]) != math.Float64bits(readKLLItem[float64](want64[len(prefix)+8*i:], 8)) ||
+				math.Float32bits(g32[i]) != math.Float32bits(readKLLItem[float32](want32[len(prefix)+4*i:], 4)) {
+				t.Fatalf("n=%d: item %d read back as %v / %v", n, i, g64[i], g32[i])
+			}
 		}
 	}
 }

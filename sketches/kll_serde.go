@@ -186,6 +186,37 @@ func kllPutFloat32s(out []byte, v []float32) {
 	}
 }
 
+// kllGetFloat64s reads len(v) little-endian items from in (len(in) ≥
+// 8·len(v)), four per step (kllPutFloat64s reversed).
+func kllGetFloat64s(v []float64, in []byte) {
+	for len(v) >= 4 && len(in) >= 32 {
+		v[0] = math.Float64frombits(binary.LittleEndian.Uint64(in[0:8]))
+		v[1] = math.Float64frombits(binary.LittleEndian.Uint64(in[8:16]))
+		v[2] = math.Float64frombits(binary.LittleEndian.Uint64(in[16:24]))
+		v[3] = math.Float64frombits(binary.LittleEndian.Uint64(in[24:32]))
+		in, v = in[32:], v[4:]
+	}
+	for i := range v {
+		v[i] = math.Float64frombits(binary.LittleEndian.Uint64(in[:8]))
+		in = in[8:]
+	}
+}
+
+// kllGetFloat32s is kllGetFloat64s for float32 items.
+func kllGetFloat32s(v []float32, in []byte) {
+	for len(v) >= 4 && len(in) >= 16 {
+		v[0] = math.Float32frombits(binary.LittleEndian.Uint32(in[0:4]))
+		v[1] = math.Float32frombits(binary.LittleEndian.Uint32(in[4:8]))
+		v[2] = math.Float32frombits(binary.LittleEndian.Uint32(in[8:12]))
+		v[3] = math.Float32frombits(binary.LittleEndian.Uint32(in[12:16]))
+		in, v = in[16:], v[4:]
+	}
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(in[:4]))
+		in = in[4:]
+	}
+}
+
 func readKLLItem[T float32 | float64](b []byte, size int) T {
 	if size == 8 {
 		return T(math.Float64frombits(binary.LittleEndian.Uint64(b)))
@@ -398,8 +429,11 @@ func decodeKLLFull[T float32 | float64](b []byte, k, m int, flags byte, hdr int,
 	}
 	s.items = make([]T, retained)
 	lo := levels[0]
-	for i := range s.items {
-		s.items[i] = readKLLItem[T](b[itemsOff+i*size:], size)
+	switch v := any(s.items).(type) {
+	case []float64:
+		kllGetFloat64s(v, b[itemsOff:])
+	case []float32:
+		kllGetFloat32s(v, b[itemsOff:])
 	}
 	s.base = lo
 	for i := range levels {
