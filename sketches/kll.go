@@ -74,7 +74,11 @@ type KLL[T float32 | float64] struct {
 	// scratch space, reused, never serialized.
 	radix []uint64
 	work  []T
-	caps  []uint32 // level capacities for the current numLevels
+	tmp   []T // a copy of the upper run of a merge (mergeLevels)
+	// merging is set while Merge inserts the other sketch's level 0, so its
+	// compactions sort level 0 with kllSortKeys (runs).
+	merging bool
+	caps    []uint32 // level capacities for the current numLevels
 }
 
 // KLLDoubles is the KLL sketch of float64 items (Java KllDoublesSketch, C++
@@ -260,17 +264,30 @@ func (s *KLL[T]) updateSlow(x T) {
 	s.sorted = false
 }
 
-// insert is the internal update: it makes room if needed and puts x in level 0.
-// It counts x in n but does not touch min and max.
-func (s *KLL[T]) insert(x T) {
-	if s.levels[0] == 0 {
-		s.makeRoom()
+// insertRun is the internal update of every item of run in order, as
+// upstream's merge inserts the other sketch's level 0: each item goes to the
+// slot below level 0 (so level 0 receives run reversed), making room when
+// level 0 reaches the bottom of the buffer. It counts the items in n but does
+// not touch min and max. The items between two calls to makeRoom are copied as
+// one block; makeRoom depends on neither n nor the items' order of arrival,
+// only on sorted, which is false from the first inserted item on, as with one
+// call per item.
+func (s *KLL[T]) insertRun(run []T) {
+	for len(run) > 0 {
+		if s.levels[0] == 0 {
+			s.makeRoom()
+		}
+		free := s.levels[0]
+		c := min(uint32(len(run)), free)
+		dst := s.items[free-c : free]
+		for t, x := range run[:c] {
+			dst[len(dst)-1-t] = x
+		}
+		run = run[c:]
+		s.levels[0] = free - c
+		s.n += uint64(c)
+		s.sorted = false
 	}
-	s.n++
-	s.sorted = false
-	i := s.levels[0] - 1
-	s.levels[0] = i
-	s.items[i] = x
 }
 
 // makeRoom runs when level 0 has reached the bottom of the allocated buffer:
@@ -335,7 +352,7 @@ func (s *KLL[T]) compressWhileUpdating() {
 		// Sorting and halving in one step (kllSortHalve): the sort's
 		// last pass writes only the kept half. A run that kllMonotone
 		// accepted is sorted now and is halved below.
-		s.radix = kllSortHalveUnsorted(items[adjBeg:adjBeg+adjPop], s.radix, s.bit(), popAbove == 0)
+		s.radix = kllSortHalveUnsorted(items[adjBeg:adjBeg+adjPop], s.radix, s.bit(), popAbove == 0, s.merging)
 		if popAbove != 0 {
 			s.mergeUp(items, adjBeg, half, rawLim, popAbove)
 		}
@@ -468,11 +485,6 @@ func kllMergeInto[T float32 | float64](dst, a, b []T) {
 	copy(dst[c:], b[j:])
 }
 
-// sortRun sorts a run of level 0 ascending, using the sketch's scratch space.
-func (s *KLL[T]) sortRun(a []T) {
-	s.radix = kllSort(a, s.radix)
-}
-
 // Merge merges o into s (s ← s ∪ o) exactly as upstream: o's level 0 is
 // inserted item by item through the update path, then the higher levels of
 // both are merged level by level and compacted (generalCompress). Sketches with
@@ -511,9 +523,9 @@ func (s *KLL[T]) Merge(o *KLL[T]) error {
 		}
 	}
 	finalN := s.n + o.n
-	for i := o.levels[0]; i < o.levels[1]; i++ {
-		s.insert(o.items[i])
-	}
+	s.merging = true
+	s.insertRun(o.items[o.levels[0]:o.levels[1]])
+	s.merging = false
 	if o.numLevels >= 2 {
 		s.mergeHigherLevels(o, finalN)
 	}
@@ -560,7 +572,7 @@ func (s *KLL[T]) mergeHigherLevels(o *KLL[T], finalN uint64) {
 		case len(sa) == 0:
 			copy(buf[w:], oa)
 		default:
-			kllMergeInto(buf[w:w+n], sa, oa)
+			kllMergeTwoEnded(buf[w:w+n], sa, oa)
 		}
 		w += n
 		in[l+1] = w
@@ -622,14 +634,22 @@ func (s *KLL[T]) generalCompress(numLevels int, buf []T, in, out []uint32) (int,
 			} else {
 				out[lvl+1] = out[lvl]
 			}
-			if lvl == 0 && !s.sorted {
-				s.sortRun(buf[adjBeg : adjBeg+adjPop])
-			}
-			if popAbove == 0 {
+			switch {
+			case lvl == 0 && !s.sorted:
+				// sort and halve in one step, as in compressWhileUpdating
+				a := buf[adjBeg : adjBeg+adjPop]
+				if kllMonotone(a) {
+					kllHalveInPlace(a, s.bit(), popAbove == 0)
+				} else {
+					s.radix = kllSortHalveUnsorted(a, s.radix, s.bit(), popAbove == 0, true)
+				}
+			case popAbove == 0:
 				kllHalveUp(buf, adjBeg, adjPop, s.bit())
-			} else {
+			default:
 				kllHalveDown(buf, adjBeg, adjPop, s.bit())
-				kllMergeInPlace(buf, adjBeg, half, rawLim, popAbove)
+			}
+			if popAbove != 0 {
+				s.mergeLevels(buf, adjBeg, half, rawLim, popAbove)
 			}
 			count -= int(half)
 			in[lvl+1] -= half

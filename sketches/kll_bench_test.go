@@ -127,31 +127,34 @@ func BenchmarkKLLSerialize(b *testing.B) {
 		b.Run("apache/k="+itoa(k), func(b *testing.B) {
 			buf, _ := s.AppendBinary(nil)
 			b.ReportAllocs()
-			b.ResetTimer()
+			stop := kllStartCPU(b)
 			for range b.N {
 				buf, _ = s.AppendBinary(buf[:0])
 			}
+			stop()
 			b.ReportMetric(float64(len(buf)), "image-bytes")
 		})
 		b.Run("whylogs/k="+itoa(k), func(b *testing.B) {
 			buf, _ := s.AppendWhylogsBinary(nil)
 			b.ReportAllocs()
-			b.ResetTimer()
+			stop := kllStartCPU(b)
 			for range b.N {
 				buf, _ = s.AppendWhylogsBinary(buf[:0])
 			}
+			stop()
 			b.ReportMetric(float64(len(buf)), "image-bytes")
 		})
 		b.Run("unmarshal/k="+itoa(k), func(b *testing.B) {
 			img, _ := s.MarshalBinary()
 			b.ReportAllocs()
-			b.ResetTimer()
+			stop := kllStartCPU(b)
 			for range b.N {
 				var d KLLDoubles
 				if err := d.UnmarshalBinary(img); err != nil {
 					b.Fatal(err)
 				}
 			}
+			stop()
 		})
 	}
 }

@@ -145,17 +145,76 @@ func (s *KLL[T]) appendImage(b []byte, preInts byte) []byte {
 func appendKLLItems[T float32 | float64](b []byte, items []T, size int) []byte {
 	off := len(b)
 	b = b[:off+size*len(items)]
-	out := b[off:]
-	if size == 8 {
-		for i, v := range items {
-			binary.LittleEndian.PutUint64(out[8*i:], math.Float64bits(float64(v)))
-		}
-	} else {
-		for i, v := range items {
-			binary.LittleEndian.PutUint32(out[4*i:], math.Float32bits(float32(v)))
-		}
+	switch v := any(items).(type) {
+	case []float64:
+		kllPutFloat64s(b[off:], v)
+	case []float32:
+		kllPutFloat32s(b[off:], v)
 	}
 	return b
+}
+
+// kllPutFloat64s writes the little-endian bits of v to out (len(out) ≥
+// 8·len(v)), four items per step: one bounds check per step, and each
+// PutUint64 a single store.
+func kllPutFloat64s(out []byte, v []float64) {
+	for len(v) >= 4 && len(out) >= 32 {
+		binary.LittleEndian.PutUint64(out[0:8], math.Float64bits(v[0]))
+		binary.LittleEndian.PutUint64(out[8:16], math.Float64bits(v[1]))
+		binary.LittleEndian.PutUint64(out[16:24], math.Float64bits(v[2]))
+		binary.LittleEndian.PutUint64(out[24:32], math.Float64bits(v[3]))
+		out, v = out[32:], v[4:]
+	}
+	for _, f := range v {
+		binary.LittleEndian.PutUint64(out[:8], math.Float64bits(f))
+		out = out[8:]
+	}
+}
+
+// kllPutFloat32s is kllPutFloat64s for float32 items.
+func kllPutFloat32s(out []byte, v []float32) {
+	for len(v) >= 4 && len(out) >= 16 {
+		binary.LittleEndian.PutUint32(out[0:4], math.Float32bits(v[0]))
+		binary.LittleEndian.PutUint32(out[4:8], math.Float32bits(v[1]))
+		binary.LittleEndian.PutUint32(out[8:12], math.Float32bits(v[2]))
+		binary.LittleEndian.PutUint32(out[12:16], math.Float32bits(v[3]))
+		out, v = out[16:], v[4:]
+	}
+	for _, f := range v {
+		binary.LittleEndian.PutUint32(out[:4], math.Float32bits(f))
+		out = out[4:]
+	}
+}
+
+// kllGetFloat64s reads len(v) little-endian items from in (len(in) ≥
+// 8·len(v)), four per step (kllPutFloat64s reversed).
+func kllGetFloat64s(v []float64, in []byte) {
+	for len(v) >= 4 && len(in) >= 32 {
+		v[0] = math.Float64frombits(binary.LittleEndian.Uint64(in[0:8]))
+		v[1] = math.Float64frombits(binary.LittleEndian.Uint64(in[8:16]))
+		v[2] = math.Float64frombits(binary.LittleEndian.Uint64(in[16:24]))
+		v[3] = math.Float64frombits(binary.LittleEndian.Uint64(in[24:32]))
+		in, v = in[32:], v[4:]
+	}
+	for i := range v {
+		v[i] = math.Float64frombits(binary.LittleEndian.Uint64(in[:8]))
+		in = in[8:]
+	}
+}
+
+// kllGetFloat32s is kllGetFloat64s for float32 items.
+func kllGetFloat32s(v []float32, in []byte) {
+	for len(v) >= 4 && len(in) >= 16 {
+		v[0] = math.Float32frombits(binary.LittleEndian.Uint32(in[0:4]))
+		v[1] = math.Float32frombits(binary.LittleEndian.Uint32(in[4:8]))
+		v[2] = math.Float32frombits(binary.LittleEndian.Uint32(in[8:12]))
+		v[3] = math.Float32frombits(binary.LittleEndian.Uint32(in[12:16]))
+		in, v = in[16:], v[4:]
+	}
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(in[:4]))
+		in = in[4:]
+	}
 }
 
 func readKLLItem[T float32 | float64](b []byte, size int) T {
@@ -370,8 +429,11 @@ func decodeKLLFull[T float32 | float64](b []byte, k, m int, flags byte, hdr int,
 	}
 	s.items = make([]T, retained)
 	lo := levels[0]
-	for i := range s.items {
-		s.items[i] = readKLLItem[T](b[itemsOff+i*size:], size)
+	switch v := any(s.items).(type) {
+	case []float64:
+		kllGetFloat64s(v, b[itemsOff:])
+	case []float32:
+		kllGetFloat32s(v, b[itemsOff:])
 	}
 	s.base = lo
 	for i := range levels {

@@ -47,7 +47,8 @@ func kllSort[T float32 | float64](a []T, scratch []uint64) []uint64 {
 		for i, f := range v {
 			keys[i] = float64Key(f)
 		}
-		kllIntroSort(keys, 2*bits.Len(uint(n)))
+		scratch = kllSortKeys(scratch, n)
+		keys = scratch[:n]
 		for i, k := range keys {
 			v[i] = float64FromKey(k)
 		}
@@ -55,7 +56,8 @@ func kllSort[T float32 | float64](a []T, scratch []uint64) []uint64 {
 		for i, f := range v {
 			keys[i] = uint64(float32Key(f))
 		}
-		kllIntroSort(keys, 2*bits.Len(uint(n)))
+		scratch = kllSortKeys(scratch, n)
+		keys = scratch[:n]
 		for i, k := range keys {
 			v[i] = float32FromKey(uint32(k))
 		}
@@ -64,6 +66,92 @@ func kllSort[T float32 | float64](a []T, scratch []uint64) []uint64 {
 }
 
 const kllInsertionMax = 8
+
+// kllMaxRuns is the most monotone runs kllSortKeys merges rather than sorts.
+const kllMaxRuns = 4
+
+// kllSortKeys sorts scratch[:n] ascending and returns scratch, grown (its
+// first n keys kept) if the merge needed room. Keys that form at most
+// kllMaxRuns monotone runs (descending ones are reversed) are merged run by
+// run, which costs a pass per run; the introsort would take 2–6 times longer
+// on such input (two runs of interleaved keys are its worst case short of the
+// heapsort fallback), and levels 0 built by Merge (the other sketch's level 0
+// inserted in front of this one's, chunks of monotone columns) take this
+// form. Equal keys are equal items, so any correct sort gives the same bits.
+// The run count gives up at the (kllMaxRuns+1)th run, a few keys into random
+// input.
+func kllSortKeys(scratch []uint64, n int) []uint64 {
+	keys := scratch[:n]
+	var bnd [kllMaxRuns + 1]int
+	r := kllFindRuns(keys, &bnd)
+	if r == 0 {
+		kllIntroSort(keys, 2*bits.Len(uint(n)))
+		return scratch
+	}
+	if r > 1 && cap(scratch) < 2*n {
+		grown := make([]uint64, 2*n)
+		copy(grown, keys)
+		scratch, keys = grown, grown[:n]
+	}
+	for t := 1; t < r; t++ {
+		// keys[:bnd[t]] is sorted; merge the run keys[bnd[t]:bnd[t+1]] in.
+		kllMergeKeysFront(keys[:bnd[t+1]], bnd[t], scratch[n:n+bnd[t]])
+	}
+	return scratch
+}
+
+// kllFindRuns splits keys into maximal monotone runs, reversing each
+// non-increasing one, and returns their number r with their boundaries in
+// bnd[0..r] (bnd[0] = 0, bnd[r] = len(keys)), or 0 if there are more than
+// kllMaxRuns (keys then hold the same multiset in some other order).
+func kllFindRuns(keys []uint64, bnd *[kllMaxRuns + 1]int) int {
+	n := len(keys)
+	r := 0
+	for i := 0; i < n; {
+		if r == kllMaxRuns {
+			return 0
+		}
+		j := i + 1
+		if j < n && keys[j] < keys[i] {
+			for j < n && keys[j] <= keys[j-1] {
+				j++
+			}
+			for l, h := i, j-1; l < h; l, h = l+1, h-1 {
+				keys[l], keys[h] = keys[h], keys[l]
+			}
+		} else {
+			for j < n && keys[j] >= keys[j-1] {
+				j++
+			}
+		}
+		r++
+		bnd[r] = j
+		i = j
+	}
+	return r
+}
+
+// kllMergeKeysFront merges the sorted a[:m] and a[m:] into a, through tmp
+// (len(tmp) == m), where a[:m] is copied first: writing from the front never
+// passes the unread part of a[m:]. Equal keys are equal items, so the loop
+// takes min and max without caring which run a tie comes from, and is free of
+// branches on the keys.
+func kllMergeKeysFront(a []uint64, m int, tmp []uint64) {
+	copy(tmp, a[:m])
+	i, j, c := 0, m, 0
+	for i < m && j < len(a) {
+		x, y := tmp[i], a[j]
+		a[c] = min(x, y)
+		var f int
+		if x <= y {
+			f = 1
+		}
+		i += f
+		j += 1 - f
+		c++
+	}
+	copy(a[c:], tmp[i:m])
+}
 
 // kllSortHalve does what kllSort followed by kllHalveUp (up) or kllHalveDown
 // does to a (len(a) even, no NaN), with the same result bit for bit: it keeps
@@ -80,12 +168,14 @@ func kllSortHalve[T float32 | float64](a []T, scratch []uint64, offset uint32, u
 		kllHalveInPlace(a, offset, up)
 		return scratch
 	}
-	return kllSortHalveUnsorted(a, scratch, offset, up)
+	return kllSortHalveUnsorted(a, scratch, offset, up, false)
 }
 
 // kllSortHalveUnsorted is kllSortHalve for a run that kllMonotone has
-// rejected (and left unchanged).
-func kllSortHalveUnsorted[T float32 | float64](a []T, scratch []uint64, offset uint32, up bool) []uint64 {
+// rejected (and left unchanged). With runs, a run of more than kllLeafMax
+// items goes through kllSortKeys, which merges a few monotone runs instead of
+// sorting them (the Merge path; Update does not pay for the check).
+func kllSortHalveUnsorted[T float32 | float64](a []T, scratch []uint64, offset uint32, up, runs bool) []uint64 {
 	n := len(a)
 	half := n / 2
 	if cap(scratch) < n {
@@ -104,9 +194,13 @@ func kllSortHalveUnsorted[T float32 | float64](a []T, scratch []uint64, offset u
 		kllHalveInPlace(a, offset, up)
 		return scratch
 	}
-	if n <= kllLeafMax {
+	switch {
+	case n <= kllLeafMax:
 		kllSortLeaf(keys)
-	} else {
+	case runs:
+		scratch = kllSortKeys(scratch, n)
+		keys = scratch[:n]
+	default:
 		kllIntroSort(keys, 2*bits.Len(uint(n)))
 	}
 	// Down keeps sorted[2t+offset] at t; up keeps sorted[2t+1−offset] at
