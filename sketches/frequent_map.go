@@ -153,8 +153,11 @@ func (m *rpMap) intern(b []byte) string {
 		m.arena = make([]byte, 0, max(len(b), min(2*cap(m.arena), rpArenaMax), rpArenaMin))
 		m.chunked += cap(m.arena)
 	}
+	// Reslicing the field in place stores only its length: no write
+	// barrier per key (append would store the pointer again).
 	start := len(m.arena)
-	m.arena = append(m.arena, b...)
+	m.arena = m.arena[:start+len(b)]
+	copy(m.arena[start:], b)
 	return unsafe.String(&m.arena[start], len(b))
 }
 
