@@ -22,7 +22,9 @@ import (
 // ever written after its value went into the sketch the memo belongs to
 // (memo.card), and the sketch only grows, so a memo hit skips the hashing
 // and the HLL update; the frequent items still get their update (with the
-// remembered hash) and the counters and the KLL are updated as before. A
+// remembered hash, and through the entry's slot hint: the sketch checks the
+// hint and does the normal update when it is stale, so the hint changes
+// speed only) and the counters and the KLL are updated as before. A
 // memo is tied to one *HLL: a metricSet whose sketch is replaced (clone,
 // merge, resolve, decoding) starts without a memo, and a memo that finds
 // another sketch in its set empties itself first. The invariant this needs
