@@ -22,7 +22,9 @@ import (
 // ever written after its value went into the sketch the memo belongs to
 // (memo.card), and the sketch only grows, so a memo hit skips the hashing
 // and the HLL update; the frequent items still get their update (with the
-// remembered hash) and the counters and the KLL are updated as before. A
+// remembered hash, and through the entry's slot hint: the sketch checks the
+// hint and does the normal update when it is stale, so the hint changes
+// speed only) and the counters and the KLL are updated as before. A
 // memo is tied to one *HLL: a metricSet whose sketch is replaced (clone,
 // merge, resolve, decoding) starts without a memo, and a memo that finds
 // another sketch in its set empties itself first. The invariant this needs
@@ -69,6 +71,11 @@ type memoEntry struct {
 	n      uint8 // an integer's digits in b, or the string's length (its bytes in b when longer than memoWordsExact)
 	fi     bool  // fih (and an integer's digits) set
 	b      [memoMaxBytes]byte
+	// hint is where the value's item sat in the frequent-items sketch when
+	// it was last counted (zero when unknown): only ever used with this
+	// entry's item, and checked by the sketch, so a stale one costs a normal
+	// update.
+	hint sketches.FrequentHint
 }
 
 // valueMemo is a 2-way set-associative table of memoEntry, plus the
@@ -198,30 +205,34 @@ func (mm *valueMemo) slot(setKey uint64) *memoEntry {
 }
 
 // putInt remembers integer v with the hashes in h (h.card set; h.fi and the
-// digits in h.num when fi).
-func (mm *valueMemo) putInt(v int64, h *valueHashes, fi bool) {
+// digits in h.num when fi) and returns its entry (with no hint).
+func (mm *valueMemo) putInt(v int64, h *valueHashes, fi bool) *memoEntry {
 	e := mm.slot(memoMix(uint64(v)))
-	e.kind, e.key, e.h1, e.h2, e.fi = memoInt, uint64(v), h.h1, h.h2, fi
+	e.kind, e.key, e.h1, e.h2, e.fi, e.hint = memoInt, uint64(v), h.h1, h.h2, fi, sketches.FrequentHint{}
 	if fi {
 		e.fih = h.itemHash
 		e.n = uint8(copy(e.b[:], h.num[:h.numLen]))
 	}
+	return e
 }
 
 // putFloat remembers the cardinality hash of the double with bits key.
 func (mm *valueMemo) putFloat(key uint64, h *valueHashes) {
 	e := mm.slot(memoMix(key))
-	e.kind, e.key, e.h1, e.h2, e.fi = memoFloat, key, h.h1, h.h2, false
+	e.kind, e.key, e.h1, e.h2, e.fi, e.hint = memoFloat, key, h.h1, h.h2, false, sketches.FrequentHint{}
 }
 
 // putStr remembers string b (len(b) ≤ memoMaxBytes, words w0, w1), its
-// cardinality hash and, when fi, its frequent-items hash.
-func (mm *valueMemo) putStr(w0, w1 uint64, b []byte, h1, h2, fih uint64, fi bool) {
+// cardinality hash and, when fi, its frequent-items hash, and returns its
+// entry (with no hint).
+func (mm *valueMemo) putStr(w0, w1 uint64, b []byte, h1, h2, fih uint64, fi bool) *memoEntry {
 	e := mm.slot(memoStrSet(w0, w1, len(b)))
 	e.kind, e.key, e.key2, e.h1, e.h2, e.fih, e.fi, e.n = memoStr, w0, w1, h1, h2, fih, fi, uint8(len(b))
+	e.hint = sketches.FrequentHint{}
 	if len(b) > memoWordsExact {
 		copy(e.b[:], b)
 	}
+	return e
 }
 
 // intSketches logs integer v into the cardinality and frequent items
@@ -240,7 +251,9 @@ func (m *metricSet) intSketches(v int64, h *valueHashes, mm *valueMemo) {
 				h.numLen = copy(h.num[:], e.b[:e.n])
 				h.itemHash, h.fi = e.fih, true
 			}
-			fs.UpdateBytesHashed(e.b[:e.n], e.fih)
+			if !fs.AddHinted(e.fih, &e.hint) {
+				fs.UpdateBytesHinted(e.b[:e.n], e.fih, &e.hint)
+			}
 		}
 		return
 	}
@@ -249,14 +262,14 @@ func (m *metricSet) intSketches(v int64, h *valueHashes, mm *valueMemo) {
 		h.card = true
 	}
 	m.card.UpdateHash(h.h1, h.h2)
-	if fs != nil {
-		if !h.fi {
-			h.numLen = len(strconv.AppendInt(h.num[:0], v, 10))
-			h.itemHash, h.fi = sketches.FrequentHashBytes(h.num[:h.numLen]), true
-		}
-		fs.UpdateBytesHashed(h.num[:h.numLen], h.itemHash)
+	if fs != nil && !h.fi {
+		h.numLen = len(strconv.AppendInt(h.num[:0], v, 10))
+		h.itemHash, h.fi = sketches.FrequentHashBytes(h.num[:h.numLen]), true
 	}
-	mm.putInt(v, h, fs != nil)
+	e = mm.putInt(v, h, fs != nil)
+	if fs != nil {
+		fs.UpdateBytesHinted(h.num[:h.numLen], h.itemHash, &e.hint)
+	}
 }
 
 // floatCard logs double v into the cardinality through the memo mm
@@ -309,12 +322,16 @@ func (m *metricSet) strSketches(b []byte, s string, isStr bool, h *valueHashes) 
 				if !h.fi || h.itemMax != m.fi.maxSize {
 					h.item, h.itemHash, h.itemMax, h.fi = s, e.fih, m.fi.maxSize, true
 				}
-				fs.UpdateHashed(s, e.fih)
+				if !fs.AddHinted(e.fih, &e.hint) {
+					fs.UpdateHashedHinted(s, e.fih, &e.hint)
+				}
 			} else {
 				if !h.fi || h.itemMax != m.fi.maxSize {
 					h.itemB, h.itemHash, h.itemMax, h.fi = b, e.fih, m.fi.maxSize, true
 				}
-				fs.UpdateBytesHashed(b, e.fih)
+				if !fs.AddHinted(e.fih, &e.hint) {
+					fs.UpdateBytesHinted(b, e.fih, &e.hint)
+				}
 			}
 		}
 		return true
@@ -330,21 +347,24 @@ func (m *metricSet) strSketches(b []byte, s string, isStr bool, h *valueHashes) 
 	if len(b) != 0 {
 		m.card.UpdateHash(h.h1, h.h2)
 	}
-	if fs != nil {
-		// b is not truncated (memoStrOK).
-		if isStr {
-			if !h.fi || h.itemMax != m.fi.maxSize {
-				h.item, h.itemHash, h.itemMax, h.fi = s, sketches.FrequentHash(s), m.fi.maxSize, true
-			}
-			fs.UpdateHashed(s, h.itemHash)
-		} else {
-			if !h.fi || h.itemMax != m.fi.maxSize {
-				h.itemB, h.itemHash, h.itemMax, h.fi = b, sketches.FrequentHashBytes(b), m.fi.maxSize, true
-			}
-			fs.UpdateBytesHashed(b, h.itemHash)
-		}
+	if fs == nil {
+		mm.putStr(w0, w1, b, h.h1, h.h2, h.itemHash, false)
+		return true
 	}
-	mm.putStr(w0, w1, b, h.h1, h.h2, h.itemHash, fs != nil)
+	// b is not truncated (memoStrOK).
+	if isStr {
+		if !h.fi || h.itemMax != m.fi.maxSize {
+			h.item, h.itemHash, h.itemMax, h.fi = s, sketches.FrequentHash(s), m.fi.maxSize, true
+		}
+		e = mm.putStr(w0, w1, b, h.h1, h.h2, h.itemHash, true)
+		fs.UpdateHashedHinted(s, h.itemHash, &e.hint)
+	} else {
+		if !h.fi || h.itemMax != m.fi.maxSize {
+			h.itemB, h.itemHash, h.itemMax, h.fi = b, sketches.FrequentHashBytes(b), m.fi.maxSize, true
+		}
+		e = mm.putStr(w0, w1, b, h.h1, h.h2, h.itemHash, true)
+		fs.UpdateBytesHinted(b, h.itemHash, &e.hint)
+	}
 	return true
 }
 

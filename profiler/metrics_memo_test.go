@@ -341,6 +341,28 @@ func TestMemoEngages(t *testing.T) {
 	if n != 5 {
 		t.Errorf("%d int entries for 5 values", n)
 	}
+	// Every entry of a repeated value holds a hint that the frequent-items
+	// sketch takes.
+	ls, lb := p.Column("ls"), p.Column("lb")
+	for i := range 2000 {
+		ls.UpdateString([]string{"US", "DE", "FR"}[i%3])
+		lb.UpdateStringBytes([]byte([]string{"gold", "silver"}[i%2]))
+	}
+	for _, c := range []*Column{lo, ls, lb} {
+		n := 0
+		for i := range c.m.vm.e {
+			if e := &c.m.vm.e[i]; e.kind != 0 {
+				n++
+				before := c.m.fi.fs.StreamLength()
+				if !c.m.fi.fs.AddHinted(e.fih, &e.hint) || c.m.fi.fs.StreamLength() != before+1 {
+					t.Errorf("column %s: entry %+v: hint not taken", c.name, e)
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("column %s: no memo entries", c.name)
+		}
+	}
 	if hi.m.vm == nil || (hi.m.vm.resume <= hi.m.counts.n && hi.m.vm.backoff == memoBackoff) {
 		t.Errorf("high-cardinality memo still probing: %+v", hi.m.vm)
 	}

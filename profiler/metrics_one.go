@@ -51,8 +51,8 @@ func (c *Column) updateInt64(v int64) {
 		mm.count(e != nil, m.counts.n)
 		if e != nil && (e.fi || fs == nil) {
 			// In the sketch already: skip the hashing and the HLL.
-			if fs != nil {
-				fs.UpdateBytesHashed(e.b[:e.n], e.fih)
+			if fs != nil && !fs.AddHinted(e.fih, &e.hint) {
+				fs.UpdateBytesHinted(e.b[:e.n], e.fih, &e.hint)
 			}
 			return
 		}
@@ -70,11 +70,11 @@ func (c *Column) updateInt64(v int64) {
 	// The value is in the sketch now: remember it, formatting its digits
 	// straight into the entry (the frequent items copy what they keep).
 	e := mm.slot(memoMix(uint64(v)))
-	e.kind, e.key, e.h1, e.h2, e.fi, e.n = memoInt, uint64(v), h1, h2, false, 0
+	e.kind, e.key, e.h1, e.h2, e.fi, e.n, e.hint = memoInt, uint64(v), h1, h2, false, 0, sketches.FrequentHint{}
 	if fs != nil {
 		d := strconv.AppendInt(e.b[:0], v, 10)
 		e.n, e.fih, e.fi = uint8(len(d)), sketches.FrequentHashBytes(d), true
-		fs.UpdateBytesHashed(d, e.fih)
+		fs.UpdateBytesHinted(d, e.fih, &e.hint)
 	}
 }
 
@@ -115,7 +115,7 @@ func (c *Column) updateFloat64(v float64) {
 	h1, h2 := sketches.HashFloat64(v, sketches.DefaultSeed)
 	m.card.UpdateHash(h1, h2)
 	e = mm.slot(memoMix(key))
-	e.kind, e.key, e.h1, e.h2, e.fi, e.n = memoFloat, key, h1, h2, false, 0
+	e.kind, e.key, e.h1, e.h2, e.fi, e.n, e.hint = memoFloat, key, h1, h2, false, 0, sketches.FrequentHint{}
 }
 
 // updateStringBytes is Column.UpdateStringBytes (isStr false) and
@@ -156,6 +156,9 @@ func (c *Column) updateStringBytes(b []byte, s string, isStr bool) {
 	var fih uint64
 	if e != nil && (e.fi || fs == nil) {
 		fih = e.fih
+		if fs != nil && fs.AddHinted(fih, &e.hint) {
+			return
+		}
 	} else {
 		// b is short and, with frequent items, not truncated (memoStrOK).
 		var h1, h2 uint64
@@ -166,13 +169,13 @@ func (c *Column) updateStringBytes(b []byte, s string, isStr bool) {
 		if fs != nil {
 			fih = sketches.FrequentHashBytes(b)
 		}
-		mm.putStr(w0, w1, b, h1, h2, fih, fs != nil)
+		e = mm.putStr(w0, w1, b, h1, h2, fih, fs != nil)
 	}
 	if fs != nil {
 		if isStr {
-			fs.UpdateHashed(s, fih)
+			fs.UpdateHashedHinted(s, fih, &e.hint)
 		} else {
-			fs.UpdateBytesHashed(b, fih)
+			fs.UpdateBytesHinted(b, fih, &e.hint)
 		}
 	}
 }

@@ -10,6 +10,9 @@
 // The package uses only the standard library. It does no I/O, reads no clock and
 // logs nothing. Randomness (KLL compaction coin flips) comes from an injected,
 // seedable source, so output is deterministic when the caller wants it to be.
+// The only process-wide state is the counter that names the generations of
+// frequent-items maps for slot hints (FrequentHint): it decides which updates
+// take the shortcut, never a result.
 //
 // Concurrency: a sketch is not safe for concurrent use. Callers that share one
 // across goroutines must serialize access; reading methods on a sketch that is

@@ -243,6 +243,20 @@ func BenchmarkFrequentRepeatCPU(b *testing.B) {
 		}
 		stop()
 	})
+	// hinted: as the profiler's value memo logs a remembered value (one
+	// hint per item).
+	b.Run("hinted", func(b *testing.B) {
+		s, _ := NewFrequentStrings(10)
+		hints := make([]FrequentHint, len(items))
+		stop := kllStartCPU(b)
+		for i := 0; i < b.N; i++ {
+			k := i & 7
+			if !s.AddHinted(hs[k], &hints[k]) {
+				s.UpdateBytesHinted(bs[k], hs[k], &hints[k])
+			}
+		}
+		stop()
+	})
 }
 
 // BenchmarkKLLUpdatePeriodicCPU updates a sketch with a periodic column,
@@ -256,6 +270,34 @@ func BenchmarkKLLUpdatePeriodicCPU(b *testing.B) {
 			stop := kllStartCPU(b)
 			for i := 0; i < b.N; i++ {
 				s.Update(3.5 + float64(i%997)/7)
+			}
+			stop()
+		})
+	}
+}
+
+// BenchmarkFrequentUniqueCPU logs distinct ids ("ord-" + 8 digits, hashes
+// precomputed) as bytes into an lgMax-10 sketch replaced every n values: an
+// id column of one segment of a window. Every value is a new item: the map
+// grows from 8 slots, then purges every 768 items; cpu-ns per value.
+func BenchmarkFrequentUniqueCPU(b *testing.B) {
+	for _, n := range []int{2500, 50000} {
+		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
+			items := make([][]byte, n)
+			hs := make([]uint64, n)
+			for i := range items {
+				items[i] = []byte("ord-" + strconv.Itoa(10000000+i))
+				hs[i] = FrequentHashBytes(items[i])
+			}
+			var s *FrequentStrings
+			b.ReportAllocs()
+			stop := kllStartCPU(b)
+			for i := 0; i < b.N; i++ {
+				k := i % n
+				if k == 0 {
+					s, _ = NewFrequentStrings(10)
+				}
+				s.UpdateBytesHashed(items[k], hs[k])
 			}
 			stop()
 		})

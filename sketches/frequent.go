@@ -168,6 +168,101 @@ func (s *FrequentStrings) UpdateBytesHashed(item []byte, h uint64) {
 	}
 }
 
+// FrequentHint remembers where an item sits in the map of one
+// FrequentStrings, so that a caller that logs the same item again (a value
+// memo) can count it without probing the map. The zero value remembers
+// nothing. A hint is only ever used as a shortcut: it is checked against the
+// sketch (the map's generation, unique in the process, which changes
+// whenever entries move: purge, resize, merge, decoding, cloning; and the
+// hash stored in the slot), and a hint that does not match is ignored. So a
+// hint passed to another sketch, or kept across anything that moved the
+// entries, costs one normal update, never a wrong count.
+type FrequentHint struct {
+	gen  uint64 // the map generation the slot belongs to (0: none)
+	slot uint32
+}
+
+// AddHinted is the fast case of UpdateBytesHinted and UpdateHashedHinted,
+// small enough to be inlined: when hint says where its item sits in s's map,
+// it adds one occurrence there and returns true; otherwise it changes nothing
+// and returns false, and the caller does the full update (which refreshes
+// hint). h must be the FrequentHash of hint's item.
+func (s *FrequentStrings) AddHinted(h uint64, hint *FrequentHint) bool { return s.hintHit(h, hint) }
+
+// UpdateBytesHinted is UpdateBytesHashed(item, h) that reads and refreshes
+// hint: when hint says where item sits in s's map, it adds the occurrence
+// there (the item and its bytes are not looked at); otherwise it does the
+// normal update and stores in hint where item is now (or clears it when the
+// update moved the entries). The result is the same as UpdateBytesHashed's
+// in every case. hint must only ever have been used with item (or be zero);
+// h must be FrequentHashBytes(item).
+func (s *FrequentStrings) UpdateBytesHinted(item []byte, h uint64, hint *FrequentHint) {
+	if !s.hintHit(h, hint) {
+		s.updateBytesHint(item, h, hint)
+	}
+}
+
+// UpdateHashedHinted is UpdateHashed(item, h) with a hint, as
+// UpdateBytesHinted; a new item is kept by reference (not copied).
+func (s *FrequentStrings) UpdateHashedHinted(item string, h uint64, hint *FrequentHint) {
+	if !s.hintHit(h, hint) {
+		s.updateHashedHint(item, h, hint)
+	}
+}
+
+// hintHit adds one occurrence at the slot hint names, if hint is valid for
+// s and the hash matches, and reports whether it did.
+func (s *FrequentStrings) hintHit(h uint64, hint *FrequentHint) bool {
+	if g := hint.gen; g != s.m.gen || g == 0 || s.total == math.MaxInt64 {
+		return false
+	}
+	sl := &s.m.slots[hint.slot]
+	if sl.hash != uint32(h) {
+		return false
+	}
+	sl.value++
+	s.total++
+	return true
+}
+
+// updateBytesHint is UpdateBytesHashed recording item's slot in hint.
+func (s *FrequentStrings) updateBytesHint(item []byte, h uint64, hint *FrequentHint) {
+	if s.total == math.MaxInt64 {
+		return
+	}
+	if s.m.slots == nil {
+		s.prepare()
+	}
+	s.total++
+	p, ins := s.m.adjustOrInsertBytesAt(item, h, 1)
+	s.noteHint(p, ins, hint)
+}
+
+// updateHashedHint is UpdateHashed recording item's slot in hint.
+func (s *FrequentStrings) updateHashedHint(item string, h uint64, hint *FrequentHint) {
+	if s.total == math.MaxInt64 {
+		return
+	}
+	if s.m.slots == nil {
+		s.prepare()
+	}
+	s.total++
+	p, ins := s.m.adjustOrInsertHashedAt(item, h, 1)
+	s.noteHint(p, ins, hint)
+}
+
+// noteHint finishes an update that left its item in slot p (inserting it
+// when ins): it grows the map when the insertion overfilled it, and stores
+// in hint where the item is, or clears hint when the entries moved.
+func (s *FrequentStrings) noteHint(p uint32, ins bool, hint *FrequentHint) {
+	if ins && s.m.numActive > frequentCapacity(s.m.lg) {
+		s.grow()
+		*hint = FrequentHint{}
+		return
+	}
+	*hint = FrequentHint{gen: s.m.hintGen(), slot: p}
+}
+
 // UpdateWeighted adds weight w to item. A weight of 0 is a no-op; a negative
 // weight, or one that would overflow the int64 stream length, returns
 // ErrInvalidArgument and changes nothing.
@@ -250,6 +345,7 @@ func (s *FrequentStrings) Merge(o *FrequentStrings) error {
 		s.initZero(o.lgMax)
 	}
 	total := s.total + o.total
+	s.m.gen = 0 // no hint outlives a merge (a grow would also clear it)
 	// o's slots carry the low 32 bits of each key's home hash, which is all
 	// that placement (lg ≤ 26) and the slot filter use: no key is rehashed.
 	if o.m.interned {

@@ -3,6 +3,7 @@ package sketches
 import (
 	"encoding/binary"
 	"slices"
+	"sync/atomic"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -113,6 +114,25 @@ type rpMap struct {
 	arena    []byte
 	interned bool
 	chunked  int // bytes of the chunks allocated since the last compaction
+	// gen names the current placement of the entries for slot hints
+	// (FrequentHint): 0 when none was handed out since the entries last
+	// moved, otherwise a number taken from frequentGens, unique in the
+	// process. Inserting into an empty slot and adding to a counter move no
+	// entry and keep it; everything else that changes slots (a purge, a
+	// resize, materialising, a merge, a fresh or decoded or cloned map)
+	// leaves the map with gen 0, so that no hint handed out before matches.
+	gen uint64
+}
+
+// frequentGens hands out map generations (rpMap.gen); 0 is never one.
+var frequentGens atomic.Uint64
+
+// hintGen returns m's generation, taking a fresh one when it has none.
+func (m *rpMap) hintGen() uint64 {
+	if m.gen == 0 {
+		m.gen = frequentGens.Add(1)
+	}
+	return m.gen
 }
 
 // Arena chunk sizes: a chunk grows from 32 bytes by doubling up to 4 KiB.
@@ -133,8 +153,11 @@ func (m *rpMap) intern(b []byte) string {
 		m.arena = make([]byte, 0, max(len(b), min(2*cap(m.arena), rpArenaMax), rpArenaMin))
 		m.chunked += cap(m.arena)
 	}
+	// Reslicing the field in place stores only its length: no write
+	// barrier per key (append would store the pointer again).
 	start := len(m.arena)
-	m.arena = append(m.arena, b...)
+	m.arena = m.arena[:start+len(b)]
+	copy(m.arena[start:], b)
 	return unsafe.String(&m.arena[start], len(b))
 }
 
@@ -233,6 +256,13 @@ func (m *rpMap) adjustOrInsert(key string, w int64) bool {
 
 // adjustOrInsertHashed is adjustOrInsert with the key's home hash h given.
 func (m *rpMap) adjustOrInsertHashed(key string, h uint64, w int64) bool {
+	_, ins := m.adjustOrInsertHashedAt(key, h, w)
+	return ins
+}
+
+// adjustOrInsertHashedAt is adjustOrInsertHashed that also returns the
+// slot that holds key afterwards.
+func (m *rpMap) adjustOrInsertHashedAt(key string, h uint64, w int64) (uint32, bool) {
 	mask := uint64(len(m.slots) - 1)
 	p := h & mask
 	drift := uint32(1)
@@ -241,11 +271,11 @@ func (m *rpMap) adjustOrInsertHashed(key string, h uint64, w int64) bool {
 		if sl.state == 0 {
 			*sl = rpSlot{key: key, value: w, state: drift, hash: uint32(h)}
 			m.numActive++
-			return true
+			return uint32(p), true
 		}
 		if sl.hash == uint32(h) && sl.key == key {
 			sl.value += w
-			return false
+			return uint32(p), false
 		}
 		p = (p + 1) & mask
 		drift++
@@ -256,6 +286,13 @@ func (m *rpMap) adjustOrInsertHashed(key string, h uint64, w int64) bool {
 // key that is inserted is copied into the arena; b is not retained. It
 // reports whether key was inserted.
 func (m *rpMap) adjustOrInsertBytes(key []byte, h uint64, w int64) bool {
+	_, ins := m.adjustOrInsertBytesAt(key, h, w)
+	return ins
+}
+
+// adjustOrInsertBytesAt is adjustOrInsertBytes that also returns the slot
+// that holds key afterwards.
+func (m *rpMap) adjustOrInsertBytesAt(key []byte, h uint64, w int64) (uint32, bool) {
 	mask := uint64(len(m.slots) - 1)
 	p := h & mask
 	drift := uint32(1)
@@ -264,11 +301,11 @@ func (m *rpMap) adjustOrInsertBytes(key []byte, h uint64, w int64) bool {
 		if sl.state == 0 {
 			*sl = rpSlot{key: m.intern(key), value: w, state: drift, hash: uint32(h)}
 			m.numActive++
-			return true
+			return uint32(p), true
 		}
 		if sl.hash == uint32(h) && sl.key == string(key) {
 			sl.value += w
-			return false
+			return uint32(p), false
 		}
 		p = (p + 1) & mask
 		drift++
@@ -303,6 +340,7 @@ func (m *rpMap) resize() {
 // counters of the first min(sampleSize, numActive) active slots in index order;
 // the median is the sample element of 0-based rank limit/2.
 func (m *rpMap) purge(sampleSize int) int64 {
+	m.gen = 0
 	limit := min(sampleSize, m.numActive)
 	if limit <= 0 {
 		return 0
@@ -368,6 +406,7 @@ func (m *rpMap) keepOnlyPositive(median int64) {
 // deleteSlot empties slot del with backward-shift deletion: it scans forward
 // and moves into the hole every entry whose home lies at or before the hole.
 func (m *rpMap) deleteSlot(del int) {
+	m.gen = 0
 	mask := len(m.slots) - 1
 	m.slots[del] = rpSlot{}
 	m.numActive--
