@@ -20,20 +20,23 @@ type scalarRecord map[string]any
 
 func (r scalarRecord) Field(name string) (any, bool) { v, ok := r[name]; return v, ok }
 
-func (r scalarRecord) ScalarField(name string) (profiler.Scalar, bool) {
+func (r scalarRecord) ScalarField(name string) (profiler.ScalarKind, uint64, []byte, bool) {
 	switch x := r[name].(type) {
 	case nil:
-		return profiler.Scalar{}, true
+		return profiler.ScalarNull, 0, nil, true
 	case bool:
-		return profiler.Scalar{Kind: profiler.ScalarBool, Bool: x}, true
+		if x {
+			return profiler.ScalarBool, 1, nil, true
+		}
+		return profiler.ScalarBool, 0, nil, true
 	case int64:
-		return profiler.Scalar{Kind: profiler.ScalarInt, Int: x}, true
+		return profiler.ScalarInt, uint64(x), nil, true
 	case float64:
-		return profiler.Scalar{Kind: profiler.ScalarFloat, Float: x}, true
+		return profiler.ScalarFloat, math.Float64bits(x), nil, true
 	case string:
-		return profiler.Scalar{Kind: profiler.ScalarString, Str: []byte(x)}, true
+		return profiler.ScalarString, 0, []byte(x), true
 	}
-	return profiler.Scalar{}, false
+	return 0, 0, nil, false
 }
 
 // routeValues are segment values that stress key building: separators that
@@ -45,6 +48,12 @@ var routeValues = []any{
 	strings.Repeat("x", 127), strings.Repeat("x", 128), strings.Repeat("y", 300) + "=",
 	int64(0), int64(-7), int64(math.MaxInt64), 1.0, 0.5, 1e16, 1e-5, math.NaN(), math.Inf(-1),
 	true, false, nil, int32(12), []string{"obj"}, "None", "True", "12",
+	// One segment value from scalars of different kinds (the scalar
+	// cache keys them apart, the segment is the same).
+	"1", int64(1), int(1), "1.0", 1.0, "0", int64(0), "-0.0", math.Copysign(0, -1), "nan",
+	// Strings that share their first 8 bytes (the packed bits) and differ
+	// in the tail, and tails that split differently between two columns.
+	"abcdefghX", "abcdefghY", "abcdefgh", "abcdefghXY", "abcdefghXYZ", "abcdefg", "abcdefgh\x00",
 }
 
 func randRouteRecord(r *rand.Rand, cols []string) map[string]any {
