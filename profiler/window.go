@@ -458,13 +458,35 @@ func (w *WindowSet) Add(t time.Time, offset int64, rec map[string]any) Placement
 // counts as added (watermark, counters, offsets) whether or not the caller
 // updates anything.
 func (w *WindowSet) Route(t time.Time, offset int64, fields Fields, dst []*DatasetProfile) ([]*DatasetProfile, Placement) {
+	dst, win, late, ovf, derived := w.route(t, offset, fields, dst)
+	// One composite literal: the Placement is written field by field
+	// into the result once (no copy of a partly written local).
+	return dst, Placement{Window: win.win, Late: late, Overflow: ovf, Profiles: len(dst) + derived}
+}
+
+// RouteInto is Route with the placement written into *pl. A hot loop
+// that keeps the placement calls it: a Placement result is returned in
+// memory, and a caller assigning it to a variable copies it right after
+// Route wrote it field by field, a copy the processor cannot forward from
+// its store buffer (a stall of some 15 cycles per record).
+func (w *WindowSet) RouteInto(t time.Time, offset int64, fields Fields, dst []*DatasetProfile, pl *Placement) []*DatasetProfile {
+	dst, win, late, ovf, derived := w.route(t, offset, fields, dst)
+	*pl = Placement{Window: win.win, Late: late, Overflow: ovf, Profiles: len(dst) + derived}
+	return dst
+}
+
+// route does the work of Route and returns the pieces of the Placement:
+// the window, whether the record is late and went into the overflow
+// segment, and the number of derived profiles it counts toward (not in
+// dst).
+func (w *WindowSet) route(t time.Time, offset int64, fields Fields, dst []*DatasetProfile) (_ []*DatasetProfile, win *window, late, ovf bool, derived int) {
 	w.stats.Records++
 	// Fast path: the window of the previous on-time record. w.last is
 	// always a window that is still open (see setWatermark), and windows
 	// are whole seconds, so t is in [Start, End) exactly when its Unix
 	// second is.
 	sec := t.Unix()
-	win, late := w.last, false
+	win = w.last
 	if win == nil || w.rotSec == 0 || sec < win.start || sec >= win.end {
 		win, late = w.windowFor(t)
 		if late {
@@ -475,7 +497,6 @@ func (w *WindowSet) Route(t time.Time, offset int64, fields Fields, dst []*Datas
 		w.setWatermark(t)
 	}
 	seg := &w.cfg.Segments
-	derived := 0
 	switch {
 	case w.derive:
 		// The full profile is built from the segment profiles when the
@@ -491,7 +512,6 @@ func (w *WindowSet) Route(t time.Time, offset int64, fields Fields, dst []*Datas
 		}
 		dst = append(dst, win.full.touch(offset))
 	}
-	ovf := false
 	switch {
 	case len(seg.Columns) > 0:
 		var e *entry
@@ -518,9 +538,7 @@ func (w *WindowSet) Route(t time.Time, offset int64, fields Fields, dst []*Datas
 			w.stats.Unmatched++
 		}
 	}
-	// One composite literal: the Placement is written field by field
-	// into the result once (no copy of a partly written local).
-	return dst, Placement{Window: win.win, Late: late, Overflow: ovf, Profiles: len(dst) + derived}
+	return dst, win, late, ovf, derived
 }
 
 // setWatermark moves the watermark to t (after the current one).

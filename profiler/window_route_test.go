@@ -116,7 +116,8 @@ func routeCases() []routeCase {
 // the overflow decision (a window admits the first MaxSegments keys), and
 // that no record reaches a profile that was already emitted. It runs each
 // stream with plain map records and with ScalarFields records, which must
-// give the same placements and byte-identical profiles.
+// give the same placements and byte-identical profiles, calling Route or
+// RouteInto at random.
 func TestRouteMatchesReference(t *testing.T) {
 	for _, rc := range routeCases() {
 		for seed := range uint64(4) {
@@ -179,7 +180,19 @@ func runRoute(t *testing.T, rc routeCase, cfg profiler.WindowConfig, seed uint64
 			fields = scalarRecord(rec)
 		}
 		var pl profiler.Placement
-		buf, pl = w.Route(time.UnixMilli(ms), int64(i), fields, buf[:0])
+		if r.IntN(2) == 0 {
+			buf, pl = w.Route(time.UnixMilli(ms), int64(i), fields, buf[:0])
+		} else {
+			pl.Late = true // RouteInto must set every field
+			buf = w.RouteInto(time.UnixMilli(ms), int64(i), fields, buf[:0], &pl)
+		}
+		wantN := len(buf)
+		if len(cfg.Segments.Columns) > 0 && cfg.FullDataset && cfg.Profile.NullDefersType {
+			wantN++ // the derived full-dataset profile
+		}
+		if pl.Profiles != wantN || pl.Window != profiler.WindowOf(time.UnixMilli(ms), cfg.Rotation) {
+			t.Fatalf("%s seed %d record %d: placement %+v, want %d profiles", rc.name, seed, i, pl, wantN)
+		}
 		for _, p := range buf {
 			p.Track(rec)
 			if emitted[p] {
