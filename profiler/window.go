@@ -237,6 +237,15 @@ func (r Record) Field(name string) (any, bool) {
 // in the same order give byte-identical profiles, whatever the map order of
 // the records.
 //
+// Routing cost: a record in the window of the previous on-time record
+// (w.last, always an open window) needs no window lookup; column segment
+// values are looked up in a cache of the last eight decisions, keyed by
+// the values as scalars (ScalarFields, or plain Fields of type nil, bool,
+// int, int64, float64, string), so a repeated value is neither formatted
+// nor hashed; other values and misses go through the formatted segment
+// key. The caches change speed only: emission clears them, and a decision
+// (admitted or overflow) holds for the window's life.
+//
 // A WindowSet is not safe for concurrent use; it belongs to one goroutine
 // (one partition worker, or a Logger under its lock).
 type WindowSet struct {
