@@ -160,7 +160,10 @@ func (s *dsState) add(ctx context.Context, r *kgo.Record) (profiler.Placement, e
 			return profiler.Placement{}, fmt.Errorf("%w: %w", errBadTime, err)
 		}
 	}
-	ps, pl := s.ws.Route(t, r.Offset, &s.fields, s.profBuf[:0])
+	// RouteInto, not Route: a Placement result would be copied into pl
+	// right after Route wrote it (a store-forwarding stall per record).
+	var pl profiler.Placement
+	ps := s.ws.RouteInto(t, r.Offset, &s.fields, s.profBuf[:0], &pl)
 	s.profBuf = ps[:0]
 	if len(ps) > 0 {
 		s.upd.ps = ps

@@ -237,6 +237,15 @@ func (r Record) Field(name string) (any, bool) {
 // in the same order give byte-identical profiles, whatever the map order of
 // the records.
 //
+// Routing cost: a record in the window of the previous on-time record
+// (w.last, always an open window) needs no window lookup; column segment
+// values are looked up in a cache of the last eight decisions, keyed by
+// the values as scalars (ScalarFields, or plain Fields of type nil, bool,
+// int, int64, float64, string), so a repeated value is neither formatted
+// nor hashed; other values and misses go through the formatted segment
+// key. The caches change speed only: emission clears them, and a decision
+// (admitted or overflow) holds for the window's life.
+//
 // A WindowSet is not safe for concurrent use; it belongs to one goroutine
 // (one partition worker, or a Logger under its lock).
 type WindowSet struct {
@@ -254,14 +263,21 @@ type WindowSet struct {
 
 	open  map[int64]*window
 	late  map[int64]*window
-	last  *window // the window of the previous on-time record (fast path)
+	last  *window // the window of the previous on-time record, open (fast path; see setWatermark)
 	stats WindowStats
 
 	keyBuf []byte
 	valBuf []string
-	rawBuf []byte                    // the record's segment values (window_route.go)
-	rcache [routeCacheSize]routeSlot // recent routing decisions
-	rnext  int                       // the slot to replace next
+	rawBuf []byte                     // the record's segment values (window_route.go)
+	rcache [routeCacheSize]routeSlot  // recent routing decisions
+	rnext  int                        // the slot to replace next
+	skeys  [maxScalarCols]scalarKey   // the record's segment values as scalar keys
+	stail  []byte                     // and the bytes of long strings beyond the 8th
+	scache [routeCacheSize]scalarSlot // recent routing decisions by scalar keys
+	stags  [routeCacheSize]uint64     // the tag of each (scalarTag)
+	stag   uint64                     // the tag of the current record
+	snext  int                        // the scalar slot to replace next
+	winID  uint64                     // the id of the last window created
 }
 
 type explicitSegment struct {
@@ -270,9 +286,9 @@ type explicitSegment struct {
 }
 
 type window struct {
-	start    int64     // Unix seconds
-	end      int64     // Unix seconds (start + rotation)
-	closeAt  time.Time // End + AllowedLateness: closed once the watermark reaches it
+	id       uint64 // distinct per window of a WindowSet (routing cache tags)
+	start    int64  // Unix seconds
+	end      int64  // Unix seconds (start + rotation)
 	win      Window
 	isLate   bool
 	due      time.Time // late windows: emitted when the watermark reaches it
@@ -451,16 +467,45 @@ func (w *WindowSet) Add(t time.Time, offset int64, rec map[string]any) Placement
 // counts as added (watermark, counters, offsets) whether or not the caller
 // updates anything.
 func (w *WindowSet) Route(t time.Time, offset int64, fields Fields, dst []*DatasetProfile) ([]*DatasetProfile, Placement) {
+	dst, win, late, ovf, derived := w.route(t, offset, fields, dst)
+	// One composite literal: the Placement is written field by field
+	// into the result once (no copy of a partly written local).
+	return dst, Placement{Window: win.win, Late: late, Overflow: ovf, Profiles: len(dst) + derived}
+}
+
+// RouteInto is Route with the placement written into *pl. A hot loop
+// that keeps the placement calls it: a Placement result is returned in
+// memory, and a caller assigning it to a variable copies it right after
+// Route wrote it field by field, a copy the processor cannot forward from
+// its store buffer (a stall of some 15 cycles per record).
+func (w *WindowSet) RouteInto(t time.Time, offset int64, fields Fields, dst []*DatasetProfile, pl *Placement) []*DatasetProfile {
+	dst, win, late, ovf, derived := w.route(t, offset, fields, dst)
+	*pl = Placement{Window: win.win, Late: late, Overflow: ovf, Profiles: len(dst) + derived}
+	return dst
+}
+
+// route does the work of Route and returns the pieces of the Placement:
+// the window, whether the record is late and went into the overflow
+// segment, and the number of derived profiles it counts toward (not in
+// dst).
+func (w *WindowSet) route(t time.Time, offset int64, fields Fields, dst []*DatasetProfile) (_ []*DatasetProfile, win *window, late, ovf bool, derived int) {
 	w.stats.Records++
-	win, pl := w.windowFor(t)
-	if pl.Late {
-		w.stats.Late++
+	// Fast path: the window of the previous on-time record. w.last is
+	// always a window that is still open (see setWatermark), and windows
+	// are whole seconds, so t is in [Start, End) exactly when its Unix
+	// second is.
+	sec := t.Unix()
+	win = w.last
+	if win == nil || w.rotSec == 0 || sec < win.start || sec >= win.end {
+		win, late = w.windowFor(t)
+		if late {
+			w.stats.Late++
+		}
 	}
 	if !w.hasWM || t.After(w.wm) {
-		w.wm, w.hasWM = t, true
+		w.setWatermark(t)
 	}
-	seg := w.cfg.Segments
-	derived := 0
+	seg := &w.cfg.Segments
 	switch {
 	case w.derive:
 		// The full profile is built from the segment profiles when the
@@ -478,7 +523,12 @@ func (w *WindowSet) Route(t time.Time, offset int64, fields Fields, dst []*Datas
 	}
 	switch {
 	case len(seg.Columns) > 0:
-		dst = append(dst, w.columnSegment(win, fields, offset, &pl).touch(offset))
+		var e *entry
+		e, ovf = w.columnSegment(win, fields, offset)
+		if ovf {
+			w.stats.Overflow++
+		}
+		dst = append(dst, e.touch(offset))
 	case len(seg.Explicit) > 0:
 		matched := false
 		for i := range w.explicit {
@@ -497,8 +547,21 @@ func (w *WindowSet) Route(t time.Time, offset int64, fields Fields, dst []*Datas
 			w.stats.Unmatched++
 		}
 	}
-	pl.Profiles = len(dst) + derived
-	return dst, pl
+	return dst, win, late, ovf, derived
+}
+
+// setWatermark moves the watermark to t (after the current one).
+//
+// Invariant (Route's fast path relies on it): with rotation, w.last is nil
+// or an open window, End + AllowedLateness after the watermark. windowFor
+// makes a window w.last only for a record that is not late, whose time is
+// before End, so moving the watermark to it keeps the window open; a later
+// record moves the watermark past the window's end only if it lies in
+// another window, which windowFor then makes w.last (or, if that record is
+// late, it does not move the watermark); and AdvanceTo moves the
+// watermark, then Advance emits every closed window, clearing w.last.
+func (w *WindowSet) setWatermark(t time.Time) {
+	w.wm, w.hasWM = t, true
 }
 
 func (w *WindowSet) matches(fields Fields, tags []SegmentTag) bool {
@@ -512,42 +575,39 @@ func (w *WindowSet) matches(fields Fields, tags []SegmentTag) bool {
 	return true
 }
 
-// windowFor returns the window a record at t goes into, creating it.
-func (w *WindowSet) windowFor(t time.Time) (*window, Placement) {
+// windowFor returns the window a record at t goes into, creating it, and
+// whether it is late.
+func (w *WindowSet) windowFor(t time.Time) (*window, bool) {
 	if w.rotSec == 0 {
 		win := w.last
 		if win == nil {
-			win = &window{start: w.cfg.Start.Unix(), win: Window{Start: w.cfg.Start}}
+			w.winID++
+			win = &window{id: w.winID, start: w.cfg.Start.Unix(), win: Window{Start: w.cfg.Start}}
 			w.open[win.start] = win
 			w.last = win
 		}
-		return win, Placement{Window: win.win}
+		return win, false
 	}
-	// Windows are whole seconds, so t is in [Start, End) exactly when its
-	// Unix second is (Before compares wall clocks here: Start and End carry
-	// no monotonic reading).
-	if l := w.last; l != nil {
-		if sec := t.Unix(); sec >= l.start && sec < l.end && (!w.hasWM || w.wm.Before(l.closeAt)) {
-			return l, Placement{Window: l.win}
-		}
-	}
+	// (Route tried w.last.)
 	start := windowStartSec(t, w.cfg.Rotation)
 	wn := Window{Start: time.Unix(start, 0).UTC(), End: time.Unix(start+w.rotSec, 0).UTC()}
 	if w.closedAt(wn.End) {
 		win := w.late[start]
 		if win == nil {
-			win = &window{start: start, win: wn, isLate: true, due: w.wm.Add(w.cfg.Rotation + w.lateness)}
+			w.winID++
+			win = &window{id: w.winID, start: start, win: wn, isLate: true, due: w.wm.Add(w.cfg.Rotation + w.lateness)}
 			w.late[start] = win
 		}
-		return win, Placement{Window: wn, Late: true}
+		return win, true
 	}
 	win := w.open[start]
 	if win == nil {
-		win = &window{start: start, end: start + w.rotSec, closeAt: wn.End.Add(w.lateness), win: wn}
+		w.winID++
+		win = &window{id: w.winID, start: start, end: start + w.rotSec, win: wn}
 		w.open[start] = win
 	}
 	w.last = win
-	return win, Placement{Window: wn}
+	return win, false
 }
 
 // closed reports whether the watermark has reached End + AllowedLateness.
@@ -645,7 +705,7 @@ func (w *WindowSet) Advance() []Finished {
 // caller owns; ordinary operation never needs it.
 func (w *WindowSet) AdvanceTo(t time.Time) []Finished {
 	if !w.hasWM || t.After(w.wm) {
-		w.wm, w.hasWM = t, true
+		w.setWatermark(t)
 	}
 	return w.Advance()
 }

@@ -69,18 +69,18 @@ type bytesRecord []struct {
 }
 
 func (r *bytesRecord) Field(name string) (any, bool) {
-	s, _ := r.ScalarField(name)
-	if s.Kind == profiler.ScalarNull {
+	kind, _, str, _ := r.ScalarField(name)
+	if kind == profiler.ScalarNull {
 		return nil, false
 	}
-	return string(s.Str), true
+	return string(str), true
 }
 
-func (r *bytesRecord) ScalarField(name string) (profiler.Scalar, bool) {
+func (r *bytesRecord) ScalarField(name string) (profiler.ScalarKind, uint64, []byte, bool) {
 	for _, f := range *r {
 		if f.name == name {
-			return profiler.Scalar{Kind: profiler.ScalarString, Str: f.val}, true
+			return profiler.ScalarString, 0, f.val, true
 		}
 	}
-	return profiler.Scalar{}, true
+	return profiler.ScalarNull, 0, nil, true
 }

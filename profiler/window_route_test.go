@@ -20,20 +20,23 @@ type scalarRecord map[string]any
 
 func (r scalarRecord) Field(name string) (any, bool) { v, ok := r[name]; return v, ok }
 
-func (r scalarRecord) ScalarField(name string) (profiler.Scalar, bool) {
+func (r scalarRecord) ScalarField(name string) (profiler.ScalarKind, uint64, []byte, bool) {
 	switch x := r[name].(type) {
 	case nil:
-		return profiler.Scalar{}, true
+		return profiler.ScalarNull, 0, nil, true
 	case bool:
-		return profiler.Scalar{Kind: profiler.ScalarBool, Bool: x}, true
+		if x {
+			return profiler.ScalarBool, 1, nil, true
+		}
+		return profiler.ScalarBool, 0, nil, true
 	case int64:
-		return profiler.Scalar{Kind: profiler.ScalarInt, Int: x}, true
+		return profiler.ScalarInt, uint64(x), nil, true
 	case float64:
-		return profiler.Scalar{Kind: profiler.ScalarFloat, Float: x}, true
+		return profiler.ScalarFloat, math.Float64bits(x), nil, true
 	case string:
-		return profiler.Scalar{Kind: profiler.ScalarString, Str: []byte(x)}, true
+		return profiler.ScalarString, 0, []byte(x), true
 	}
-	return profiler.Scalar{}, false
+	return 0, 0, nil, false
 }
 
 // routeValues are segment values that stress key building: separators that
@@ -45,6 +48,12 @@ var routeValues = []any{
 	strings.Repeat("x", 127), strings.Repeat("x", 128), strings.Repeat("y", 300) + "=",
 	int64(0), int64(-7), int64(math.MaxInt64), 1.0, 0.5, 1e16, 1e-5, math.NaN(), math.Inf(-1),
 	true, false, nil, int32(12), []string{"obj"}, "None", "True", "12",
+	// One segment value from scalars of different kinds (the scalar
+	// cache keys them apart, the segment is the same).
+	"1", int64(1), int(1), "1.0", 1.0, "0", int64(0), "-0.0", math.Copysign(0, -1), "nan",
+	// Strings that share their first 8 bytes (the packed bits) and differ
+	// in the tail, and tails that split differently between two columns.
+	"abcdefghX", "abcdefghY", "abcdefgh", "abcdefghXY", "abcdefghXYZ", "abcdefg", "abcdefgh\x00",
 }
 
 func randRouteRecord(r *rand.Rand, cols []string) map[string]any {
@@ -107,7 +116,8 @@ func routeCases() []routeCase {
 // the overflow decision (a window admits the first MaxSegments keys), and
 // that no record reaches a profile that was already emitted. It runs each
 // stream with plain map records and with ScalarFields records, which must
-// give the same placements and byte-identical profiles.
+// give the same placements and byte-identical profiles, calling Route or
+// RouteInto at random.
 func TestRouteMatchesReference(t *testing.T) {
 	for _, rc := range routeCases() {
 		for seed := range uint64(4) {
@@ -170,7 +180,19 @@ func runRoute(t *testing.T, rc routeCase, cfg profiler.WindowConfig, seed uint64
 			fields = scalarRecord(rec)
 		}
 		var pl profiler.Placement
-		buf, pl = w.Route(time.UnixMilli(ms), int64(i), fields, buf[:0])
+		if r.IntN(2) == 0 {
+			buf, pl = w.Route(time.UnixMilli(ms), int64(i), fields, buf[:0])
+		} else {
+			pl.Late = true // RouteInto must set every field
+			buf = w.RouteInto(time.UnixMilli(ms), int64(i), fields, buf[:0], &pl)
+		}
+		wantN := len(buf)
+		if len(cfg.Segments.Columns) > 0 && cfg.FullDataset && cfg.Profile.NullDefersType {
+			wantN++ // the derived full-dataset profile
+		}
+		if pl.Profiles != wantN || pl.Window != profiler.WindowOf(time.UnixMilli(ms), cfg.Rotation) {
+			t.Fatalf("%s seed %d record %d: placement %+v, want %d profiles", rc.name, seed, i, pl, wantN)
+		}
 		for _, p := range buf {
 			p.Track(rec)
 			if emitted[p] {
