@@ -1,10 +1,6 @@
 package pipeline
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"math"
 	"math/big"
 	"math/rand/v2"
@@ -15,7 +11,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/kprofiler/kprofiler/profiler"
 	"github.com/kprofiler/kprofiler/schemas/event"
 )
 
@@ -203,33 +198,8 @@ func TestOutputFingerprintAdversarialJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := sha256.New()
-		profiles, errs := 0, 0
-		emit := func(fs []profiler.Finished) {
-			out, err := s.appendProfiles(nil, fs, "orders", 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range out {
-				fmt.Fprintf(h, "%s|%v|%s|%d|%d-%d|%d|", p.Dataset, p.Window, p.SegmentKey, p.Kind, p.FirstOffset, p.LastOffset, p.Records)
-				h.Write(p.Value)
-				profiles++
-			}
-			s.release(fs)
-		}
-		for i, rec := range rs {
-			pl, err := s.add(context.Background(), rec)
-			fmt.Fprintf(h, "%d:%+v:%v|", i, pl, err)
-			if err != nil {
-				errs++
-			}
-			emit(s.ws.Advance())
-			if i%4999 == 4998 {
-				emit(s.ws.Flush())
-			}
-		}
-		emit(s.ws.Flush())
-		got := hex.EncodeToString(h.Sum(nil))
+		f := fingerprintRun(t, s, rs, 4999, true)
+		got, profiles, errs := f.hash, f.profiles, f.errs
 		t.Logf("config %d: %d profiles, %d errors, sha256 %s", ci, profiles, errs, got)
 		if got != want[ci] {
 			t.Errorf("config %d: output changed: sha256 %s, want %s", ci, got, want[ci])

@@ -145,34 +145,8 @@ func TestOutputFingerprint(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := sha256.New()
-			var profiles, late int
-			emit := func(fs []profiler.Finished) {
-				out, err := s.appendProfiles(nil, fs, "orders", 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, p := range out {
-					fmt.Fprintf(h, "%s|%v|%s|%d|%d-%d|%d|", p.Dataset, p.Window, p.SegmentKey, p.Kind, p.FirstOffset, p.LastOffset, p.Records)
-					h.Write(p.Value)
-					profiles++
-					if p.Kind == profiler.Late {
-						late++
-					}
-				}
-				s.release(fs)
-			}
-			for i, r := range rs {
-				if _, err := s.add(context.Background(), r); err != nil {
-					t.Fatalf("record %d: %v", i, err)
-				}
-				emit(s.ws.Advance())
-				if i%9973 == 9972 { // checkpoint partials
-					emit(s.ws.Flush())
-				}
-			}
-			emit(s.ws.Flush())
-			got := hex.EncodeToString(h.Sum(nil))
+			f := fingerprintRun(t, s, rs, 9973, false)
+			got, profiles, late := f.hash, f.profiles, f.late
 			t.Logf("%d profiles (%d late partials), sha256 %s", profiles, late, got)
 			if profiles < 50 || late == 0 {
 				t.Fatalf("stream too tame: %d profiles, %d late", profiles, late)
@@ -182,4 +156,54 @@ func TestOutputFingerprint(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fingerprint is what fingerprintRun saw.
+type fingerprint struct {
+	hash                 string // SHA-256, hex
+	profiles, late, errs int
+}
+
+// fingerprintRun feeds rs through s (Advance after every record, Flush after
+// every `every` records and at the end) and hashes each emitted profile's
+// identity and bytes. With placements, each record's placement and decoding
+// error are hashed too and errors are counted; otherwise an error fails t.
+func fingerprintRun(t *testing.T, s *dsState, rs []*kgo.Record, every int, placements bool) fingerprint {
+	t.Helper()
+	h := sha256.New()
+	var f fingerprint
+	emit := func(fs []profiler.Finished) {
+		out, err := s.appendProfiles(nil, fs, "orders", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range out {
+			fmt.Fprintf(h, "%s|%v|%s|%d|%d-%d|%d|", p.Dataset, p.Window, p.SegmentKey, p.Kind, p.FirstOffset, p.LastOffset, p.Records)
+			h.Write(p.Value)
+			f.profiles++
+			if p.Kind == profiler.Late {
+				f.late++
+			}
+		}
+		s.release(fs)
+	}
+	for i, r := range rs {
+		pl, err := s.add(context.Background(), r)
+		switch {
+		case placements:
+			fmt.Fprintf(h, "%d:%+v:%v|", i, pl, err)
+			if err != nil {
+				f.errs++
+			}
+		case err != nil:
+			t.Fatalf("record %d: %v", i, err)
+		}
+		emit(s.ws.Advance())
+		if i%every == every-1 { // checkpoint partials
+			emit(s.ws.Flush())
+		}
+	}
+	emit(s.ws.Flush())
+	f.hash = hex.EncodeToString(h.Sum(nil))
+	return f
 }
