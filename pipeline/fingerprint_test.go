@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -206,4 +207,59 @@ func fingerprintRun(t *testing.T, s *dsState, rs []*kgo.Record, every int, place
 	emit(s.ws.Flush())
 	f.hash = hex.EncodeToString(h.Sum(nil))
 	return f
+}
+
+// TestReplayIntoSeveralProfiles checks the path of a record that goes to
+// several profiles at once (explicit segments that overlap, plus the
+// full-dataset profile: columnUpdater.replayColumns) against the
+// single-profile path: each profile must equal, byte for byte, the one a
+// dataset configured with that profile alone emits for the same stream.
+func TestReplayIntoSeveralProfiles(t *testing.T) {
+	us := []profiler.SegmentTag{{Key: "country", Value: "US"}}
+	mobile := []profiler.SegmentTag{{Key: "device", Value: "mobile"}}
+	emitted := func(explicit [][]profiler.SegmentTag, full bool) map[string][]byte {
+		ds := Dataset{Name: "orders", Topics: []string{"orders"}, EventTimeField: "ts"}
+		ds.Window.Rotation = time.Minute
+		ds.Window.AllowedLateness = time.Second
+		ds.Window.Segments.Explicit = explicit
+		ds.Window.FullDataset = full
+		s, err := ds.newState("orders", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][]byte{}
+		collect := func(fs []profiler.Finished) {
+			out, err := s.appendProfiles(nil, fs, "orders", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range out {
+				got[fmt.Sprintf("%v|%s|%d|%d", p.Window, p.SegmentKey, p.Kind, p.FirstOffset)] = p.Value
+			}
+			s.release(fs)
+		}
+		for i, r := range fingerprintRecords(t, "json", 40000) {
+			if _, err := s.add(context.Background(), r); err != nil {
+				t.Fatalf("record %d: %v", i, err)
+			}
+			collect(s.ws.Advance())
+		}
+		collect(s.ws.Flush())
+		return got
+	}
+	all := emitted([][]profiler.SegmentTag{us, mobile}, true)
+	want := map[string][]byte{}
+	for _, part := range []map[string][]byte{emitted(nil, true), emitted([][]profiler.SegmentTag{us}, false), emitted([][]profiler.SegmentTag{mobile}, false)} {
+		for k, v := range part {
+			want[k] = v
+		}
+	}
+	if len(all) != len(want) || len(all) < 12 {
+		t.Fatalf("%d profiles, want %d (and at least 12)", len(all), len(want))
+	}
+	for k, v := range want {
+		if !bytes.Equal(all[k], v) {
+			t.Errorf("profile %s differs from the one its dataset alone emits", k)
+		}
+	}
 }
