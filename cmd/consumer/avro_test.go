@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
@@ -26,11 +25,7 @@ func TestRunAvroWithRegistry(t *testing.T) {
 	reg := srfake.NewRegistry()
 	srv := httptest.NewServer(reg.Handler())
 	defer srv.Close()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "orders"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, _ := plainCluster(t, 2, "orders")
 	addrs := c.ListenAddrs()
 	g, err := newOrderGen(5, genStart, 100*time.Millisecond, 0.05, "avro")
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kprofiler/kprofiler/cmd/consumer/config"
@@ -103,11 +102,7 @@ func TestBackfillHelp(t *testing.T) {
 // exactly once, the exit code is 0, and a second backfill of the same range
 // rewrites exactly the same objects with the same bytes.
 func TestBackfillCommand(t *testing.T) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "orders", "dlq"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, _ := plainCluster(t, 3, "orders", "dlq")
 	addrs := c.ListenAddrs()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.DefaultProduceTopic("orders"))
 	if err != nil {
@@ -231,11 +226,7 @@ func TestRenderBar(t *testing.T) {
 // A backfill whose sink keeps failing retries until it is interrupted, then
 // exits 130.
 func TestBackfillCommandInterrupted(t *testing.T) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "orders"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, _ := plainCluster(t, 1, "orders")
 	addrs := c.ListenAddrs()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.DefaultProduceTopic("orders"))
 	if err != nil {
@@ -286,11 +277,7 @@ func TestBackfillCommandInterrupted(t *testing.T) {
 // A kafka sink configured with exactly_once is written without transactions
 // by a backfill (run alone uses the transaction).
 func TestBackfillExactlyOnceSinkIsPlain(t *testing.T) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "orders", "profiles"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, _ := plainCluster(t, 2, "orders", "profiles")
 	addrs := c.ListenAddrs()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.DefaultProduceTopic("orders"))
 	if err != nil {

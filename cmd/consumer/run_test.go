@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kprofiler/kprofiler/cmd/consumer/config"
@@ -26,11 +25,7 @@ import (
 // config and a file sink, SIGTERM-equivalent stop; the files hold every
 // valid event exactly once and the exit code is 0.
 func TestRunEndToEnd(t *testing.T) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "orders", "dlq"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, _ := plainCluster(t, 2, "orders", "dlq")
 	addrs := c.ListenAddrs()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.DefaultProduceTopic("orders"))
 	if err != nil {
@@ -241,11 +236,7 @@ func TestHealthEndpoints(t *testing.T) {
 // once after a graceful stop; a restarted run (same derived transactional
 // id) on more events adds exactly the new ones.
 func TestRunExactlyOnce(t *testing.T) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "orders", "profiles"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, _ := plainCluster(t, 2, "orders", "profiles")
 	addrs := c.ListenAddrs()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.DefaultProduceTopic("orders"))
 	if err != nil {
