@@ -178,13 +178,7 @@ func TestExactlyOnceAbortOnProduceFailure(t *testing.T) {
 	r := start(t, cfg)
 	waitProcessed(t, ends, r)
 	waitCommitted(t, addrs, "g", ends)
-	if err := r.stop(t); err != nil {
-		t.Fatal(err)
-	}
-	recs, n := visible(t, addrs)
-	if n != 800 {
-		t.Errorf("%d visible profiles hold counts/n %d, want 800", recs, n)
-	}
+	recs, n := stopAndCountVisible(t, r, addrs, 800)
 	if got := txnCount(r.c.Metrics(), txnAborted, reasonProduce); got != float64(failed.Load()) || got == 0 {
 		t.Errorf("aborted(produce) = %v, injected failures %d", got, failed.Load())
 	}
@@ -230,13 +224,7 @@ func TestExactlyOnceRebalanceAborts(t *testing.T) {
 	if err := a.stop(t); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.stop(t); err != nil {
-		t.Fatal(err)
-	}
-	recs, n := visible(t, addrs)
-	if n != 800 {
-		t.Errorf("%d visible profiles hold counts/n %d, want 800", recs, n)
-	}
+	recs, n := stopAndCountVisible(t, b, addrs, 800)
 	if got := txnCount(a.c.Metrics(), txnAborted, reasonRebalance); got < 1 {
 		t.Errorf("first member: aborted(rebalance) = %v, want >= 1", got)
 	}
@@ -295,13 +283,7 @@ func TestExactlyOnceCrashRestart(t *testing.T) {
 	b := start(t, eosConfig(addrs, "g", "kp-1", 300*time.Millisecond, nil, ds))
 	waitProcessed(t, ends, b)
 	waitCommitted(t, addrs, "g", ends)
-	if err := b.stop(t); err != nil {
-		t.Fatal(err)
-	}
-	recs, n := visible(t, addrs)
-	if n != 700 {
-		t.Errorf("%d visible profiles hold counts/n %d, want 700", recs, n)
-	}
+	recs, n := stopAndCountVisible(t, b, addrs, 700)
 	// The aborted transaction did hold profiles (read_uncommitted shows them).
 	urecs, un := readProfiles(t, addrs, kgo.ReadUncommitted())
 	if un <= n {
@@ -344,13 +326,7 @@ func TestExactlyOnceBarrierDeadline(t *testing.T) {
 	r := start(t, cfg)
 	waitProcessed(t, ends, r)
 	waitCommitted(t, addrs, "g", ends)
-	if err := r.stop(t); err != nil {
-		t.Fatal(err)
-	}
-	recs, n := visible(t, addrs)
-	if n != 600 {
-		t.Errorf("%d visible profiles hold counts/n %d, want 600", recs, n)
-	}
+	recs, n := stopAndCountVisible(t, r, addrs, 600)
 	m := r.c.Metrics()
 	aborted := txnCount(m, txnAborted, reasonNotCommit) + txnCount(m, txnAborted, reasonEndError) + txnCount(m, txnAborted, reasonBarrier)
 	if aborted < 1 {
@@ -373,13 +349,7 @@ func TestExactlyOnceFencedCommit(t *testing.T) {
 	r := start(t, cfg)
 	waitProcessed(t, ends, r)
 	waitCommitted(t, addrs, "g", ends)
-	if err := r.stop(t); err != nil {
-		t.Fatal(err)
-	}
-	recs, n := visible(t, addrs)
-	if n != 600 {
-		t.Errorf("%d visible profiles hold counts/n %d, want 600", recs, n)
-	}
+	recs, n := stopAndCountVisible(t, r, addrs, 600)
 	if got := txnCount(r.c.Metrics(), txnAborted, reasonEndError); got != 1 {
 		t.Errorf("aborted(end_error) = %v, want 1: %s", got, dumpTxn(r.c.Metrics()))
 	}
@@ -410,13 +380,7 @@ func TestExactlyOnceLostSession(t *testing.T) {
 	ends = mergeEnds(ends, produce(t, cl, jsonRecords(400, 800, 2, 500*time.Millisecond)))
 	waitProcessed(t, ends, r)
 	waitCommitted(t, addrs, "g", ends)
-	if err := r.stop(t); err != nil {
-		t.Fatal(err)
-	}
-	recs, n := visible(t, addrs)
-	if n != 800 {
-		t.Errorf("%d visible profiles hold counts/n %d, want 800", recs, n)
-	}
+	recs, n := stopAndCountVisible(t, r, addrs, 800)
 	t.Logf("%s; rebalances %v; %d visible profiles, counts/n %d", dumpTxn(r.c.Metrics()), testutilCounter(r.c.Metrics().Rebalances), recs, n)
 }
 
@@ -442,13 +406,7 @@ func TestExactlyOnceBrokerTransactionTimeout(t *testing.T) {
 	r := start(t, cfg)
 	waitProcessed(t, ends, r)
 	waitCommitted(t, addrs, "g", ends)
-	if err := r.stop(t); err != nil {
-		t.Fatal(err)
-	}
-	recs, n := visible(t, addrs)
-	if n != 600 {
-		t.Errorf("%d visible profiles hold counts/n %d, want 600", recs, n)
-	}
+	recs, n := stopAndCountVisible(t, r, addrs, 600)
 	m := r.c.Metrics()
 	if got := txnCount(m, txnAborted, reasonEndError) + txnCount(m, txnAborted, reasonNotCommit); got != 1 {
 		t.Errorf("want one transaction that End could not commit: %s", dumpTxn(m))
@@ -519,4 +477,19 @@ func TestTxnRecordBoundaries(t *testing.T) {
 			t.Errorf("polled %d, want 2", ts.polled)
 		}
 	}
+}
+
+// stopAndCountVisible stops r and checks that the profiles visible to
+// read_committed readers hold counts/n want; it returns their number and
+// counts/n.
+func stopAndCountVisible(t *testing.T, r *running, addrs []string, want int64) (recs int, n int64) {
+	t.Helper()
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	recs, n = visible(t, addrs)
+	if n != want {
+		t.Errorf("%d visible profiles hold counts/n %d, want %d", recs, n, want)
+	}
+	return recs, n
 }
