@@ -261,10 +261,16 @@ type WindowSet struct {
 	wm    time.Time
 	hasWM bool
 
-	open  map[int64]*window
-	late  map[int64]*window
-	last  *window // the window of the previous on-time record, open (fast path; see setWatermark)
-	stats WindowStats
+	open map[int64]*window
+	late map[int64]*window
+	// sealed holds late partials that became due while records were routed
+	// (the watermark reached their due time); the next Advance emits them.
+	// A late record for such a window starts a new partial, so what a late
+	// partial holds depends only on the records, not on when Advance runs:
+	// a replay cut into other batches writes the same objects.
+	sealed []*window
+	last   *window // the window of the previous on-time record, open (fast path; see setWatermark)
+	stats  WindowStats
 
 	keyBuf []byte
 	valBuf []string
@@ -407,22 +413,32 @@ func (w *WindowSet) Stats() WindowStats { return w.stats }
 
 // OpenWindows returns how many windows (on-time and late) hold profiles or
 // segment bookkeeping.
-func (w *WindowSet) OpenWindows() int { return len(w.open) + len(w.late) }
+func (w *WindowSet) OpenWindows() int { return len(w.open) + len(w.late) + len(w.sealed) }
 
 // OpenProfiles returns how many profiles are held (a derived full-dataset
 // profile counts once its window has a record, though it is built only
 // when emitted).
 func (w *WindowSet) OpenProfiles() int {
 	n := 0
+	w.eachHeld(func(win *window) {
+		if win.full != nil {
+			n++
+		}
+		n += len(win.segs)
+	})
+	return n
+}
+
+// eachHeld calls f for every window holding profiles: open, late and sealed.
+func (w *WindowSet) eachHeld(f func(*window)) {
 	for _, m := range []map[int64]*window{w.open, w.late} {
 		for _, win := range m {
-			if win.full != nil {
-				n++
-			}
-			n += len(win.segs)
+			f(win)
 		}
 	}
-	return n
+	for _, win := range w.sealed {
+		f(win)
+	}
 }
 
 // MinOffset returns the smallest first offset of the profiles held (open
@@ -432,18 +448,16 @@ func (w *WindowSet) OpenProfiles() int {
 func (w *WindowSet) MinOffset() (int64, bool) {
 	var m int64
 	found := false
-	for _, ws := range []map[int64]*window{w.open, w.late} {
-		for _, win := range ws {
-			if win.full != nil && (!found || win.full.first < m) {
-				m, found = win.full.first, true
-			}
-			for _, e := range win.segs {
-				if !found || e.first < m {
-					m, found = e.first, true
-				}
+	w.eachHeld(func(win *window) {
+		if win.full != nil && (!found || win.full.first < m) {
+			m, found = win.full.first, true
+		}
+		for _, e := range win.segs {
+			if !found || e.first < m {
+				m, found = e.first, true
 			}
 		}
-	}
+	})
 	return m, found
 }
 
@@ -593,6 +607,10 @@ func (w *WindowSet) windowFor(t time.Time) (*window, bool) {
 	wn := Window{Start: time.Unix(start, 0).UTC(), End: time.Unix(start+w.rotSec, 0).UTC()}
 	if w.closedAt(wn.End) {
 		win := w.late[start]
+		if win != nil && !w.wm.Before(win.due) {
+			w.sealed = append(w.sealed, win) // due: Advance emits it as it is
+			win = nil
+		}
 		if win == nil {
 			w.winID++
 			win = &window{id: w.winID, start: start, win: wn, isLate: true, due: w.wm.Add(w.cfg.Rotation + w.lateness)}
@@ -689,6 +707,11 @@ func (w *WindowSet) Advance() []Finished {
 			w.last = nil
 		}
 	}
+	for _, win := range w.sealed {
+		out = w.emit(win, out, Late)
+	}
+	clear(w.sealed)
+	w.sealed = w.sealed[:0]
 	for start, win := range w.late {
 		if w.wm.Before(win.due) {
 			continue

@@ -154,13 +154,21 @@ func runRoute(t *testing.T, rc routeCase, cfg profiler.WindowConfig, seed uint64
 		late  bool
 	}
 	admitted := map[winKey][]string{}
+	// Late partials: a late record whose window's partial is due (the
+	// watermark, the latest time routed, reached the time the partial was
+	// started + rotation + lateness) starts a new partial with its own
+	// admissions; lateFrom is the first offset of each current partial.
+	lateDue, lateFrom := map[int64]time.Time{}, map[int64]int64{}
+	var wm time.Time
+	hasWM := false
 	routed := map[*profiler.DatasetProfile]int64{} // records routed into each held profile
 	emitted := map[*profiler.DatasetProfile]bool{}
 	var out []string
 	collect := func(fs []profiler.Finished) {
 		for _, f := range fs {
-			if f.Kind == profiler.Late {
-				delete(admitted, winKey{f.Window.Start.Unix(), true})
+			if st := f.Window.Start.Unix(); f.Kind == profiler.Late && f.FirstOffset >= lateFrom[st] {
+				delete(admitted, winKey{st, true}) // the current partial, not a sealed one
+				delete(lateDue, st)
 			}
 			if n, ok := routed[f.Profile]; ok && n != f.Records {
 				t.Fatalf("%s: profile %q holds %d records, %d were routed into it", rc.name, f.SegmentKey, f.Records, n)
@@ -201,6 +209,18 @@ func runRoute(t *testing.T, rc routeCase, cfg profiler.WindowConfig, seed uint64
 			routed[p]++
 		}
 		// The model.
+		if st := pl.Window.Start.Unix(); pl.Late {
+			if d, ok := lateDue[st]; ok && !wm.Before(d) {
+				delete(admitted, winKey{st, true})
+				delete(lateDue, st)
+			}
+			if _, ok := lateDue[st]; !ok {
+				lateDue[st], lateFrom[st] = wm.Add(cfg.Rotation+cfg.AllowedLateness), int64(i)
+			}
+		}
+		if t := time.UnixMilli(ms); !hasWM || t.After(wm) {
+			wm, hasWM = t, true
+		}
 		var want [][]profiler.SegmentTag
 		ovf := false
 		if len(cfg.Segments.Columns) > 0 {
