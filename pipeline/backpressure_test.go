@@ -3,12 +3,14 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kprofiler/kprofiler/profiler"
 )
@@ -181,5 +183,83 @@ func TestAbortDuringDrain(t *testing.T) {
 	}
 	if o := committed(t, addrs, "g", "orders")[0]; o != 30 {
 		t.Errorf("committed %d after abort, want 30 (the last full-flush point)", o)
+	}
+}
+
+// backpressureStep decides from the work each worker has ahead: records
+// taken but not processed count as much as queued ones (a worker that just
+// took its queue is not hungry), bytes bound the queue as records do, and
+// only a queue at twice a limit, or at a limit with a stalled worker or
+// after the wait, gets its partition paused.
+func TestBackpressureStep(t *testing.T) {
+	addrs := newCluster(t, 2, "orders")
+	cfg := testConfig(addrs, "g", NewMemoryPublisher(), jsonDataset("orders", time.Minute, 0))
+	cfg.MaxQueuedRecords, cfg.MaxQueuedBytes = 100, 1000
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.cl.Close()
+	a := &worker{c: c, topic: "orders", partition: 0}
+	b := &worker{c: c, topic: "orders", partition: 1}
+	c.workers[tp{"orders", 0}], c.workers[tp{"orders", 1}] = a, b
+	queue := func(w *worker, n, bytes int) {
+		w.queue, w.queuedBytes = make([]*kgo.Record, n), bytes
+	}
+	for _, tc := range []struct {
+		name                   string
+		aq, ab, ai, bq, bb, bi int
+		stalled, late          bool
+		poll, pauseA, pauseB   bool
+	}{
+		{name: "both idle", poll: true},
+		{name: "a has a limit queued, b little", aq: 100, bq: 10, poll: true},
+		{name: "a queued, b took a limit's worth", aq: 100, bi: 100, poll: false},
+		{name: "a queued, b has a limit ahead in parts", aq: 100, bq: 40, bi: 60, poll: false},
+		{name: "b one record short of a limit", aq: 100, bq: 40, bi: 59, poll: true},
+		{name: "a at twice the records", aq: 200, bq: 10, poll: true, pauseA: true},
+		{name: "a at the byte limit is busy", aq: 1, ab: 1000, bi: 100, poll: false},
+		{name: "a at twice the bytes", aq: 1, ab: 2000, poll: true, pauseA: true},
+		{name: "stalled worker at a limit", aq: 100, stalled: true, poll: true, pauseA: true},
+		{name: "stalled worker at the byte limit", aq: 2, ab: 1000, stalled: true, poll: true, pauseA: true},
+		{name: "stalled worker below the limits", aq: 99, ab: 999, stalled: true, poll: true},
+		{name: "late: full queues paused", aq: 100, bq: 150, late: true, poll: true, pauseA: true, pauseB: true},
+		{name: "late: work taken is not paused", ai: 100, bi: 100, late: true, poll: false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, w := range []*worker{a, b} {
+				w.paused, w.stalled = false, false
+			}
+			c.cl.ResumeFetchPartitions(map[string][]int32{"orders": {0, 1}})
+			queue(a, tc.aq, tc.ab)
+			queue(b, tc.bq, tc.bb)
+			a.inflight, b.inflight, a.stalled = tc.ai, tc.bi, tc.stalled
+			if got := c.backpressureStep(tc.late); got != tc.poll {
+				t.Errorf("poll = %v, want %v", got, tc.poll)
+			}
+			if a.paused != tc.pauseA || b.paused != tc.pauseB {
+				t.Errorf("paused a=%v b=%v, want a=%v b=%v", a.paused, b.paused, tc.pauseA, tc.pauseB)
+			}
+			paused := c.cl.PauseFetchPartitions(nil)["orders"]
+			if want := tc.pauseA || tc.pauseB; (len(paused) > 0) != want {
+				t.Errorf("client paused %v", paused)
+			}
+		})
+	}
+}
+
+// The queue's byte count follows what was enqueued and is reset when the
+// worker takes its queue; recordBytes counts key, value and headers.
+func TestQueuedBytes(t *testing.T) {
+	r := &kgo.Record{Key: []byte("k1"), Value: make([]byte, 100), Headers: []kgo.RecordHeader{{Key: "h", Value: []byte("vv")}}}
+	if got := recordBytes(r); got != 105 {
+		t.Fatalf("recordBytes = %d, want 105", got)
+	}
+	w := &worker{}
+	w.cond = sync.NewCond(&w.mu)
+	w.enqueue([]*kgo.Record{r, r})
+	w.enqueue([]*kgo.Record{{Value: make([]byte, 7)}})
+	if w.queuedBytes != 217 || len(w.queue) != 3 {
+		t.Errorf("queued %d records, %d bytes; want 3, 217", len(w.queue), w.queuedBytes)
 	}
 }

@@ -61,17 +61,29 @@ func benchRecords(b *testing.B, format string, n, parts int) []*kgo.Record {
 // a memory publisher, next to a bare group consume of the same topic in the
 // same run; "ratio" is profiled/bare throughput.
 //
+// The topic holds 1,000,000 events (KPROFILER_BENCH_EVENTS overrides),
+// produced in batches of franz-go's default size (about 1 MB, the largest a
+// default Kafka broker accepts): each phase then spans dozens of fetches, so
+// it measures a steady consume rather than the group join and the
+// first fetch, which no work can overlap (with 100,000 events in 4 MiB
+// batches, a phase was two fetches).
+//
 // Unless GOGC is set, the benchmark runs with the GC percent `consumer run`
 // sets by default (400, cmd/consumer/gc.go), for both phases.
 func BenchmarkEndToEnd(b *testing.B) {
-	const n, parts = 100000, 2
+	n, parts := 1000000, 2
+	if v := os.Getenv("KPROFILER_BENCH_EVENTS"); v != "" {
+		if _, err := fmt.Sscan(v, &n); err != nil || n <= 0 {
+			b.Fatalf("KPROFILER_BENCH_EVENTS=%q: want a positive number of events", v)
+		}
+	}
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
 	for _, format := range []string{"json", "avro"} {
 		b.Run(format, func(b *testing.B) {
-			addrs := benchCluster(b, parts)
-			cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), manualPartitioner(), kgo.ProducerBatchMaxBytes(4<<20))
+			addrs := benchCluster(b, int32(parts))
+			cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), manualPartitioner())
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -86,6 +98,9 @@ func BenchmarkEndToEnd(b *testing.B) {
 			var ms runtime.MemStats
 			b.ResetTimer()
 			for i := range b.N {
+				// Each phase starts on a collected heap: neither pays for
+				// the other's (or the producer's) garbage.
+				runtime.GC()
 				runtime.ReadMemStats(&ms)
 				m0, c0, t0 := ms.Mallocs, processCPU(), time.Now()
 				bareConsume(b, addrs, fmt.Sprintf("bare-%d", i), n)
@@ -110,6 +125,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 				}
 				ctx, cancel := context.WithCancel(context.Background())
 				done := make(chan error, 1)
+				runtime.GC()
 				runtime.ReadMemStats(&ms)
 				m0, c0, t0 = ms.Mallocs, processCPU(), time.Now()
 				go func() { done <- c.Run(ctx) }()
@@ -118,7 +134,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 					for _, s := range c.Stats() {
 						next += s.Next
 					}
-					if next >= n {
+					if next >= int64(n) {
 						break
 					}
 					time.Sleep(2 * time.Millisecond)

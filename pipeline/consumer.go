@@ -47,9 +47,13 @@ type Config struct {
 	Logger zerolog.Logger
 	// Metrics (nil: fresh, unregistered metrics).
 	Metrics *Metrics
-	// MaxQueuedRecords pauses a partition whose worker has this many
-	// records queued (default 10000).
+	// MaxQueuedRecords and MaxQueuedBytes bound the work a partition's
+	// worker has ahead (default 30000 records, 16 MiB of keys, values and
+	// headers): the poll loop does not poll for a worker that has either
+	// much ahead, and pauses its partition when its queue holds twice
+	// either limit, or one limit while its worker is stalled.
 	MaxQueuedRecords int
+	MaxQueuedBytes   int
 	// PollRecords bounds one poll (default 10000).
 	PollRecords int
 	// CommitInterval is how often committable offsets are committed
@@ -141,7 +145,10 @@ func New(cfg Config) (*Consumer, error) {
 		return nil, fmt.Errorf("pipeline: no datasets: %w", ErrInvalidConfig)
 	}
 	if cfg.MaxQueuedRecords <= 0 {
-		cfg.MaxQueuedRecords = 10000
+		cfg.MaxQueuedRecords = 30000
+	}
+	if cfg.MaxQueuedBytes <= 0 {
+		cfg.MaxQueuedBytes = 16 << 20
 	}
 	if cfg.PollRecords <= 0 {
 		cfg.PollRecords = 10000
@@ -548,17 +555,18 @@ func (c *Consumer) poll(ctx context.Context, hw map[tp]int64, note func([]*kgo.R
 const backpressureWait = time.Second
 
 // backpressure runs before each poll and keeps every worker's queue bounded
-// by 2·MaxQueuedRecords plus one poll. A worker whose queue holds
-// MaxQueuedRecords is either busy with records or stalled (publishing,
-// writing a dead letter, waiting for the schema registry). A stalled
-// worker's partition is paused so the other partitions go on. For a busy
-// one, pausing would make the client drop what it has fetched or is fetching
-// for the partition and fetch it again on resume, which for a consumer that
-// is merely CPU-bound costs as much as the consuming itself; so the poll
-// loop waits until the worker takes its queue, unless another worker has
-// nothing queued (then it polls for it, and the busy queue may grow up to
-// twice the limit before its partition is paused) or the wait passed
-// backpressureWait (then it pauses).
+// by twice MaxQueuedRecords or MaxQueuedBytes, plus one poll. A worker
+// with a limit's worth of work ahead (queued, or taken and not processed
+// yet) is either busy with records or stalled (publishing, writing a dead
+// letter, waiting for the schema registry). A stalled worker's full
+// partition is paused so the other partitions go on. For a busy one,
+// pausing would make the client drop what it has fetched or is fetching for
+// the partition and fetch it again on resume, which for a consumer that is
+// merely CPU-bound costs as much as the consuming itself; so the poll loop
+// polls only while some worker has less than a limit ahead (its queue then
+// refills before it runs dry, while the busy ones' queues may grow to twice
+// the limit before their partitions are paused), and otherwise waits, up
+// to backpressureWait (then it pauses the full queues).
 func (c *Consumer) backpressure(ctx context.Context) {
 	var deadline time.Time
 	var t *time.Timer
@@ -567,31 +575,12 @@ func (c *Consumer) backpressure(ctx context.Context) {
 			t.Stop()
 		}
 	}()
-	limit := c.cfg.MaxQueuedRecords
 	for {
 		now := timeNow()
 		if deadline.IsZero() {
 			deadline = now.Add(backpressureWait)
 		}
-		late := !now.Before(deadline) || ctx.Err() != nil
-		busy, hungry := false, false
-		c.mu.Lock()
-		for _, w := range c.workers {
-			w.mu.Lock()
-			n := len(w.queue)
-			switch {
-			case w.paused:
-			case n >= 2*limit || n >= limit && (w.stalled || late):
-				w.pauseLocked()
-			case n >= limit:
-				busy = true
-			case n == 0:
-				hungry = true
-			}
-			w.mu.Unlock()
-		}
-		c.mu.Unlock()
-		if !busy || hungry || c.aborted.Load() {
+		if c.backpressureStep(!now.Before(deadline) || ctx.Err() != nil) || c.aborted.Load() {
 			return
 		}
 		if t == nil {
@@ -605,6 +594,33 @@ func (c *Consumer) backpressure(ctx context.Context) {
 		case <-ctx.Done():
 		}
 	}
+}
+
+// backpressureStep pauses the partitions whose queues reached their bound
+// (late: the poll loop has waited backpressureWait) and reports whether the
+// poll loop may poll: some unpaused worker has less than a limit ahead, or
+// none is busy.
+func (c *Consumer) backpressureStep(late bool) (poll bool) {
+	recs, size := c.cfg.MaxQueuedRecords, c.cfg.MaxQueuedBytes
+	busy, hungry := false, false
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, w := range c.workers {
+		w.mu.Lock()
+		n, b := len(w.queue), w.queuedBytes
+		full := n >= recs || b >= size
+		switch {
+		case w.paused:
+		case n >= 2*recs || b >= 2*size || full && (w.stalled || late):
+			w.pauseLocked()
+		case full || n+w.inflight >= recs:
+			busy = true
+		default:
+			hungry = true
+		}
+		w.mu.Unlock()
+	}
+	return !busy || hungry
 }
 
 // signalTook wakes the poll loop's backpressure wait.

@@ -25,14 +25,19 @@ type worker struct {
 	cancel    context.CancelFunc
 	done      chan struct{}
 
-	mu       sync.Mutex
-	cond     *sync.Cond
-	queue    []*kgo.Record
-	spare    []*kgo.Record
-	paused   bool
-	stalled  bool // waiting on a sink, a dead-letter topic or the registry
-	stopping bool // process what is queued, flush, exit
-	flushReq bool // a wall-clock checkpoint is due
+	mu    sync.Mutex
+	cond  *sync.Cond
+	queue []*kgo.Record
+	spare []*kgo.Record
+	// queuedBytes sums recordBytes over queue; inflight counts the records
+	// of the batch the worker took and has not processed yet. The poll
+	// loop's backpressure reads both.
+	queuedBytes int
+	inflight    int
+	paused      bool
+	stalled     bool // waiting on a sink, a dead-letter topic or the registry
+	stopping    bool // process what is queued, flush, exit
+	flushReq    bool // a wall-clock checkpoint is due
 	// barrierAck, when set, asks the worker to process its queue, flush
 	// every open window and then close it (transaction barrier).
 	barrierAck chan struct{}
@@ -87,10 +92,25 @@ func (c *Consumer) newWorker(topic string, partition int32) (*worker, error) {
 // enqueue hands polled records to the worker. Called by the poll loop,
 // whose backpressure bounds the queue.
 func (w *worker) enqueue(rs []*kgo.Record) {
+	n := 0
+	for _, r := range rs {
+		n += recordBytes(r)
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.queue = append(w.queue, rs...)
+	w.queuedBytes += n
 	w.cond.Signal()
+}
+
+// recordBytes is what a queued record counts against MaxQueuedBytes: its
+// key, value and headers.
+func recordBytes(r *kgo.Record) int {
+	n := len(r.Key) + len(r.Value)
+	for _, h := range r.Headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return n
 }
 
 // pauseLocked pauses the partition's fetches until the worker takes its
@@ -159,6 +179,11 @@ func (w *worker) run() {
 	defer w.cancel()
 	defer w.unpause()
 	defer w.forgetGauges()
+	defer func() { // an early exit leaves no work ahead that would hold the poll loop
+		w.mu.Lock()
+		w.inflight = 0
+		w.mu.Unlock()
+	}()
 	for {
 		w.mu.Lock()
 		for len(w.queue) == 0 && !w.stopping && !w.flushReq && w.barrierAck == nil && w.ctx.Err() == nil {
@@ -171,6 +196,8 @@ func (w *worker) run() {
 		}
 		batch := w.queue
 		w.queue = w.spare[:0]
+		w.queuedBytes = 0
+		w.inflight = len(batch)
 		stopping := w.stopping
 		flushReq := w.flushReq
 		w.flushReq = false
@@ -306,7 +333,14 @@ func (w *worker) process(r *kgo.Record) bool {
 	prev := w.next
 	w.next = r.Offset + 1
 	w.epoch = r.LeaderEpoch
+	w.inflight--
+	// The worker has just gone below a limit's worth of work ahead: the
+	// poll loop, waiting in backpressure, may poll for it.
+	wake := w.inflight+len(w.queue) == w.c.cfg.MaxQueuedRecords-1
 	w.mu.Unlock()
+	if wake {
+		w.c.signalTook()
+	}
 	if checkpointDue(w.c.cfg.CheckpointEveryRecords, prev, r.Offset) {
 		if err := w.publish(true); err != nil {
 			return false
