@@ -18,7 +18,10 @@ import (
 // (keyEntry's pattern words). Strings without escapes, control or non-ASCII
 // bytes are scanned inline and stored as spans of one copy of the whole
 // input appended to the arena (one memmove per record instead of one per
-// string); other strings go through str and are copied.
+// string); other strings go through str and are copied. The loop scans that
+// copy, padded with zero bytes (recordPad), so its word loads and byte
+// tests need no end-of-input checks; TestJSONRecordPaddedScanEnds cuts and
+// corrupts records at every byte.
 //
 // It reports exactly what the general loop (members) reports, in the same
 // order, with the same errors: at the start of a member whose key it does
@@ -31,61 +34,68 @@ import (
 // TestJSONRecordFastPath, TestJSONRecordFastKeys and FuzzJSONRecordFastPath
 // compare it with the plain decoder.
 
+// recordPad is the number of zero bytes appended after the arena's copy of
+// the input. recordMembers scans that padded copy: every eight-byte load at
+// an offset up to the end of the input stays inside it, so the loops need
+// no end-of-input checks of their own. A zero byte is none of the bytes the
+// loop looks for ('"', ':', ',', '}', digits, literals, whitespace) and
+// stops a string scan (a control byte), so the padding never matches
+// anything: at the end of the input the loop breaks or hands over to the
+// general code exactly where it did before (which checks the real end).
+const recordPad = 16
+
+// load8 returns the eight bytes of b at i as a little-endian word.
+func load8(b []byte, i int) uint64 { return binary.LittleEndian.Uint64(b[i : i+8 : i+8]) }
+
 // recordMembers parses the members of the top-level object from i, the
 // start of the first member (whitespace skipped), to past the closing '}';
 // d.depth is 1.
 func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
-	data := d.data
-	// A copy of the input in the arena: strings without escapes are spans
-	// of it (no copy per string).
+	n0 := len(d.data)
+	// A copy of the input in the arena, padded: strings without escapes
+	// are spans of it (no copy per string), and the loop scans it.
 	base := len(r.arena)
-	r.arena = append(r.arena, data...)
-	keys := d.keys
+	r.arena = append(r.arena, d.data...)
+	r.arena = append(r.arena, make([]byte, recordPad)...)
+	buf := r.arena[base : base+n0+recordPad : base+n0+recordPad]
 	for {
 		kk := d.nkey
-		if kk >= len(keys) {
+		if uint(kk) >= uint(len(d.keys)) {
 			break
 		}
-		e := &keys[kk]
+		e := &d.keys[kk]
 		if !e.fast {
 			break
 		}
-		// e.matchKey(data, i), inline: the quoted key and the colon.
+		// e.matchKey(data, i), inline, on the padded copy: the quoted
+		// key and the colon (i <= n0, so both loads are inside buf).
 		n := e.np
 		k := i + n
-		if k > len(data) {
+		if k > n0 || (load8(buf, i)^e.w0)&e.m0|(load8(buf, i+e.off1)^e.w1)&e.m0 != 0 {
 			break
 		}
-		if i+8 <= len(data) {
-			a := binary.LittleEndian.Uint64(data[i:])
-			b := binary.LittleEndian.Uint64(data[i+e.off1:])
-			if (a^e.w0)&e.m0|(b^e.w1)&e.m0 != 0 {
+		if n > 16 && (load8(buf, i+8) != e.w2 ||
+			n > 24 && string(buf[i+16:k-8]) != string(e.rawq[15:n-9])) {
+			break
+		}
+		if buf[k] <= ' ' {
+			k = skipWS(d.data, k)
+			if k >= n0 {
 				break
 			}
-			if n > 16 && (binary.LittleEndian.Uint64(data[i+8:]) != e.w2 ||
-				n > 24 && string(data[i+16:k-8]) != string(e.rawq[15:n-9])) {
-				break
-			}
-		} else if data[i] != '"' || !equalShort(data[i+1:k-1], e.rawq) || data[k-1] != ':' {
-			break
-		}
-		if k < len(data) && data[k] <= ' ' {
-			k = skipWS(data, k)
-		}
-		if k >= len(data) {
-			break
 		}
 		d.nkey = kk + 1
 		d.field++
 		var kind ValueKind
 		var v uint64
-		switch c := data[k]; {
+		switch c := buf[k]; {
 		case c == '"':
 			// str's word scan, inline: a string without escapes, control
-			// bytes or non-ASCII bytes (else str does it all again).
+			// bytes or non-ASCII bytes (else str does it all again). The
+			// padding stops the scan at the end of the input.
 			j := k + 1
-			for j+8 <= len(data) {
-				w := binary.LittleEndian.Uint64(data[j:])
+			for {
+				w := load8(buf, j)
 				q, bs := w^(lsb*'"'), w^(lsb*'\\')
 				if m := ((q - lsb) | (bs - lsb) | (w - lsb*0x20) | w) & msb; m != 0 {
 					j += bits.TrailingZeros64(m) >> 3
@@ -93,13 +103,10 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 				}
 				j += 8
 			}
-			for j < len(data) && data[j] != '"' && data[j] != '\\' && data[j]-0x20 < 0x60 {
-				j++
-			}
 			var s []byte
-			if j < len(data) && data[j] == '"' {
+			if buf[j] == '"' { // not the padding: j < n0
 				// The bytes are in the arena's copy of the input.
-				s = data[k+1 : j]
+				s = buf[k+1 : j]
 				v = uint64(base+k+1)<<32 | uint64(base+j)
 				j++
 			} else {
@@ -113,7 +120,7 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 			}
 			kind, i = StringValue, j
 		case c-'0' <= 9 || c == '-':
-			j, nk, iv, fv := parseNum(data, k)
+			j, nk, iv, fv := parseNum(d.data, k)
 			if j < 0 {
 				return -j, d.err(-j, "invalid number")
 			}
@@ -129,14 +136,14 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 				kind, v = FloatValue, math.Float64bits(fv)
 			}
 			i = j
-		case c == 'n' && hasLit(data, k, "null"):
+		case c == 'n' && uint32(load8(buf, k)) == 'n'|'u'<<8|'l'<<16|'l'<<24:
 			if e.time {
 				d.raw.Kind = TimeNone
 			}
 			kind, i = NullValue, k+4
-		case c == 't' && hasLit(data, k, "true"):
+		case c == 't' && uint32(load8(buf, k)) == 't'|'r'<<8|'u'<<16|'e'<<24:
 			kind, v, i = BoolValue, 1, k+4
-		case c == 'f' && hasLit(data, k, "false"):
+		case c == 'f' && load8(buf, k)&(1<<40-1) == 'f'|'a'<<8|'l'<<16|'s'<<24|'e'<<32:
 			kind, i = BoolValue, k+5
 		default:
 			// Objects, arrays and errors: the general value,
@@ -147,7 +154,6 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 			if i, err = d.value(k, len(e.name), true, false, keyHit{name: e.name, entry: -1}); err != nil {
 				return i, err
 			}
-			keys = d.keys // value may have grown the cache
 		}
 		if kind != 0 {
 			// r.add, inline: the slot, then the name table.
@@ -168,26 +174,29 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 				r.cols = append(r.cols, e.name)
 			}
 		}
-		// The separator, as members parses it.
-		if i < len(data) && data[i] == ',' {
+		// The separator, as members parses it (the padding is neither
+		// ',', '}' nor whitespace).
+		if buf[i] == ',' {
 			i++
 		} else {
-			i = skipWS(data, i)
-			if i >= len(data) {
-				return i, d.err(i, "unexpected end of input, want ',' or '}'")
+			if buf[i] <= ' ' {
+				i = skipWS(d.data, i)
 			}
-			switch data[i] {
+			switch buf[i] {
 			case ',':
 				i++
 			case '}':
 				d.depth--
 				return i + 1, nil
 			default:
+				if i >= n0 {
+					return i, d.err(i, "unexpected end of input, want ',' or '}'")
+				}
 				return i, d.err(i, "want ',' or '}'")
 			}
 		}
-		if i < len(data) && data[i] <= ' ' {
-			i = skipWS(data, i)
+		if buf[i] <= ' ' {
+			i = skipWS(d.data, i)
 		}
 	}
 	return d.members(i, 0, true, false)

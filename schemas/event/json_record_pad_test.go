@@ -1,0 +1,48 @@
+package event
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// The Record fast path scans a zero-padded copy of the input (recordPad).
+// Every prefix of records whose members the fast path decodes (so the end
+// of the input falls inside a key, after a colon, inside a string, number or
+// literal, before a separator...), and every one-byte change of them to a
+// byte the loop looks for or to a zero byte (which the padding holds), must
+// decode as with the plain decoder: same columns, values, event time,
+// errors and offsets. The stream repeats the full record between the
+// variants so the key cache stays warm.
+func TestJSONRecordPaddedScanEnds(t *testing.T) {
+	full := [][]byte{
+		[]byte(benchJSON),
+		[]byte(`{"k":"v","key_long_enough":null,"t":true,"f":false,"n":-12.5e1,"s":"abcdefghijklmnop","i":7}`),
+		[]byte(`{"a":1,"b":"","c":"x","d":0,"e":"\u00e9","an_even_longer_key_of_more_than_24":2}`),
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	subst := []byte("\x00\"\\:,}{[] \t\n0-9.eEntfaulr\x01\x7f\x80\xff")
+	for _, doc := range full {
+		var docs [][]byte
+		for n := 0; n <= len(doc); n++ {
+			docs = append(docs, doc, doc[:n:n])
+		}
+		for p := range doc {
+			for _, c := range subst {
+				if c == doc[p] {
+					continue
+				}
+				b := append([]byte(nil), doc...)
+				b[p] = c
+				docs = append(docs, doc, b)
+				if r.IntN(4) == 0 { // and cut right after the change
+					docs = append(docs, doc, b[:p+1:p+1])
+				}
+			}
+		}
+		for _, o := range []JSONOptions{{EventTimeField: "ts"}, {EventTimeField: "s"}, {EventTimeField: "n"}} {
+			if hits := checkRecordFast(t, o, docs); hits < len(docs)/2 {
+				t.Fatalf("%q: only %d fast members in %d documents", doc, hits, len(docs))
+			}
+		}
+	}
+}
