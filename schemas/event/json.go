@@ -143,6 +143,11 @@ func NewJSONDecoder(opts JSONOptions) (*JSONDecoder, error) {
 // configured or the record lacks it). On error some columns may already have
 // been reported: buffer them (see Record) if that matters. Errors are *Error
 // of KindMalformed naming the byte offset.
+//
+// When v is a *Record, a string event time (RawTime.Str) aliases the
+// Record's arena instead of a decoder buffer: it stays valid until the next
+// Decode, as always, unless the Record is Reset and written to before
+// (parse the time before reusing the Record).
 func (d *JSONDecoder) Decode(data []byte, v Visitor) (RawTime, error) {
 	d.data, d.v = data, v
 	d.raw = RawTime{Field: d.timeField}

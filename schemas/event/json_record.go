@@ -111,12 +111,16 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 				j++
 			} else {
 				var err *Error
-				if s, v, j, err = d.recordStr(r, k+1); err != nil {
+				if _, v, j, err = d.recordStr(r, k+1); err != nil {
 					return j, err
 				}
+				s = r.str(v)
 			}
 			if e.time {
-				d.timeString(s)
+				// The string in the Record's arena, not copied to
+				// timeBuf: valid until the Record is written after
+				// a Reset (see Decode).
+				d.raw.Kind, d.raw.Str = TimeString, s
 			}
 			kind, i = StringValue, j
 		case c-'0' <= 9 || c == '-':
@@ -224,10 +228,4 @@ func (d *JSONDecoder) recordStr(r *Record, i int) (s []byte, v uint64, j int, er
 	start := uint64(len(r.arena))
 	r.arena = append(r.arena, s...)
 	return s, start<<32 | uint64(len(r.arena)), j, nil
-}
-
-// timeString sets the raw event time to the string s.
-func (d *JSONDecoder) timeString(s []byte) {
-	d.timeBuf = append(d.timeBuf[:0], s...)
-	d.raw.Kind, d.raw.Str = TimeString, d.timeBuf
 }
