@@ -327,6 +327,10 @@ func (d *JSONDecoder) nameSlow(n int, hit keyHit) string {
 		e.name = s
 		e.fast = s != "" && e.plen == 0 && e.top // "" means unknown
 		e.time = e.fast && d.timeField != "" && s == d.timeField
+		e.fnp = noFast
+		if e.fast {
+			e.fnp = e.np
+		}
 	}
 	return s
 }

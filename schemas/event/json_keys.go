@@ -32,7 +32,13 @@ type keyEntry struct {
 	// the word at offset 8 when np > 16 (see matchKey).
 	w0, w1, w2, m0 uint64
 	off1, np       int
+	// fnp is np when fast, else noFast (larger than any input): the
+	// Record fast path tests both with one length check.
+	fnp int
 }
+
+// noFast is keyEntry.fnp of an entry the Record fast path may not use.
+const noFast = 1 << 62
 
 // setWords computes the pattern words from rawq (not empty).
 func (e *keyEntry) setWords() {
@@ -132,6 +138,7 @@ func (d *JSONDecoder) keySlow(i, plen int) (int, keyHit, *Error) {
 			}
 			d.path = append(d.path, e.rawq[:len(e.rawq)-1]...)
 			e.plen, e.top, e.name, e.fast, e.time = plen, top, "", false, false
+			e.fnp = noFast
 			if remember {
 				return k, keyHit{entry: kk}, nil
 			}
@@ -150,10 +157,11 @@ func (d *JSONDecoder) keySlow(i, plen int) (int, keyHit, *Error) {
 	hit := keyHit{entry: -1}
 	if kk <= len(d.keys) && kk < maxKeys && !d.noKeyCache {
 		if kk == len(d.keys) {
-			d.keys = append(d.keys, keyEntry{})
+			d.keys = append(d.keys, keyEntry{}) // fnp is set below
 		}
 		e := &d.keys[kk]
 		e.rawq, e.name, e.plen, e.top, e.fast, e.time = e.rawq[:0], "", plen, top, false, false
+		e.fnp = noFast
 		// The key aliases the input exactly when it needed no rewriting.
 		if len(key) == j-1-i && (len(key) == 0 || &key[0] == &data[i]) {
 			e.rawq = append(e.rawq, data[i:j]...)

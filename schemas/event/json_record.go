@@ -64,12 +64,10 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 			break
 		}
 		e := &d.keys[kk]
-		if !e.fast {
-			break
-		}
 		// e.matchKey(data, i), inline, on the padded copy: the quoted
 		// key and the colon (i <= n0, so both loads are inside buf).
-		n := e.np
+		// Entries that are not fast have fnp noFast: k > n0.
+		n := e.fnp
 		k := i + n
 		if k > n0 || (load8(buf, i)^e.w0)&e.m0|(load8(buf, i+e.off1)^e.w1)&e.m0 != 0 {
 			break

@@ -46,3 +46,29 @@ func TestJSONRecordPaddedScanEnds(t *testing.T) {
 		}
 	}
 }
+
+// keyEntry.fnp, the Record fast path's combined "fast and long enough"
+// test, is np exactly when the entry is fast and noFast otherwise, after
+// every record of streams whose keys keep changing (a zero fnp would let the
+// fast path match any input).
+func TestKeyEntryFnp(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	docs := keyDocs(r, 2000)
+	for range 2000 {
+		docs = append(docs, flatDoc(r))
+	}
+	for _, o := range []JSONOptions{{EventTimeField: "ts"}, {Include: []string{"ts"}}, {Nesting: NestIgnore}} {
+		d, _ := NewJSONDecoder(o)
+		var rec Record
+		for _, doc := range docs {
+			rec.Reset()
+			d.Decode(doc, &rec) //nolint:errcheck // errors are part of the stream
+			for k := range d.keys {
+				e := &d.keys[k]
+				if want := map[bool]int{true: e.np, false: noFast}[e.fast]; e.fnp != want || e.fast && e.np == 0 {
+					t.Fatalf("%+v after %q: entry %d fast %v np %d fnp %d", o, doc, k, e.fast, e.np, e.fnp)
+				}
+			}
+		}
+	}
+}
