@@ -21,7 +21,8 @@ import (
 // string); other strings go through str and are copied. The loop scans that
 // copy, padded with zero bytes (recordPad), so its word loads and byte
 // tests need no end-of-input checks; TestJSONRecordPaddedScanEnds cuts and
-// corrupts records at every byte.
+// corrupts records at every byte. Unsigned integers of up to 18 digits are
+// parsed inline too (TestJSONRecordNumbers); other numbers go to parseNum.
 //
 // It reports exactly what the general loop (members) reports, in the same
 // order, with the same errors: at the start of a member whose key it does
@@ -122,9 +123,21 @@ func (d *JSONDecoder) recordMembers(r *Record, i int) (int, *Error) {
 			}
 			kind, i = StringValue, j
 		case c-'0' <= 9 || c == '-':
-			j, nk, iv, fv := parseNum(d.data, k)
-			if j < 0 {
-				return -j, d.err(-j, "invalid number")
+			// Unsigned integers of at most 18 digits inline (the
+			// padding ends the digit run); other numbers, and those
+			// followed by '.', 'e' or 'E', go to parseNum.
+			j := k
+			var m uint64
+			for x := buf[j] - '0'; x <= 9; x = buf[j] - '0' {
+				m = m*10 + uint64(x)
+				j++
+			}
+			nk, iv, fv := numInt, int64(m), 0.0
+			if nd := j - k; uint(nd-1) >= 18 || c == '0' && nd > 1 || buf[j] == '.' || buf[j]|0x20 == 'e' {
+				j, nk, iv, fv = parseNum(d.data, k)
+				if j < 0 {
+					return -j, d.err(-j, "invalid number")
+				}
 			}
 			if nk == numInt {
 				if e.time {

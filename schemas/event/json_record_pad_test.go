@@ -72,3 +72,24 @@ func TestKeyEntryFnp(t *testing.T) {
 		}
 	}
 }
+
+// Numbers of every form (numCorpus: integers around the int64 bounds, long
+// and short decimals, exponents, leading zeros, corrupted forms) as values
+// the Record fast path decodes, followed by a separator, the closing brace,
+// whitespace or the end of the input: the inline integer path and parseNum
+// must report what the plain decoder reports.
+func TestJSONRecordNumbers(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	warm := []byte(`{"a_key":1,"b":2}`)
+	var docs [][]byte
+	for _, s := range numCorpus(r, 30000) {
+		for _, tail := range []string{`,"b":2}`, `}`, ` }`, ``, `,`} {
+			docs = append(docs, warm, []byte(`{"a_key":`+s+tail))
+		}
+	}
+	for _, o := range []JSONOptions{{EventTimeField: "a_key"}, {}} {
+		if hits := checkRecordFast(t, o, docs); hits < len(docs)/2 {
+			t.Fatalf("%+v: only %d fast members in %d documents", o, hits, len(docs))
+		}
+	}
+}
