@@ -241,8 +241,17 @@ func (c *Consumer) Client() *kgo.Client { return c.cl }
 // Metrics returns the consumer's metrics.
 func (c *Consumer) Metrics() *Metrics { return c.metrics }
 
-// Ready reports whether the consumer is polling and not shutting down.
-func (c *Consumer) Ready() bool { return c.ready.Load() && !c.draining.Load() }
+// Ready reports whether the consumer has joined its group, is polling and is
+// not shutting down. Before the first join completes (brokers unreachable,
+// wrong credentials, a group still rebalancing) it is false, so /readyz
+// does not call a consumer that never reached a broker ready.
+func (c *Consumer) Ready() bool {
+	if !c.ready.Load() || c.draining.Load() {
+		return false
+	}
+	_, gen := c.cl.GroupMetadata()
+	return gen > 0
+}
 
 func (c *Consumer) assigned(_ context.Context, _ *kgo.Client, m map[string][]int32) {
 	c.metrics.Rebalances.WithLabelValues("assigned").Inc()

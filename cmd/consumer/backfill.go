@@ -127,7 +127,7 @@ func parseBackfillArgs(args []string, now time.Time, stdout, stderr io.Writer) (
 	fs.StringVar(&f.progress, "progress", "auto", "progress display: auto (bar on a terminal, else log lines), bar, log or none")
 	fs.DurationVar(&f.progressEvery, "progress-interval", 10*time.Second, "interval of the progress log lines (--progress log)")
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", "serve /metrics, /healthz and /readyz on this host:port while running; empty: no server (http.listen and --http-listen are not used, so a backfill can run next to consumer run)")
-	fs.Usage = func() {
+	help := func() {
 		w := fs.Output()
 		fmt.Fprint(w, backfillUsage)
 		fs.PrintDefaults()
@@ -136,9 +136,10 @@ func parseBackfillArgs(args []string, now time.Time, stdout, stderr io.Writer) (
 			"\nConfiguration (YAML file < KPROFILER_* environment < flags):\n\n")
 		fmt.Fprint(w, config.Reference())
 	}
+	fs.Usage = usageHint(fs, "consumer backfill")
 	if wantsHelp(args) {
 		fs.SetOutput(stdout)
-		fs.Usage()
+		help()
 		return nil, 0, false
 	}
 	if err := fs.Parse(args); err != nil {

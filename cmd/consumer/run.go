@@ -51,11 +51,17 @@ func wantsHelp(args []string) bool {
 	return false
 }
 
+// usageHint is the Usage of a flag set whose full help (with the
+// configuration reference) is too long to follow an error message.
+func usageHint(fs *flag.FlagSet, cmd string) func() {
+	return func() { fmt.Fprintf(fs.Output(), "Run \"%s --help\" for usage.\n", cmd) }
+}
+
 func runRun(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	flags := config.RegisterFlags(fs)
-	fs.Usage = func() {
+	help := func() {
 		w := fs.Output()
 		fmt.Fprint(w, "Usage: consumer run [--config kprofiler.yaml] [flags]\n\n"+
 			"Joins the consumer group, profiles every dataset's topics into event-time windows and\n"+
@@ -69,9 +75,11 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(w, "\nConfiguration (YAML file < KPROFILER_* environment < flags):\n\n")
 		fmt.Fprint(w, config.Reference())
 	}
+	// A parse error prints its message and this hint, not the whole reference.
+	fs.Usage = usageHint(fs, "consumer run")
 	if wantsHelp(args) {
 		fs.SetOutput(stdout)
-		fs.Usage()
+		help()
 		return 0
 	}
 	if err := fs.Parse(args); err != nil {

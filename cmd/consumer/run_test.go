@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -361,4 +363,35 @@ func committedEventCount(t *testing.T, addrs []string) int64 {
 		})
 	}
 	return n
+}
+
+// A bad flag prints its error and a pointer to --help, not the whole
+// configuration reference; --help prints the reference to stdout.
+func TestBadFlagPrintsAHint(t *testing.T) {
+	for _, tc := range []struct {
+		run  func([]string, io.Writer, io.Writer) int
+		args []string
+		want []string
+	}{
+		{runRun, []string{"--start-from=garbage"}, []string{`invalid value "garbage" for flag -start-from`, `Run "consumer run --help" for usage.`}},
+		{runRun, []string{"--nosuch"}, []string{"-nosuch", `Run "consumer run --help" for usage.`}},
+		{runBackfill, []string{"--nosuch"}, []string{"-nosuch", `Run "consumer backfill --help" for usage.`}},
+	} {
+		var out, errOut bytes.Buffer
+		if code := tc.run(tc.args, &out, &errOut); code != 2 {
+			t.Errorf("%v: exit code %d, want 2", tc.args, code)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(errOut.String(), w) {
+				t.Errorf("%v: stderr %q lacks %q", tc.args, errOut.String(), w)
+			}
+		}
+		if n := strings.Count(errOut.String(), "\n"); n > 3 || strings.Contains(errOut.String(), "Configuration") {
+			t.Errorf("%v: %d lines of stderr, with the reference:\n%s", tc.args, n, errOut.String())
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := runRun([]string{"--help"}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "kafka.brokers") || errOut.Len() != 0 {
+		t.Errorf("--help: code %d, reference on stdout %v, stderr %q", code, strings.Contains(out.String(), "kafka.brokers"), errOut.String())
+	}
 }
