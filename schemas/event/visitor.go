@@ -57,7 +57,9 @@ const (
 
 // RawTime is the raw value of the configured event-time field of one record,
 // as returned by Decode. Str aliases a decoder buffer and is valid until the
-// next call to Decode on the same decoder. Parse it with ParseEventTime.
+// next call to Decode on the same decoder; when Decode filled a *Record, it
+// may alias the Record's arena instead and is then valid until the Record is
+// reset and written again. Parse it with ParseEventTime right after Decode.
 type RawTime struct {
 	Field string // the configured field name (for error messages)
 	Kind  TimeKind
