@@ -275,7 +275,7 @@ func (s *KLL[T]) updateSlow(x T) {
 func (s *KLL[T]) insertRun(run []T) {
 	for len(run) > 0 {
 		if s.levels[0] == 0 {
-			s.makeRoom()
+			s.makeRoom(len(s.items) + len(run))
 		}
 		free := s.levels[0]
 		c := min(uint32(len(run)), free)
@@ -291,11 +291,14 @@ func (s *KLL[T]) insertRun(run []T) {
 }
 
 // makeRoom runs when level 0 has reached the bottom of the allocated buffer:
-// it allocates more of the logical buffer if some is still unallocated, or
-// compacts (upstream compressWhileUpdating) when the buffer is really full.
-func (s *KLL[T]) makeRoom() {
+// it allocates more of the logical buffer, at least atLeast items (room for
+// the rest of a run at once, where Update doubles), if some is still
+// unallocated, or compacts (upstream compressWhileUpdating) when the buffer is
+// really full. How much of the logical buffer is allocated shows neither in
+// the items nor in the image.
+func (s *KLL[T]) makeRoom(atLeast int) {
 	if s.base > 0 {
-		s.grow()
+		s.growTo(atLeast)
 		return
 	}
 	s.compressWhileUpdating()
@@ -303,12 +306,12 @@ func (s *KLL[T]) makeRoom() {
 
 // grow allocates more of the logical buffer below level 0 (at least doubling,
 // at most up to the full capacity).
-func (s *KLL[T]) grow() {
+func (s *KLL[T]) grow() { s.growTo(0) }
+
+// growTo is grow allocating at least min(atLeast, the full capacity) items.
+func (s *KLL[T]) growTo(atLeast int) {
 	cur := len(s.items)
-	want := 2 * cur
-	if want < 16 {
-		want = 16
-	}
+	want := max(2*cur, 16, atLeast)
 	if full := cur + int(s.base); want > full {
 		want = full
 	}
@@ -663,6 +666,30 @@ func (s *KLL[T]) generalCompress(numLevels int, buf []T, in, out []uint32) (int,
 		}
 	}
 	return numLevels, target, count
+}
+
+// MoveScratch hands the scratch space of s to d: the buffers that
+// compactions and merges reuse (sort keys, the work buffer of Merge, a run's
+// copy), which are never part of a sketch's state or image. d keeps its own
+// buffer where it is the larger one; s keeps none and allocates anew when it
+// needs one. A caller that merges many sketches into fresh accumulators
+// passes the scratch space from one to the next (and to an idle holder
+// between merges) instead of allocating it for each. Both sketches must be
+// of the same item type; neither changes otherwise.
+func (s *KLL[T]) MoveScratch(d *KLL[T]) {
+	if s == d {
+		return
+	}
+	if cap(s.radix) > cap(d.radix) {
+		d.radix = s.radix
+	}
+	if cap(s.work) > cap(d.work) {
+		d.work = s.work
+	}
+	if cap(s.tmp) > cap(d.tmp) {
+		d.tmp = s.tmp
+	}
+	s.radix, s.work, s.tmp = nil, nil, nil
 }
 
 // Clone returns an independent deep copy of s. The copy holds only the
