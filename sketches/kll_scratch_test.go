@@ -2,6 +2,7 @@ package sketches
 
 import (
 	"bytes"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -19,18 +20,28 @@ func TestKLLMoveScratch(t *testing.T) {
 
 func testKLLMoveScratch[T float32 | float64](t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	rounds := 30
+	rounds := 120
 	if testing.Short() || kllRaceEnabled {
-		rounds = 10
+		rounds = 20
 	}
 	var holder KLL[T]
 	sizes := []int{1, 5, 60, 300, 1500, 8000}
 	for round := range rounds {
-		switch r.IntN(4) {
+		switch r.IntN(5) {
 		case 0: // no scratch at all
-			holder.radix, holder.work, holder.tmp = nil, nil, nil
+			holder.radix, holder.work, holder.tmp, holder.spare = nil, nil, nil, nil
 		case 1: // too small for anything
 			holder.radix, holder.work, holder.tmp = make([]uint64, 1), make([]T, 1), make([]T, 1)
+			holder.spare = [][]T{make([]T, 0, 1)}
+		case 2: // spare item buffers of random sizes, full of NaNs
+			holder.spare = holder.spare[:0]
+			for range r.IntN(kllMaxSpare + 1) {
+				b := make([]T, 1+r.IntN(3000))
+				for i := range b {
+					b[i] = T(math.NaN())
+				}
+				holder.spare = append(holder.spare, b[:r.IntN(len(b))])
+			}
 		}
 		k := []int{8, 40, 200, 256}[r.IntN(4)]
 		got, _ := newKLL[T](k)
@@ -62,8 +73,16 @@ func testKLLMoveScratch[T float32 | float64](t *testing.T) {
 				t.Fatalf("%T round %d step %d: images differ", got, round, step)
 			}
 		}
+		for _, b := range got.spare {
+			if len(got.items) > 0 && cap(b) > 0 && &b[:1][0] == &got.items[:1][0] {
+				t.Fatalf("%T round %d: a spare buffer is the sketch's own", got, round)
+			}
+		}
 		got.MoveScratch(&holder)
-		if got.radix != nil || got.work != nil || got.tmp != nil {
+		if len(holder.spare) > kllMaxSpare {
+			t.Fatalf("the holder keeps %d spare buffers", len(holder.spare))
+		}
+		if got.radix != nil || got.work != nil || got.tmp != nil || got.spare != nil {
 			t.Fatal("the accumulator kept scratch space it handed back")
 		}
 		// the accumulator stays usable without scratch
