@@ -167,18 +167,11 @@ func (s *HLL) mergeRegisters(src *HLL) {
 		}
 	default:
 		cm := src.curMin
-		for i, b := range src.regs {
-			lo, hi := b&15, b>>4
-			if lo != hllAuxToken {
-				if v, p := lo+cm, &dst[(2*i)&mask]; v > *p {
-					*p = v
-				}
-			}
-			if hi != hllAuxToken {
-				if v, p := hi+cm, &dst[(2*i+1)&mask]; v > *p {
-					*p = v
-				}
-			}
+		if 2*len(src.regs) == len(dst) && len(dst)%8 == 0 && cm <= 63 {
+			// same lgK: eight registers at a time
+			hll4MaxInto8(dst, src.regs, cm)
+		} else {
+			s.mergeHLL4Folded(src, mask)
 		}
 		if src.aux != nil {
 			for _, e := range src.aux.tbl {
@@ -188,6 +181,27 @@ func (s *HLL) mergeRegisters(src *HLL) {
 				if v, p := uint8(e>>26), &dst[int(e&hllKeyMask26)&mask]; v > *p {
 					*p = v
 				}
+			}
+		}
+	}
+}
+
+// mergeHLL4Folded is the nibble part of mergeRegisters for an HLL_4 source,
+// one register at a time (folding a larger lgK onto s's); hll4MaxInto8 is the
+// same-lgK case.
+func (s *HLL) mergeHLL4Folded(src *HLL, mask int) {
+	dst := s.regs
+	cm := src.curMin
+	for i, b := range src.regs {
+		lo, hi := b&15, b>>4
+		if lo != hllAuxToken {
+			if v, p := lo+cm, &dst[(2*i)&mask]; v > *p {
+				*p = v
+			}
+		}
+		if hi != hllAuxToken {
+			if v, p := hi+cm, &dst[(2*i+1)&mask]; v > *p {
+				*p = v
 			}
 		}
 	}
