@@ -359,9 +359,13 @@ func (s *HLL) absRegs(dst []byte) {
 		}
 	default:
 		cm := s.curMin
-		for i, b := range s.regs {
-			dst[2*i] = b&15 + cm
-			dst[2*i+1] = b>>4 + cm
+		if len(dst) == 2*len(s.regs) && len(dst)%8 == 0 {
+			hll4Spread(dst, s.regs, cm)
+		} else {
+			for i, b := range s.regs {
+				dst[2*i] = b&15 + cm
+				dst[2*i+1] = b>>4 + cm
+			}
 		}
 		if s.aux != nil {
 			for _, e := range s.aux.tbl {

@@ -127,3 +127,23 @@ func BenchmarkHLLUnionSegments(b *testing.B) {
 		u.Result(HLL4)
 	}
 }
+
+// BenchmarkHLLConvert converts an lgK-12 HLL-mode sketch of 1,500 values
+// to HLL_8 (the union's copy of its first input) and back to HLL_4 (its
+// result).
+func BenchmarkHLLConvert(b *testing.B) {
+	s4 := hllStream(b, 12, HLL4, seq(1500))
+	s8 := s4.Convert(HLL8)
+	b.Run("HLL4toHLL8", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			s4.Convert(HLL8)
+		}
+	})
+	b.Run("HLL8toHLL4", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			s8.Convert(HLL4)
+		}
+	})
+}

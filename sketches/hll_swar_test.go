@@ -77,3 +77,45 @@ func TestHLLUnionMergeHLL4SameLgK(t *testing.T) {
 		_ = trial
 	}
 }
+
+// TestHLL4SpreadAndZeros compares hll4Spread and hllCountZeroBytes with
+// plain loops: every nibble and curMin (up to 255, where uint8 arithmetic
+// wraps), and bytes of every value, zeros at random places and lengths that
+// are not multiples of 8.
+func TestHLL4SpreadAndZeros(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for trial := range 3000 {
+		n := 8 << r.IntN(8)
+		src := make([]byte, n/2)
+		for i := range src {
+			src[i] = byte(r.IntN(256))
+		}
+		cm := uint8(r.IntN(256))
+		if trial%3 == 0 {
+			cm = uint8(r.IntN(64))
+		}
+		got, want := make([]byte, n), make([]byte, n)
+		hll4Spread(got, src, cm)
+		for i, b := range src {
+			want[2*i], want[2*i+1] = b&15+cm, b>>4+cm
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("trial %d (cm %d): hll4Spread differs", trial, cm)
+		}
+		b := make([]byte, r.IntN(300))
+		for i := range b {
+			if r.IntN(3) != 0 {
+				b[i] = byte(r.IntN(256))
+			}
+		}
+		zeros := 0
+		for _, v := range b {
+			if v == 0 {
+				zeros++
+			}
+		}
+		if got := hllCountZeroBytes(b); got != zeros {
+			t.Fatalf("trial %d: %d zero bytes counted, want %d", trial, got, zeros)
+		}
+	}
+}
