@@ -319,7 +319,26 @@ func (c *HLL) fillHLL4(src *HLL) {
 		src.absRegs(vals)
 	}
 	vals = vals[:2*len(c.regs)]
-	for j := 0; j+1 < len(vals); j += 2 {
+	j := 0
+	for ; j+8 <= len(vals); j += 8 {
+		// eight registers at a time while none is an exception
+		if !hll4PackNibbles(c.regs[j>>1:j>>1+4], vals[j:j+8]) {
+			c.fillHLL4Pairs(vals[:j+8], j)
+		}
+	}
+	c.fillHLL4Pairs(vals, j)
+	c.curMin = 0
+	c.numAtCurMin, c.kxq0, c.kxq1 = c.regStats()
+	for c.numAtCurMin == 0 {
+		c.shiftToBiggerCurMin()
+	}
+}
+
+// fillHLL4Pairs sets the nibbles of registers j, j+1, … len(vals)−1 (j
+// even) from their values, recording values ≥ 15 as exceptions in slot
+// order.
+func (c *HLL) fillHLL4Pairs(vals []byte, j int) {
+	for ; j+1 < len(vals); j += 2 {
 		lo, hi := vals[j], vals[j+1]
 		if lo >= hllAuxToken {
 			c.hll4PutAux(uint32(j), lo)
@@ -330,11 +349,6 @@ func (c *HLL) fillHLL4(src *HLL) {
 			hi = hllAuxToken
 		}
 		c.regs[j>>1] = hi<<4 | lo
-	}
-	c.curMin = 0
-	c.numAtCurMin, c.kxq0, c.kxq1 = c.regStats()
-	for c.numAtCurMin == 0 {
-		c.shiftToBiggerCurMin()
 	}
 }
 

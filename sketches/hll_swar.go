@@ -84,3 +84,26 @@ func hllCountZeroBytes(b []byte) int {
 	}
 	return n
 }
+
+// hll4PackNibbles packs the eight register values vals (len 8) into the four
+// HLL_4 bytes dst (register 2i in the low nibble of byte i) and reports true,
+// unless some value is ≥ 15 (an exception, or the aux token), when it
+// writes nothing and reports false.
+func hll4PackNibbles(dst, vals []byte) bool {
+	const (
+		low7 = 0x7F7F7F7F7F7F7F7F
+		high = 0x8080808080808080
+	)
+	w := binary.LittleEndian.Uint64(vals)
+	// bit 7 of a byte of (w&low7 + 113) | w is set iff the byte is ≥ 15
+	if ((w&low7+0x7171717171717171)|w)&high != 0 {
+		return false
+	}
+	// every byte ≤ 14: join each pair of bytes into the low byte of its
+	// 16-bit lane, then the lanes' low bytes into four bytes
+	t := (w | w>>4) & 0x00FF00FF00FF00FF
+	t = (t | t>>8) & 0x0000FFFF0000FFFF
+	t = (t | t>>16) & 0xFFFFFFFF
+	binary.LittleEndian.PutUint32(dst, uint32(t))
+	return true
+}

@@ -119,3 +119,35 @@ func TestHLL4SpreadAndZeros(t *testing.T) {
 		}
 	}
 }
+
+// TestHLL4PackNibbles compares hll4PackNibbles with the plain packing on
+// random values: all below 15 (packed), or with values from 15 to 255 at
+// random places (refused, dst untouched).
+func TestHLL4PackNibbles(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for trial := range 20000 {
+		vals := make([]byte, 8)
+		small := true
+		for i := range vals {
+			vals[i] = byte(r.IntN(15))
+			if trial%2 == 1 && r.IntN(8) == 0 {
+				vals[i] = byte(15 + r.IntN(241))
+				small = false
+			}
+		}
+		dst := []byte{0xA5, 0xA5, 0xA5, 0xA5}
+		ok := hll4PackNibbles(dst, vals)
+		if ok != small {
+			t.Fatalf("trial %d: %v packed: %v", trial, vals, ok)
+		}
+		want := []byte{0xA5, 0xA5, 0xA5, 0xA5}
+		if small {
+			for i := range want {
+				want[i] = vals[2*i] | vals[2*i+1]<<4
+			}
+		}
+		if !bytes.Equal(dst, want) {
+			t.Fatalf("trial %d: %v packed as % x, want % x", trial, vals, dst, want)
+		}
+	}
+}
