@@ -445,10 +445,25 @@ func (s *HLL) regStats() (atCurMin int, kxq0, kxq1 float64) {
 	default:
 		// Nibbles hold value − curMin; 15 means the value is in the
 		// exception table. Count nibble values first, then sum per value.
+		// (byte values first, one count per byte in four tables so that
+		// runs of equal bytes do not wait on one counter; then per nibble)
+		var bh [4][256]int32
+		r := s.regs
+		for len(r) >= 4 {
+			bh[0][r[0]]++
+			bh[1][r[1]]++
+			bh[2][r[2]]++
+			bh[3][r[3]]++
+			r = r[4:]
+		}
+		for _, b := range r {
+			bh[0][b]++
+		}
 		var hist [16]int
-		for _, b := range s.regs {
-			hist[b&15]++
-			hist[b>>4]++
+		for b := range 256 {
+			c := int(bh[0][b] + bh[1][b] + bh[2][b] + bh[3][b])
+			hist[b&15] += c
+			hist[b>>4] += c
 		}
 		atCurMin = hist[0]
 		for n := uint8(0); n < hllAuxToken; n++ {
