@@ -47,10 +47,10 @@ const (
 // other sketch's k and m, and UnmarshalBinary replaces it entirely.
 //
 // Concurrency: a KLL is not safe for concurrent use. Update, Merge,
-// SetBitSource and UnmarshalBinary are writes. Every query (Quantile,
-// Quantiles, WhylogsQuantile, Rank, CDF, PMF), the accessors, MarshalBinary,
-// AppendBinary, AppendWhylogsBinary and Clone are reads that may run
-// concurrently with each other: queries sort a copy of level 0 and never change
+// SetBitSource, UnmarshalBinary and MoveScratch (on both sketches) are
+// writes. Every query (Quantile, Quantiles, WhylogsQuantile, Rank, CDF,
+// PMF), the accessors, MarshalBinary, AppendBinary, AppendWhylogsBinary and
+// Clone are reads that may run concurrently with each other: queries sort a copy of level 0 and never change
 // the image (upstream C++ sorts in place and sets LEVEL_ZERO_SORTED; we do not,
 // so summarising a profile never changes its bytes). Cloned sketches are
 // independent; a BitSource shared between sketches makes them depend on each
