@@ -47,7 +47,7 @@ func (w *WindowSet) deriveFull(win *window) *DatasetProfile {
 		}
 	}
 	for _, name := range names {
-		c, err := mergeColumns(name, byName[name], p.set)
+		c, err := mergeColumns(name, byName[name], p.set, &w.mergeScratch)
 		if err != nil { // cannot happen: every profile of a window set shares its settings
 			panic(fmt.Sprintf("profiler: deriving the full-dataset profile of window %v: %v", win.win.Start, err))
 		}
@@ -63,7 +63,11 @@ func (w *WindowSet) deriveFull(win *window) *DatasetProfile {
 // sketches as DataSketches merges them), but every sketch is merged into
 // one accumulator instead of being copied at each step. Its type is the
 // first known type of cols and its metric set the union of theirs.
-func mergeColumns(name string, cols []*Column, s *settings) (*Column, error) {
+//
+// scratch, when not nil, holds the KLL merge scratch space between calls:
+// the accumulator borrows it for its merges and hands it back, so deriving
+// a window allocates it once (MoveScratch; the bytes do not depend on it).
+func mergeColumns(name string, cols []*Column, s *settings, scratch *sketches.KLLDoubles) (*Column, error) {
 	for _, c := range cols {
 		if len(c.subs) > 0 || len(c.extra) > 0 {
 			return mergeColumnsPairwise(name, cols, s)
@@ -118,6 +122,10 @@ func mergeColumns(name string, cols []*Column, s *settings) (*Column, error) {
 		if o.has&hasDist != 0 {
 			if m.dist.kll == nil {
 				m.dist.kll = newKLL(s.kllK, seed)
+				if scratch != nil {
+					scratch.MoveScratch(m.dist.kll)
+					defer m.dist.kll.MoveScratch(scratch)
+				}
 			}
 			an, bn := float64(m.dist.kll.N()), float64(o.dist.kll.N())
 			m.dist.mean, m.dist.m2 = chanMerge(an, m.dist.mean, m.dist.m2, bn, o.dist.mean, o.dist.m2)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kprofiler/kprofiler/sketches"
 )
 
 // Metadata keys a WindowSet writes into every profile it emits. They make a
@@ -284,6 +286,10 @@ type WindowSet struct {
 	stag   uint64                     // the tag of the current record
 	snext  int                        // the scalar slot to replace next
 	winID  uint64                     // the id of the last window created
+
+	// mergeScratch holds the KLL merge scratch space of deriveFull between
+	// columns and windows (never a sketch: only its scratch is used).
+	mergeScratch sketches.KLLDoubles
 }
 
 type explicitSegment struct {

@@ -321,12 +321,7 @@ func (s *HLL) Convert(t HLLType) *HLL {
 		// Registers copied; numAtCurMin counts the zeros (the KxQ sums are
 		// copied below).
 		s.absRegs(c.regs)
-		c.numAtCurMin = 0
-		for _, v := range c.regs {
-			if v == 0 {
-				c.numAtCurMin++
-			}
-		}
+		c.numAtCurMin = hllCountZeroBytes(c.regs)
 	default:
 		for i := 0; i < 1<<s.lgK; i++ {
 			if v := s.reg(uint32(i)); v != 0 {

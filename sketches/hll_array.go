@@ -319,7 +319,26 @@ func (c *HLL) fillHLL4(src *HLL) {
 		src.absRegs(vals)
 	}
 	vals = vals[:2*len(c.regs)]
-	for j := 0; j+1 < len(vals); j += 2 {
+	j := 0
+	for ; j+8 <= len(vals); j += 8 {
+		// eight registers at a time while none is an exception
+		if !hll4PackNibbles(c.regs[j>>1:j>>1+4], vals[j:j+8]) {
+			c.fillHLL4Pairs(vals[:j+8], j)
+		}
+	}
+	c.fillHLL4Pairs(vals, j)
+	c.curMin = 0
+	c.numAtCurMin, c.kxq0, c.kxq1 = c.regStats()
+	for c.numAtCurMin == 0 {
+		c.shiftToBiggerCurMin()
+	}
+}
+
+// fillHLL4Pairs sets the nibbles of registers j, j+1, … len(vals)−1 (j
+// even) from their values, recording values ≥ 15 as exceptions in slot
+// order.
+func (c *HLL) fillHLL4Pairs(vals []byte, j int) {
+	for ; j+1 < len(vals); j += 2 {
 		lo, hi := vals[j], vals[j+1]
 		if lo >= hllAuxToken {
 			c.hll4PutAux(uint32(j), lo)
@@ -330,11 +349,6 @@ func (c *HLL) fillHLL4(src *HLL) {
 			hi = hllAuxToken
 		}
 		c.regs[j>>1] = hi<<4 | lo
-	}
-	c.curMin = 0
-	c.numAtCurMin, c.kxq0, c.kxq1 = c.regStats()
-	for c.numAtCurMin == 0 {
-		c.shiftToBiggerCurMin()
 	}
 }
 
@@ -359,9 +373,13 @@ func (s *HLL) absRegs(dst []byte) {
 		}
 	default:
 		cm := s.curMin
-		for i, b := range s.regs {
-			dst[2*i] = b&15 + cm
-			dst[2*i+1] = b>>4 + cm
+		if len(dst) == 2*len(s.regs) && len(dst)%8 == 0 {
+			hll4Spread(dst, s.regs, cm)
+		} else {
+			for i, b := range s.regs {
+				dst[2*i] = b&15 + cm
+				dst[2*i+1] = b>>4 + cm
+			}
 		}
 		if s.aux != nil {
 			for _, e := range s.aux.tbl {
@@ -427,10 +445,25 @@ func (s *HLL) regStats() (atCurMin int, kxq0, kxq1 float64) {
 	default:
 		// Nibbles hold value − curMin; 15 means the value is in the
 		// exception table. Count nibble values first, then sum per value.
+		// (byte values first, one count per byte in four tables so that
+		// runs of equal bytes do not wait on one counter; then per nibble)
+		var bh [4][256]int32
+		r := s.regs
+		for len(r) >= 4 {
+			bh[0][r[0]]++
+			bh[1][r[1]]++
+			bh[2][r[2]]++
+			bh[3][r[3]]++
+			r = r[4:]
+		}
+		for _, b := range r {
+			bh[0][b]++
+		}
 		var hist [16]int
-		for _, b := range s.regs {
-			hist[b&15]++
-			hist[b>>4]++
+		for b := range 256 {
+			c := int(bh[0][b] + bh[1][b] + bh[2][b] + bh[3][b])
+			hist[b&15] += c
+			hist[b>>4] += c
 		}
 		atCurMin = hist[0]
 		for n := uint8(0); n < hllAuxToken; n++ {

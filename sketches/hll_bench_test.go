@@ -58,7 +58,8 @@ func BenchmarkHLLUpdateString16(b *testing.B) {
 }
 
 // BenchmarkHLLUnionMerge merges one lgK-12 HLL-mode sketch of 100000 values
-// into a union that already holds one (register max plus the eager rebuild).
+// into a union that already holds one (register max; the rebuild of the
+// derived state is deferred to the next read).
 func BenchmarkHLLUnionMerge(b *testing.B) {
 	for _, typ := range hllTypes {
 		b.Run(typ.String(), func(b *testing.B) {
@@ -107,4 +108,42 @@ func BenchmarkHLLUnmarshal(b *testing.B) {
 			b.ReportMetric(float64(len(img)), "image-bytes")
 		})
 	}
+}
+
+// BenchmarkHLLUnionSegments is the derived full profile's use of the union:
+// four lgK-12 HLL_4 sketches of 1,500 distinct values each (one column of
+// four segments) merged into a new union, and its HLL_4 result.
+func BenchmarkHLLUnionSegments(b *testing.B) {
+	var in [4]*HLL
+	for i := range in {
+		in[i] = hllStream(b, 12, HLL4, seq(1500 * (i + 1))[1500*i:])
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		u, _ := NewHLLUnion(12)
+		for _, s := range in {
+			u.Update(s)
+		}
+		u.Result(HLL4)
+	}
+}
+
+// BenchmarkHLLConvert converts an lgK-12 HLL-mode sketch of 1,500 values
+// to HLL_8 (the union's copy of its first input) and back to HLL_4 (its
+// result).
+func BenchmarkHLLConvert(b *testing.B) {
+	s4 := hllStream(b, 12, HLL4, seq(1500))
+	s8 := s4.Convert(HLL8)
+	b.Run("HLL4toHLL8", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			s4.Convert(HLL8)
+		}
+	})
+	b.Run("HLL8toHLL4", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			s8.Convert(HLL4)
+		}
+	})
 }

@@ -47,10 +47,10 @@ const (
 // other sketch's k and m, and UnmarshalBinary replaces it entirely.
 //
 // Concurrency: a KLL is not safe for concurrent use. Update, Merge,
-// SetBitSource and UnmarshalBinary are writes. Every query (Quantile,
-// Quantiles, WhylogsQuantile, Rank, CDF, PMF), the accessors, MarshalBinary,
-// AppendBinary, AppendWhylogsBinary and Clone are reads that may run
-// concurrently with each other: queries sort a copy of level 0 and never change
+// SetBitSource, UnmarshalBinary and MoveScratch (on both sketches) are
+// writes. Every query (Quantile, Quantiles, WhylogsQuantile, Rank, CDF,
+// PMF), the accessors, MarshalBinary, AppendBinary, AppendWhylogsBinary and
+// Clone are reads that may run concurrently with each other: queries sort a copy of level 0 and never change
 // the image (upstream C++ sorts in place and sets LEVEL_ZERO_SORTED; we do not,
 // so summarising a profile never changes its bytes). Cloned sketches are
 // independent; a BitSource shared between sketches makes them depend on each
@@ -75,6 +75,10 @@ type KLL[T float32 | float64] struct {
 	radix []uint64
 	work  []T
 	tmp   []T // a copy of the upper run of a merge (mergeLevels)
+	// spare holds item buffers that growth replaced, for the next growth
+	// to reuse, while s holds lent scratch space (MoveScratch); nil
+	// otherwise, when a replaced buffer is dropped.
+	spare [][]T
 	// merging is set while Merge inserts the other sketch's level 0, so its
 	// compactions sort level 0 with kllSortKeys (runs).
 	merging bool
@@ -275,7 +279,7 @@ func (s *KLL[T]) updateSlow(x T) {
 func (s *KLL[T]) insertRun(run []T) {
 	for len(run) > 0 {
 		if s.levels[0] == 0 {
-			s.makeRoom()
+			s.makeRoom(len(s.items) + len(run))
 		}
 		free := s.levels[0]
 		c := min(uint32(len(run)), free)
@@ -291,11 +295,14 @@ func (s *KLL[T]) insertRun(run []T) {
 }
 
 // makeRoom runs when level 0 has reached the bottom of the allocated buffer:
-// it allocates more of the logical buffer if some is still unallocated, or
-// compacts (upstream compressWhileUpdating) when the buffer is really full.
-func (s *KLL[T]) makeRoom() {
+// it allocates more of the logical buffer, at least atLeast items (room for
+// the rest of a run at once, where Update doubles), if some is still
+// unallocated, or compacts (upstream compressWhileUpdating) when the buffer is
+// really full. How much of the logical buffer is allocated shows neither in
+// the items nor in the image.
+func (s *KLL[T]) makeRoom(atLeast int) {
 	if s.base > 0 {
-		s.grow()
+		s.growTo(atLeast)
 		return
 	}
 	s.compressWhileUpdating()
@@ -303,18 +310,19 @@ func (s *KLL[T]) makeRoom() {
 
 // grow allocates more of the logical buffer below level 0 (at least doubling,
 // at most up to the full capacity).
-func (s *KLL[T]) grow() {
+func (s *KLL[T]) grow() { s.growTo(0) }
+
+// growTo is grow allocating at least min(atLeast, the full capacity) items.
+func (s *KLL[T]) growTo(atLeast int) {
 	cur := len(s.items)
-	want := 2 * cur
-	if want < 16 {
-		want = 16
-	}
+	want := max(2*cur, 16, atLeast)
 	if full := cur + int(s.base); want > full {
 		want = full
 	}
 	delta := want - cur
-	nb := make([]T, want)
+	nb := s.newItems(want)
 	copy(nb[delta:], s.items)
+	s.dropItems(s.items)
 	s.items = nb
 	for i := 0; i <= s.numLevels; i++ {
 		s.levels[i] += uint32(delta)
@@ -391,8 +399,9 @@ func (s *KLL[T]) compressWhileUpdating() {
 func (s *KLL[T]) addEmptyTopLevel() {
 	curCap := len(s.items)
 	delta := kllLevelCapacity(s.k, s.numLevels+1, 0, s.m)
-	nb := make([]T, curCap+delta)
+	nb := s.newItems(curCap + delta)
 	copy(nb[delta:], s.items)
+	s.dropItems(s.items)
 	s.items = nb
 	for i := 0; i <= s.numLevels; i++ {
 		s.levels[i] += uint32(delta)
@@ -585,7 +594,8 @@ func (s *KLL[T]) mergeHigherLevels(o *KLL[T], finalN uint64) {
 	if phys <= cap(s.items) {
 		items = s.items[:phys]
 	} else {
-		items = make([]T, phys)
+		items = s.newItems(phys)
+		s.dropItems(s.items)
 	}
 	free := uint32(phys - count)
 	copy(items[free:], buf[out[0]:out[0]+uint32(count)])
@@ -663,6 +673,88 @@ func (s *KLL[T]) generalCompress(numLevels int, buf []T, in, out []uint32) (int,
 		}
 	}
 	return numLevels, target, count
+}
+
+// kllMaxSpare is the most item buffers a sketch keeps for reuse (spare).
+const kllMaxSpare = 6
+
+// newItems returns a zeroed buffer of n items for s.items: the smallest
+// spare one that is large enough, else a new one.
+func (s *KLL[T]) newItems(n int) []T {
+	best := -1
+	for i, b := range s.spare {
+		if cap(b) >= n && (best < 0 || cap(b) < cap(s.spare[best])) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return make([]T, n)
+	}
+	b := s.spare[best][:n]
+	last := len(s.spare) - 1
+	s.spare[best], s.spare[last] = s.spare[last], nil
+	s.spare = s.spare[:last]
+	clear(b) // as make would return it (the free part is never read)
+	return b
+}
+
+// dropItems takes an items buffer that growth replaced (no longer
+// referenced) into spare, when s keeps one, in place of a smaller one if
+// spare is full.
+func (s *KLL[T]) dropItems(b []T) {
+	if s.spare == nil || cap(b) == 0 {
+		return
+	}
+	if len(s.spare) < kllMaxSpare {
+		s.spare = append(s.spare, b[:0])
+		return
+	}
+	small := 0
+	for i := range s.spare {
+		if cap(s.spare[i]) < cap(s.spare[small]) {
+			small = i
+		}
+	}
+	if cap(b) > cap(s.spare[small]) {
+		s.spare[small] = b[:0]
+	}
+}
+
+// MoveScratch hands the scratch space of s to d: the buffers that
+// compactions and merges reuse (sort keys, the work buffer of Merge, a run's
+// copy) and the item buffers that growth replaced, none of which is ever part
+// of a sketch's state or image. d keeps its own buffer where it is the larger
+// one; s keeps none and allocates anew when it needs one. From then on until
+// its scratch moves on, d keeps the item buffers its own growth replaces
+// (up to kllMaxSpare), for reuse. A caller that merges many sketches into
+// fresh accumulators passes the scratch space from one to the next (and to
+// an idle holder between merges) instead of allocating it for each. Both
+// sketches must be of the same item type; neither changes otherwise.
+func (s *KLL[T]) MoveScratch(d *KLL[T]) {
+	if s == d {
+		return
+	}
+	switch {
+	case d.spare == nil && s.spare == nil:
+		d.spare = make([][]T, 0, kllMaxSpare)
+	case d.spare == nil:
+		d.spare = s.spare
+	default:
+		for _, b := range s.spare {
+			d.dropItems(b)
+		}
+	}
+	s.spare = nil
+	if cap(s.radix) > cap(d.radix) {
+		d.radix = s.radix
+	}
+	if cap(s.work) > cap(d.work) {
+		d.work = s.work
+	}
+	if cap(s.tmp) > cap(d.tmp) {
+		d.tmp = s.tmp
+	}
+	s.radix, s.work, s.tmp = nil, nil, nil
 }
 
 // Clone returns an independent deep copy of s. The copy holds only the

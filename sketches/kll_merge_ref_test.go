@@ -31,7 +31,7 @@ func kllRefMergeSketch[T float32 | float64](s, o *KLL[T]) {
 	finalN := s.n + o.n
 	for i := o.levels[0]; i < o.levels[1]; i++ {
 		if s.levels[0] == 0 {
-			s.makeRoom()
+			s.makeRoom(0) // doubling, as Update grows
 		}
 		s.n++
 		s.sorted = false
