@@ -236,8 +236,8 @@ func (m *metricSet) updateInt64(v int64, h *valueHashes) {
 		// it if it is new to it (a sketch holding another sketch's copy
 		// could keep that sketch's whole key chunk alive).
 		if !h.fi {
-			h.numLen = len(strconv.AppendInt(h.num[:0], v, 10))
-			h.itemHash, h.fi = sketches.FrequentHashBytes(h.num[:h.numLen]), true
+			d, fih := sketches.FrequentIntItem(&h.num, v)
+			h.numLen, h.itemHash, h.fi = len(d), fih, true
 		}
 		m.fi.fs.UpdateBytesHashed(h.num[:h.numLen], h.itemHash)
 	}

@@ -3,7 +3,6 @@ package profiler
 import (
 	"encoding/binary"
 	"math"
-	"strconv"
 	"unsafe"
 
 	"github.com/kprofiler/kprofiler/sketches"
@@ -263,8 +262,8 @@ func (m *metricSet) intSketches(v int64, h *valueHashes, mm *valueMemo) {
 	}
 	m.card.UpdateHash(h.h1, h.h2)
 	if fs != nil && !h.fi {
-		h.numLen = len(strconv.AppendInt(h.num[:0], v, 10))
-		h.itemHash, h.fi = sketches.FrequentHashBytes(h.num[:h.numLen]), true
+		d, fih := sketches.FrequentIntItem(&h.num, v)
+		h.numLen, h.itemHash, h.fi = len(d), fih, true
 	}
 	e = mm.putInt(v, h, fs != nil)
 	if fs != nil {
