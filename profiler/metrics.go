@@ -233,8 +233,7 @@ func (m *metricSet) updateInt64(v int64, h *valueHashes) {
 	}
 	if m.fi.fs != nil {
 		// The decimal string is formatted into h once; each sketch copies
-		// it if it is new to it (a sketch holding another sketch's copy
-		// could keep that sketch's whole key chunk alive).
+		// it into its key arena if it is new to it.
 		if !h.fi {
 			d, fih := sketches.FrequentIntItem(&h.num, v)
 			h.numLen, h.itemHash, h.fi = len(d), fih, true

@@ -300,7 +300,7 @@ func (m *metricSet) memoStrOK(n int) bool {
 
 // strSketches logs string b (memoStrOK(len(b))) into the cardinality and
 // frequent items through the memo; s is string(b) when the caller has it
-// as a string (the frequent items then keep s itself), "" otherwise (they
+// as a string (the frequent items get s, which they copy when it is new), "" otherwise (they
 // copy b). It reports false, having done nothing, when the memo is not
 // probed. m.card is non-nil.
 func (m *metricSet) strSketches(b []byte, s string, isStr bool, h *valueHashes) bool {

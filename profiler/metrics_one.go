@@ -117,7 +117,7 @@ func (c *Column) updateFloat64(v float64) {
 
 // updateStringBytes is Column.UpdateStringBytes (isStr false) and
 // Column.UpdateString (isStr true, b the bytes of s: the frequent items then
-// keep s itself rather than a copy): it resolves a new column and does
+// hash s, which they copy when it is new to them): it resolves a new column and does
 // c.m.updateStringBytes(b, &valueHashes{}) or c.m.updateString(s,
 // &valueHashes{}).
 func (c *Column) updateStringBytes(b []byte, s string, isStr bool) {

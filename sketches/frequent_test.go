@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"unicode/utf16"
 )
@@ -103,6 +104,39 @@ func TestSelectKth(t *testing.T) {
 	}
 }
 
+// slotEntry is one slot of a dense map with its key (offsets into the
+// arena differ between equal maps).
+type slotEntry struct {
+	key   string
+	value int64
+	state uint32
+	hash  uint32
+}
+
+// slotLayout returns the slots of m with their keys, in slot order.
+func slotLayout(m *rpMap) []slotEntry {
+	out := make([]slotEntry, len(m.slots))
+	for i := range m.slots {
+		sl := &m.slots[i]
+		out[i] = slotEntry{value: sl.value, state: sl.state, hash: sl.hash}
+		if sl.state != 0 {
+			out[i].key = strings.Clone(m.keyAt(sl))
+		}
+	}
+	return out
+}
+
+// scanLiveKeyBytes returns the bytes of the keys of m's occupied slots.
+func scanLiveKeyBytes(m *rpMap) int {
+	n := 0
+	for i := range m.slots {
+		if sl := &m.slots[i]; sl.state != 0 {
+			n += int(sl.klen)
+		}
+	}
+	return n
+}
+
 // checkMapInvariants verifies the linear-probing layout of a dense map: every
 // state is distance-from-home+1, every slot between home and position is
 // occupied, numActive counts the occupied slots, keys are unique and the
@@ -125,7 +159,7 @@ func checkMapInvariants(t *testing.T, s *FrequentStrings) {
 			continue
 		}
 		active++
-		k := sl.key
+		k := m.keyAt(&sl)
 		if seen[k] {
 			t.Fatalf("key %q twice", k)
 		}
@@ -145,6 +179,9 @@ func checkMapInvariants(t *testing.T, s *FrequentStrings) {
 		if sl.value <= 0 {
 			t.Fatalf("counter %d ≤ 0", sl.value)
 		}
+	}
+	if live := scanLiveKeyBytes(m); live != m.live || live > len(m.keys) {
+		t.Fatalf("live key bytes %d, map counts %d, arena %d", live, m.live, len(m.keys))
 	}
 	if active != m.numActive || active > frequentCapacity(m.lg) {
 		t.Fatalf("active %d, numActive %d, capacity %d", active, m.numActive, frequentCapacity(m.lg))
@@ -770,7 +807,7 @@ func TestFrequentRoundTripStable(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkMapInvariants(t, &d)
-		if !slices.Equal(d.m.slots, s.m.slots) {
+		if !slices.Equal(slotLayout(&d.m), slotLayout(&s.m)) {
 			t.Fatalf("seed %d: decoded layout differs from the writer's", seed)
 		}
 		more := uniformStream(seed, 2000, 500)
@@ -976,8 +1013,8 @@ func TestFrequentPurgeSampleJava(t *testing.T) {
 		for _, sl := range m.slots {
 			if sl.state != 0 {
 				want := max(sl.value-java[3], 0)
-				if got := s.LowerBound(sl.key); got != want {
-					t.Fatalf("trial %d: %q counter %d, want %d", trial, sl.key, got, want)
+				if got := s.LowerBound(m.keyAt(&sl)); got != want {
+					t.Fatalf("trial %d: %q counter %d, want %d", trial, m.keyAt(&sl), got, want)
 				}
 			}
 		}
