@@ -217,11 +217,10 @@ func (s *FrequentStrings) hintHit(h uint64, hint *FrequentHint) bool {
 	if g := hint.gen; g != s.m.gen || g == 0 || s.total == math.MaxInt64 {
 		return false
 	}
-	sl := &s.m.slots[hint.slot]
-	if sl.hash != uint32(h) {
+	if s.m.tags[hint.slot].hash != uint32(h) {
 		return false
 	}
-	sl.value++
+	s.m.slots[hint.slot].value++
 	s.total++
 	return true
 }

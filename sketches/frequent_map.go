@@ -115,6 +115,7 @@ func frequentHome(key string) uint64 { return Fmix64(javaStringHash(key)) }
 type rpMap struct {
 	lg        int
 	slots     []rpSlot
+	tags      []rpTag // state and hash of each slot, probed apart from the slots
 	numActive int
 	pend      *rpPending
 	scratch   []int64 // purge sample buffer, reused
@@ -149,12 +150,19 @@ const rpKeysSlack = 4096
 // rpMaxKeyBytes bounds the arena (offsets and lengths are uint32).
 const rpMaxKeyBytes = math.MaxUint32
 
-// rpSlot is one slot of the map: 24 bytes without pointers.
+// rpSlot is the entry of one slot of the map (16 bytes, no pointers); its
+// rpTag, in a parallel array, says whether it is occupied. A probe reads the
+// tags (8 bytes a slot, so a map of 1,024 slots probes 8 KiB rather than
+// 24) and touches an entry only when a tag's hash matches or to insert.
 type rpSlot struct {
 	value int64
 	koff  uint32 // the key's bytes in the arena: keys[koff:][:klen]
 	klen  uint32
-	state uint32
+}
+
+// rpTag is the probe state of one slot.
+type rpTag struct {
+	state uint32 // 0: empty; otherwise the distance from the key's home slot plus one
 	hash  uint32 // low 32 bits of the key's home hash: skips most key compares
 }
 
@@ -197,7 +205,7 @@ func (m *rpMap) compactKeys() {
 		keys = make([]byte, 0, n+n/2)
 	}
 	for i := range m.slots {
-		if sl := &m.slots[i]; sl.state != 0 {
+		if sl := &m.slots[i]; m.tags[i].state != 0 {
 			off := len(keys)
 			keys = append(keys, m.keyBytes(sl)...)
 			sl.koff = uint32(off)
@@ -216,7 +224,7 @@ type rpPending struct {
 }
 
 func newRPMap(lg int) rpMap {
-	return rpMap{lg: lg, slots: make([]rpSlot, 1<<lg)}
+	return rpMap{lg: lg, slots: make([]rpSlot, 1<<lg), tags: make([]rpTag, 1<<lg)}
 }
 
 // get returns the counter of key, 0 when it is not tracked.
@@ -230,16 +238,18 @@ func (m *rpMap) get(key string) int64 {
 	if len(m.slots) == 0 { // zero value
 		return 0
 	}
-	mask := uint64(len(m.slots) - 1)
+	mask := uint64(len(m.tags) - 1)
 	h := frequentHome(key)
 	p := h & mask
 	for {
-		sl := &m.slots[p]
-		if sl.state == 0 {
+		tg := &m.tags[p]
+		if tg.state == 0 {
 			return 0
 		}
-		if sl.hash == uint32(h) && string(m.keyBytes(sl)) == key {
-			return sl.value
+		if tg.hash == uint32(h) {
+			if sl := &m.slots[p]; string(m.keyBytes(sl)) == key {
+				return sl.value
+			}
 		}
 		p = (p + 1) & mask
 	}
@@ -274,20 +284,24 @@ func (m *rpMap) adjustOrInsertBytes(key []byte, h uint64, w int64) bool {
 // adjustOrInsertBytesAt is adjustOrInsertBytes that also returns the slot
 // that holds key afterwards.
 func (m *rpMap) adjustOrInsertBytesAt(key []byte, h uint64, w int64) (uint32, bool) {
-	mask := uint64(len(m.slots) - 1)
+	tags := m.tags
+	mask := uint64(len(tags) - 1)
 	p := h & mask
 	drift := uint32(1)
 	for {
-		sl := &m.slots[p]
-		if sl.state == 0 {
+		tg := &tags[p]
+		if tg.state == 0 {
 			off := m.intern(key)
-			*sl = rpSlot{value: w, koff: off, klen: uint32(len(key)), state: drift, hash: uint32(h)}
+			*tg = rpTag{state: drift, hash: uint32(h)}
+			m.slots[p] = rpSlot{value: w, koff: off, klen: uint32(len(key))}
 			m.numActive++
 			return uint32(p), true
 		}
-		if sl.hash == uint32(h) && string(m.keyBytes(sl)) == string(key) {
-			sl.value += w
-			return uint32(p), false
+		if tg.hash == uint32(h) {
+			if sl := &m.slots[p]; string(m.keyBytes(sl)) == string(key) {
+				sl.value += w
+				return uint32(p), false
+			}
 		}
 		p = (p + 1) & mask
 		drift++
@@ -301,18 +315,19 @@ func (m *rpMap) resize() {
 	m.scratch, m.keys, m.live, m.spare = old.scratch, old.keys, old.live, old.spare
 	// The keys are distinct: each goes to the first empty slot from its home
 	// (what adjustOrInsertHashed would do, without comparing keys).
-	mask := uint32(len(m.slots) - 1)
-	for i := range old.slots {
-		sl := &old.slots[i]
-		if sl.state == 0 {
+	mask := uint32(len(m.tags) - 1)
+	for i := range old.tags {
+		tg := &old.tags[i]
+		if tg.state == 0 {
 			continue
 		}
-		p, drift := sl.hash&mask, uint32(1)
-		for m.slots[p].state != 0 {
+		p, drift := tg.hash&mask, uint32(1)
+		for m.tags[p].state != 0 {
 			p = (p + 1) & mask
 			drift++
 		}
-		m.slots[p] = rpSlot{value: sl.value, koff: sl.koff, klen: sl.klen, state: drift, hash: sl.hash}
+		m.tags[p] = rpTag{state: drift, hash: tg.hash}
+		m.slots[p] = old.slots[i]
 	}
 	m.numActive = old.numActive
 }
@@ -331,15 +346,16 @@ func (m *rpMap) purge(sampleSize int) int64 {
 	var mx int64 // the largest counter
 	i := 0
 	for ; len(s) < limit; i++ {
-		if sl := &m.slots[i]; sl.state != 0 {
-			s = append(s, sl.value)
-			mx = max(mx, sl.value)
+		if m.tags[i].state != 0 {
+			v := m.slots[i].value
+			s = append(s, v)
+			mx = max(mx, v)
 		}
 	}
 	m.scratch = s
 	for ; i < len(m.slots); i++ {
-		if sl := &m.slots[i]; sl.state != 0 {
-			mx = max(mx, sl.value)
+		if m.tags[i].state != 0 {
+			mx = max(mx, m.slots[i].value)
 		}
 	}
 	median := selectKth(s, limit/2)
@@ -348,6 +364,7 @@ func (m *rpMap) purge(sampleSize int) int64 {
 		// same empty map (a stream of distinct items purges so), and the
 		// arena starts over (no view of it outlives a change of the map).
 		clear(m.slots)
+		clear(m.tags)
 		m.numActive = 0
 		m.keys, m.live = m.keys[:0], 0
 	} else {
@@ -368,11 +385,11 @@ func (m *rpMap) purge(sampleSize int) int64 {
 func (m *rpMap) keepOnlyPositive(median int64) {
 	n := len(m.slots)
 	first := n - 1
-	for m.slots[first].state != 0 {
+	for m.tags[first].state != 0 {
 		first--
 	}
 	visit := func(p int) {
-		if sl := &m.slots[p]; sl.state != 0 {
+		if sl := &m.slots[p]; m.tags[p].state != 0 {
 			sl.value -= median
 			if sl.value <= 0 {
 				m.deleteSlot(p)
@@ -394,15 +411,15 @@ func (m *rpMap) deleteSlot(del int) {
 	m.gen = 0
 	mask := len(m.slots) - 1
 	m.live -= int(m.slots[del].klen)
-	m.slots[del] = rpSlot{}
+	m.slots[del], m.tags[del] = rpSlot{}, rpTag{}
 	m.numActive--
 	drift := uint32(1)
 	p := (del + 1) & mask
-	for m.slots[p].state != 0 {
-		if st := m.slots[p].state; st > drift {
+	for m.tags[p].state != 0 {
+		if st := m.tags[p].state; st > drift {
 			m.slots[del] = m.slots[p]
-			m.slots[del].state = st - drift
-			m.slots[p] = rpSlot{}
+			m.tags[del] = rpTag{state: st - drift, hash: m.tags[p].hash}
+			m.slots[p], m.tags[p] = rpSlot{}, rpTag{}
 			drift = 0
 			del = p
 		}
@@ -459,7 +476,7 @@ func selectKth(a []int64, k int) int64 {
 func (m *rpMap) clone() rpMap {
 	c := rpMap{lg: m.lg, numActive: m.numActive, pend: m.pend, live: m.live}
 	if m.pend == nil {
-		c.slots = slices.Clone(m.slots)
+		c.slots, c.tags = slices.Clone(m.slots), slices.Clone(m.tags)
 		if len(m.keys) > m.live+m.live/2+rpKeysSlack/4 {
 			c.keys = m.keys // compactKeys copies into a fresh arena (c has no spare)
 			c.compactKeys()
@@ -490,7 +507,8 @@ func (m *rpMap) materialize() {
 		s := p.slots[i]
 		h := uint32(frequentHome(k))
 		off := d.intern(stringBytes(k))
-		d.slots[s] = rpSlot{value: p.values[i], koff: off, klen: uint32(len(k)), state: ((s - h) & mask) + 1, hash: h}
+		d.slots[s] = rpSlot{value: p.values[i], koff: off, klen: uint32(len(k))}
+		d.tags[s] = rpTag{state: ((s - h) & mask) + 1, hash: h}
 	}
 	d.numActive = len(p.keys)
 	d.scratch, d.spare = m.scratch, m.spare
@@ -508,7 +526,7 @@ func (m *rpMap) forEachSlotOrder(f func(key string, v int64)) {
 		return
 	}
 	for i := range m.slots {
-		if sl := &m.slots[i]; sl.state != 0 {
+		if sl := &m.slots[i]; m.tags[i].state != 0 {
 			f(m.keyAt(sl), sl.value)
 		}
 	}
@@ -544,9 +562,10 @@ func (m *rpMap) forEachMergeOrder(f func(key string, h uint64, v int64)) {
 	}
 	seen := 0
 	for i := uint32(0); seen < m.numActive; i = (i + stride) & mask {
-		if sl := &m.slots[i]; sl.state != 0 {
+		if tg := &m.tags[i]; tg.state != 0 {
 			seen++
-			f(m.keyAt(sl), uint64(sl.hash), sl.value)
+			sl := &m.slots[i]
+			f(m.keyAt(sl), uint64(tg.hash), sl.value)
 		}
 	}
 }

@@ -117,9 +117,9 @@ type slotEntry struct {
 func slotLayout(m *rpMap) []slotEntry {
 	out := make([]slotEntry, len(m.slots))
 	for i := range m.slots {
-		sl := &m.slots[i]
-		out[i] = slotEntry{value: sl.value, state: sl.state, hash: sl.hash}
-		if sl.state != 0 {
+		sl, tg := &m.slots[i], m.tags[i]
+		out[i] = slotEntry{value: sl.value, state: tg.state, hash: tg.hash}
+		if tg.state != 0 {
 			out[i].key = strings.Clone(m.keyAt(sl))
 		}
 	}
@@ -130,7 +130,7 @@ func slotLayout(m *rpMap) []slotEntry {
 func scanLiveKeyBytes(m *rpMap) int {
 	n := 0
 	for i := range m.slots {
-		if sl := &m.slots[i]; sl.state != 0 {
+		if sl := &m.slots[i]; m.tags[i].state != 0 {
 			n += int(sl.klen)
 		}
 	}
@@ -148,14 +148,18 @@ func checkMapInvariants(t *testing.T, s *FrequentStrings) {
 		return
 	}
 	mask := len(m.slots) - 1
-	if len(m.slots) != 1<<m.lg {
-		t.Fatalf("arrays %d, lg %d", len(m.slots), m.lg)
+	if len(m.slots) != 1<<m.lg || len(m.tags) != 1<<m.lg {
+		t.Fatalf("arrays %d and %d, lg %d", len(m.slots), len(m.tags), m.lg)
 	}
 	active := 0
 	seen := map[string]bool{}
 	for p, sl := range m.slots {
-		st := sl.state
+		tg := m.tags[p]
+		st := tg.state
 		if st == 0 {
+			if sl != (rpSlot{}) {
+				t.Fatalf("empty slot %d holds %+v", p, sl)
+			}
 			continue
 		}
 		active++
@@ -164,15 +168,15 @@ func checkMapInvariants(t *testing.T, s *FrequentStrings) {
 			t.Fatalf("key %q twice", k)
 		}
 		seen[k] = true
-		if sl.hash != uint32(frequentHome(k)) {
-			t.Fatalf("slot %d key %q: stored hash %#x", p, k, sl.hash)
+		if tg.hash != uint32(frequentHome(k)) {
+			t.Fatalf("slot %d key %q: stored hash %#x", p, k, tg.hash)
 		}
 		home := int(frequentHome(k)) & mask
 		if d := (p - home) & mask; uint32(d+1) != st {
 			t.Fatalf("slot %d key %q: state %d, distance %d", p, k, st, d)
 		}
 		for q := home; q != p; q = (q + 1) & mask {
-			if m.slots[q].state == 0 {
+			if m.tags[q].state == 0 {
 				t.Fatalf("gap at %d between home %d and slot %d", q, home, p)
 			}
 		}
@@ -990,8 +994,8 @@ func TestFrequentPurgeSampleJava(t *testing.T) {
 		m := s.m.clone()
 		m.adjustOrInsert(last, lw)
 		var all []int64
-		for _, sl := range m.slots {
-			if sl.state != 0 {
+		for i, sl := range m.slots {
+			if m.tags[i].state != 0 {
 				all = append(all, sl.value)
 			}
 		}
@@ -1010,8 +1014,8 @@ func TestFrequentPurgeSampleJava(t *testing.T) {
 			t.Fatalf("trial %d: purge median %d, want %d (Java sample); C++ rule gives %d", trial, s.MaximumError(), java[3], cpp[3])
 		}
 		checkMapInvariants(t, s)
-		for _, sl := range m.slots {
-			if sl.state != 0 {
+		for i, sl := range m.slots {
+			if m.tags[i].state != 0 {
 				want := max(sl.value-java[3], 0)
 				if got := s.LowerBound(m.keyAt(&sl)); got != want {
 					t.Fatalf("trial %d: %q counter %d, want %d", trial, m.keyAt(&sl), got, want)
