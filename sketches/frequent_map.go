@@ -343,13 +343,14 @@ func (m *rpMap) purge(sampleSize int) int64 {
 		return 0
 	}
 	s := m.scratch[:0]
-	var mx int64 // the largest counter
+	var mx int64               // the largest counter
+	mn := int64(math.MaxInt64) // the smallest sampled counter
 	i := 0
 	for ; len(s) < limit; i++ {
 		if m.tags[i].state != 0 {
 			v := m.slots[i].value
 			s = append(s, v)
-			mx = max(mx, v)
+			mx, mn = max(mx, v), min(mn, v)
 		}
 	}
 	m.scratch = s
@@ -358,7 +359,14 @@ func (m *rpMap) purge(sampleSize int) int64 {
 			mx = max(mx, m.slots[i].value)
 		}
 	}
-	median := selectKth(s, limit/2)
+	var median int64
+	if mn == mx {
+		// Every sampled counter is the largest one (a stream of distinct
+		// items: all are 1), so it is the median.
+		median = mn
+	} else {
+		median = selectKth(s, limit/2)
+	}
 	if mx <= median {
 		// Every counter drops to ≤ 0: deleting them one by one ends in the
 		// same empty map (a stream of distinct items purges so), and the
