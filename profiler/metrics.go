@@ -324,8 +324,14 @@ func (m *metricSet) updateBool(b bool) {
 	if m.card != nil {
 		m.boolCard(i, h)
 	}
-	if m.fi.fs != nil {
-		m.fi.fs.UpdateHashed(h.item, h.itemHash)
+	if fs := m.fi.fs; fs != nil {
+		if mm := m.vm; mm != nil {
+			// The memo keeps where each bool's item sits (the sketch checks
+			// the hint, so a stale one costs a normal update).
+			fs.UpdateHashedHinted(h.item, h.itemHash, &mm.boolHints[i])
+		} else {
+			fs.UpdateHashed(h.item, h.itemHash)
+		}
 	}
 }
 

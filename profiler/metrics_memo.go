@@ -86,7 +86,10 @@ type valueMemo struct {
 	resume  int64         // counts.n from which on the memo is probed again
 	backoff int64         // the next pause after a poor window, in values
 	bools   uint8         // bit i: bool i (its hash) is in card
-	e       [memoSets * memoWays]memoEntry
+	// boolHints[i] is where bool i's frequent item ("False", "True") sat
+	// in the frequent-items sketch when it was last counted.
+	boolHints [2]sketches.FrequentHint
+	e         [memoSets * memoWays]memoEntry
 }
 
 // memo returns m's memo if it should be probed for this value, creating it
