@@ -204,7 +204,7 @@ func (s *FrequentStrings) UpdateBytesHinted(item []byte, h uint64, hint *Frequen
 }
 
 // UpdateHashedHinted is UpdateHashed(item, h) with a hint, as
-// UpdateBytesHinted; a new item is kept by reference (not copied).
+// UpdateBytesHinted; a new item is copied into the key arena.
 func (s *FrequentStrings) UpdateHashedHinted(item string, h uint64, hint *FrequentHint) {
 	if !s.hintHit(h, hint) {
 		s.updateHashedHint(item, h, hint)
