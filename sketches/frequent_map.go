@@ -183,10 +183,10 @@ func (m *rpMap) keyAt(sl *rpSlot) string {
 // again). It panics when the arena would exceed 4 GiB of live keys.
 func (m *rpMap) intern(key []byte) uint32 {
 	off := len(m.keys)
-	if off+len(key) > rpMaxKeyBytes {
+	if uint64(off)+uint64(len(key)) > rpMaxKeyBytes {
 		m.compactKeys()
 		off = len(m.keys)
-		if off+len(key) > rpMaxKeyBytes {
+		if uint64(off)+uint64(len(key)) > rpMaxKeyBytes {
 			panic("sketches: frequent items hold more than 4 GiB of keys")
 		}
 	}
