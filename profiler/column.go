@@ -11,8 +11,8 @@ import (
 //
 // The typed Update methods are the hot path: they do not box values and, in
 // steady state, do not allocate (a double reaching a frequent-items sketch
-// allocates its string; a new integer item and a new item given to
-// UpdateStringBytes are copied into chunks the sketch owns).
+// allocates its string; every new item is copied into the key arena the
+// sketch owns and reuses).
 // Update(any) routes any Go value with the same rules.
 //
 // A Column is not safe for concurrent use. It belongs to its DatasetProfile.
@@ -100,15 +100,15 @@ func (c *Column) updateBool(v bool) {
 	c.m.updateBool(v)
 }
 
-// UpdateString logs a string. The frequent-items sketch keeps s (or its first
-// MaxFrequentItemSize characters), so s must not be modified afterwards. A new
-// column becomes TypeString.
+// UpdateString logs a string (the frequent-items sketch copies its first
+// MaxFrequentItemSize characters when they are new to it). A new column
+// becomes TypeString.
 func (c *Column) UpdateString(v string) {
 	c.updateStringBytes(stringBytes(v), v, true)
 }
 
 // UpdateStringBytes logs string(b) as UpdateString does, without keeping b:
-// the frequent-items sketch copies a new item into chunks it owns, so b may
+// the frequent-items sketch copies a new item into its key arena, so b may
 // be reused afterwards and a repeated value costs no allocation.
 func (c *Column) UpdateStringBytes(b []byte) {
 	c.updateStringBytes(b, "", false)

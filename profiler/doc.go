@@ -46,8 +46,8 @@
 // 1.1.34). Column.UpdateInt64, UpdateUint64, UpdateFloat64, UpdateBool,
 // UpdateString, UpdateStringBytes, UpdateNull, UpdateObject and UpdateTensor
 // are the typed entry points for decoders; they do not allocate in steady
-// state: the frequent-items sketch copies the decimal string of a new integer
-// item, and a new item given as bytes, into chunks it owns. Columns logs one
+// state: the frequent-items sketch copies every new item (the decimal string
+// of an integer, a string, bytes) into a key arena it owns and reuses. Columns logs one
 // value into the same column of several profiles, hashing it once. Column.Update(any) and DatasetProfile.Track(map) route arbitrary
 // values through the same rules. NaN follows whylogs' DataFrame path (null and
 // nan only) unless Config.RowPathNaN selects its row path; see DEVIATIONS.md.

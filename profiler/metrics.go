@@ -233,11 +233,10 @@ func (m *metricSet) updateInt64(v int64, h *valueHashes) {
 	}
 	if m.fi.fs != nil {
 		// The decimal string is formatted into h once; each sketch copies
-		// it if it is new to it (a sketch holding another sketch's copy
-		// could keep that sketch's whole key chunk alive).
+		// it into its key arena if it is new to it.
 		if !h.fi {
-			h.numLen = len(strconv.AppendInt(h.num[:0], v, 10))
-			h.itemHash, h.fi = sketches.FrequentHashBytes(h.num[:h.numLen]), true
+			d, fih := sketches.FrequentIntItem(&h.num, v)
+			h.numLen, h.itemHash, h.fi = len(d), fih, true
 		}
 		m.fi.fs.UpdateBytesHashed(h.num[:h.numLen], h.itemHash)
 	}
@@ -325,8 +324,14 @@ func (m *metricSet) updateBool(b bool) {
 	if m.card != nil {
 		m.boolCard(i, h)
 	}
-	if m.fi.fs != nil {
-		m.fi.fs.UpdateHashed(h.item, h.itemHash)
+	if fs := m.fi.fs; fs != nil {
+		if mm := m.vm; mm != nil {
+			// The memo keeps where each bool's item sits (the sketch checks
+			// the hint, so a stale one costs a normal update).
+			fs.UpdateHashedHinted(h.item, h.itemHash, &mm.boolHints[i])
+		} else {
+			fs.UpdateHashed(h.item, h.itemHash)
+		}
 	}
 }
 

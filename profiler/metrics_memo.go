@@ -3,7 +3,6 @@ package profiler
 import (
 	"encoding/binary"
 	"math"
-	"strconv"
 	"unsafe"
 
 	"github.com/kprofiler/kprofiler/sketches"
@@ -87,7 +86,10 @@ type valueMemo struct {
 	resume  int64         // counts.n from which on the memo is probed again
 	backoff int64         // the next pause after a poor window, in values
 	bools   uint8         // bit i: bool i (its hash) is in card
-	e       [memoSets * memoWays]memoEntry
+	// boolHints[i] is where bool i's frequent item ("False", "True") sat
+	// in the frequent-items sketch when it was last counted.
+	boolHints [2]sketches.FrequentHint
+	e         [memoSets * memoWays]memoEntry
 }
 
 // memo returns m's memo if it should be probed for this value, creating it
@@ -263,8 +265,8 @@ func (m *metricSet) intSketches(v int64, h *valueHashes, mm *valueMemo) {
 	}
 	m.card.UpdateHash(h.h1, h.h2)
 	if fs != nil && !h.fi {
-		h.numLen = len(strconv.AppendInt(h.num[:0], v, 10))
-		h.itemHash, h.fi = sketches.FrequentHashBytes(h.num[:h.numLen]), true
+		d, fih := sketches.FrequentIntItem(&h.num, v)
+		h.numLen, h.itemHash, h.fi = len(d), fih, true
 	}
 	e = mm.putInt(v, h, fs != nil)
 	if fs != nil {
@@ -301,7 +303,7 @@ func (m *metricSet) memoStrOK(n int) bool {
 
 // strSketches logs string b (memoStrOK(len(b))) into the cardinality and
 // frequent items through the memo; s is string(b) when the caller has it
-// as a string (the frequent items then keep s itself), "" otherwise (they
+// as a string (the frequent items get s, which they copy when it is new), "" otherwise (they
 // copy b). It reports false, having done nothing, when the memo is not
 // probed. m.card is non-nil.
 func (m *metricSet) strSketches(b []byte, s string, isStr bool, h *valueHashes) bool {

@@ -2,7 +2,6 @@ package profiler
 
 import (
 	"math"
-	"strconv"
 
 	"github.com/kprofiler/kprofiler/sketches"
 )
@@ -39,8 +38,7 @@ func (c *Column) updateInt64(v int64) {
 	if m.card == nil {
 		if m.fi.fs != nil {
 			var num [20]byte
-			d := strconv.AppendInt(num[:0], v, 10)
-			m.fi.fs.UpdateBytesHashed(d, sketches.FrequentHashBytes(d))
+			m.fi.fs.UpdateBytesHashed(sketches.FrequentIntItem(&num, v))
 		}
 		return
 	}
@@ -62,8 +60,7 @@ func (c *Column) updateInt64(v int64) {
 	if mm == nil {
 		if fs != nil {
 			var num [20]byte
-			d := strconv.AppendInt(num[:0], v, 10)
-			fs.UpdateBytesHashed(d, sketches.FrequentHashBytes(d))
+			fs.UpdateBytesHashed(sketches.FrequentIntItem(&num, v))
 		}
 		return
 	}
@@ -72,9 +69,9 @@ func (c *Column) updateInt64(v int64) {
 	e := mm.slot(memoMix(uint64(v)))
 	e.kind, e.key, e.h1, e.h2, e.fi, e.n, e.hint = memoInt, uint64(v), h1, h2, false, 0, sketches.FrequentHint{}
 	if fs != nil {
-		d := strconv.AppendInt(e.b[:0], v, 10)
-		e.n, e.fih, e.fi = uint8(len(d)), sketches.FrequentHashBytes(d), true
-		fs.UpdateBytesHinted(d, e.fih, &e.hint)
+		d, fih := sketches.FrequentIntItem((*[20]byte)(e.b[:20]), v)
+		e.n, e.fih, e.fi = uint8(len(d)), fih, true
+		fs.UpdateBytesHinted(d, fih, &e.hint)
 	}
 }
 
@@ -120,7 +117,7 @@ func (c *Column) updateFloat64(v float64) {
 
 // updateStringBytes is Column.UpdateStringBytes (isStr false) and
 // Column.UpdateString (isStr true, b the bytes of s: the frequent items then
-// keep s itself rather than a copy): it resolves a new column and does
+// hash s, which they copy when it is new to them): it resolves a new column and does
 // c.m.updateStringBytes(b, &valueHashes{}) or c.m.updateString(s,
 // &valueHashes{}).
 func (c *Column) updateStringBytes(b []byte, s string, isStr bool) {

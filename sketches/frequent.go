@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"unsafe"
 )
 
@@ -63,9 +64,10 @@ const MaxFrequentLgMapSize = 26
 // and samples min(1024, active) counters, so it may keep different items for
 // the same stream; the bounds hold for both.
 //
-// The sketch keeps references to the item strings it tracks (like a Go map);
-// it does not copy them. Items added as bytes (UpdateBytesHashed) are copied
-// into chunks the sketch owns.
+// The sketch copies the items it tracks into a byte arena of its own (its map
+// holds no pointers, so the garbage collector does not scan it): the strings
+// and byte slices passed to it are never retained, and FrequentItems returns
+// copies.
 //
 // The binary image (AppendBinary, UnmarshalBinary) is the DataSketches
 // frequent-items layout: a 32-byte preamble (8 bytes when nothing was added),
@@ -150,11 +152,10 @@ func FrequentHashBytes(item []byte) uint64 {
 }
 
 // UpdateBytesHashed is UpdateHashed(string(item), h) without converting item
-// to a string and without keeping item: an item that is already tracked
-// costs no allocation, and a new one is copied into a chunk the sketch owns
-// (chunks grow from 32 bytes to 4 KiB; a purge compacts them once they hold
-// over four times the live keys' bytes, so deleted items do not keep them
-// alive). h must be FrequentHashBytes(item).
+// to a string: an item that is already tracked costs no allocation, and a new
+// one is copied into the sketch's key arena (which grows by doubling and is
+// reused after purges, so a steady stream allocates nothing). h must be
+// FrequentHashBytes(item).
 func (s *FrequentStrings) UpdateBytesHashed(item []byte, h uint64) {
 	if s.total == math.MaxInt64 {
 		return
@@ -203,7 +204,7 @@ func (s *FrequentStrings) UpdateBytesHinted(item []byte, h uint64, hint *Frequen
 }
 
 // UpdateHashedHinted is UpdateHashed(item, h) with a hint, as
-// UpdateBytesHinted; a new item is kept by reference (not copied).
+// UpdateBytesHinted; a new item is copied into the key arena.
 func (s *FrequentStrings) UpdateHashedHinted(item string, h uint64, hint *FrequentHint) {
 	if !s.hintHit(h, hint) {
 		s.updateHashedHint(item, h, hint)
@@ -216,11 +217,10 @@ func (s *FrequentStrings) hintHit(h uint64, hint *FrequentHint) bool {
 	if g := hint.gen; g != s.m.gen || g == 0 || s.total == math.MaxInt64 {
 		return false
 	}
-	sl := &s.m.slots[hint.slot]
-	if sl.hash != uint32(h) {
+	if s.m.tags[hint.slot].hash != uint32(h) {
 		return false
 	}
-	sl.value++
+	s.m.slots[hint.slot].value++
 	s.total++
 	return true
 }
@@ -348,20 +348,8 @@ func (s *FrequentStrings) Merge(o *FrequentStrings) error {
 	s.m.gen = 0 // no hint outlives a merge (a grow would also clear it)
 	// o's slots carry the low 32 bits of each key's home hash, which is all
 	// that placement (lg ≤ 26) and the slot filter use: no key is rehashed.
-	if o.m.interned {
-		// Copy o's keys rather than keep views of its chunks.
-		o.m.forEachMergeOrder(func(k string, h uint64, v int64) {
-			if s.m.slots == nil {
-				s.prepare()
-			}
-			s.total += v
-			if s.m.adjustOrInsertBytes(stringBytes(k), h, v) && s.m.numActive > frequentCapacity(s.m.lg) {
-				s.grow()
-			}
-		})
-	} else {
-		o.m.forEachMergeOrder(func(k string, h uint64, v int64) { s.addHashed(k, h, v) })
-	}
+	// The keys are copied into s's arena.
+	o.m.forEachMergeOrder(func(k string, h uint64, v int64) { s.addHashed(k, h, v) })
 	s.offset += o.offset
 	s.total = total
 	return nil
@@ -458,7 +446,8 @@ func (s *FrequentStrings) FrequentItemsThreshold(t ErrorType, threshold int64) [
 	s.m.forEachSlotOrder(func(k string, c int64) {
 		lb, ub := c, c+s.offset
 		if (t == NoFalsePositives && lb > threshold) || (t == NoFalseNegatives && ub > threshold) {
-			out = append(out, FrequentItem{Item: k, Estimate: ub, LowerBound: lb, UpperBound: ub})
+			// k views the sketch's key arena, which later updates reuse.
+			out = append(out, FrequentItem{Item: strings.Clone(k), Estimate: ub, LowerBound: lb, UpperBound: ub})
 		}
 	})
 	slices.SortFunc(out, func(a, b FrequentItem) int {

@@ -164,15 +164,13 @@ func TestFrequentBytesChunksBounded(t *testing.T) {
 			if i%3 == 0 { // some repeats, so purges keep a few items
 				s.UpdateBytesHashed(buf, FrequentHashBytes(buf))
 			}
-			if s.MaximumError() != e { // after a purge: chunk bytes since the last compaction are bounded
-				live := 0
-				for _, sl := range s.m.slots {
-					if sl.state != 0 {
-						live += len(sl.key)
-					}
+			if s.MaximumError() != e { // after a purge: the arena's dead bytes are bounded
+				live := scanLiveKeyBytes(&s.m)
+				if live != s.m.live {
+					t.Fatalf("item %d: %d live key bytes, map counts %d", i, live, s.m.live)
 				}
-				if s.m.chunked > 4*live+2*rpArenaMax {
-					t.Fatalf("item %d: %d chunk bytes for %d live key bytes", i, s.m.chunked, live)
+				if len(s.m.keys) > 3*live+rpKeysSlack {
+					t.Fatalf("item %d: %d arena bytes for %d live key bytes", i, len(s.m.keys), live)
 				}
 			}
 		}
@@ -207,16 +205,13 @@ func TestFrequentCloneMergeOwnKeys(t *testing.T) {
 	}
 	owned := func(x, y *FrequentStrings) {
 		t.Helper()
-		ptrs := map[*byte]bool{}
-		for _, sl := range y.m.slots {
-			if sl.state != 0 && len(sl.key) > 0 {
-				ptrs[unsafe.StringData(sl.key)] = true
-			}
+		xs, ys := x.m.keys[:cap(x.m.keys)], y.m.keys[:cap(y.m.keys)]
+		if len(xs) == 0 || len(ys) == 0 {
+			t.Fatal("no arena")
 		}
-		for _, sl := range x.m.slots {
-			if sl.state != 0 && ptrs[unsafe.StringData(sl.key)] {
-				t.Fatalf("key %q shares the other sketch's bytes", sl.key)
-			}
+		x0, y0 := uintptr(unsafe.Pointer(&xs[0])), uintptr(unsafe.Pointer(&ys[0]))
+		if x0 < y0+uintptr(len(ys)) && y0 < x0+uintptr(len(xs)) {
+			t.Fatal("the key arenas overlap")
 		}
 	}
 	c := a.Clone()
@@ -235,6 +230,40 @@ func TestFrequentCloneMergeOwnKeys(t *testing.T) {
 		y, _ := p[1].MarshalBinary()
 		if !bytes.Equal(x, y) {
 			t.Fatal("image differs from the string-fed sketch's")
+		}
+	}
+}
+
+// TestFrequentItemsOutliveArenaReuse: the items FrequentItems returns are
+// copies, so they stay intact while later purges reuse and compact the key
+// arena.
+func TestFrequentItemsOutliveArenaReuse(t *testing.T) {
+	s, _ := NewFrequentStrings(4) // at most 12 items
+	buf := make([]byte, 0, 32)
+	for i := range 1000 { // the arena grows to its steady size
+		buf = strconv.AppendInt(append(buf[:0], "warm-"...), int64(i), 10)
+		s.UpdateBytesHashed(buf, FrequentHashBytes(buf))
+	}
+	for i := range 40 {
+		buf = strconv.AppendInt(append(buf[:0], "keep-"...), int64(i%10), 10)
+		s.UpdateBytesHashed(buf, FrequentHashBytes(buf))
+	}
+	items := s.FrequentItems(NoFalseNegatives)
+	want := make([]string, len(items))
+	for i, it := range items {
+		want[i] = strings.Clone(it.Item)
+	}
+	if len(want) == 0 {
+		t.Fatal("no items")
+	}
+	for i := range 5000 { // distinct items: purges empty the map and restart the arena
+		buf = strconv.AppendInt(append(buf[:0], "zzzz-"...), int64(i), 10)
+		s.UpdateBytesHashed(buf, FrequentHashBytes(buf))
+		s.Update(string(buf) + "-s")
+	}
+	for i, it := range items {
+		if it.Item != want[i] {
+			t.Fatalf("item %d changed from %q to %q", i, want[i], it.Item)
 		}
 	}
 }

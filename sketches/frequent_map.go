@@ -2,6 +2,7 @@ package sketches
 
 import (
 	"encoding/binary"
+	"math"
 	"slices"
 	"sync/atomic"
 	"unicode/utf8"
@@ -95,6 +96,17 @@ func frequentHome(key string) uint64 { return Fmix64(javaStringHash(key)) }
 // rpMap is the reverse-purge hash map. A state of 0 marks an empty slot;
 // otherwise it is the probe distance from the key's home slot plus one.
 //
+// The slots hold no pointers: a key is an offset and a length into keys, a
+// byte arena the map owns, into which every inserted key is copied. So the
+// garbage collector neither scans the slots nor runs write barriers when
+// they are written, moved or cleared. Key bytes are appended and never
+// written again until a purge releases them: a purge that empties the map
+// starts the arena over, and one that leaves dead bytes over twice the live
+// ones (plus rpKeysSlack) copies the live keys into the spare arena (the one
+// the previous compaction released) and keeps the old one as spare. Views of
+// the arena (keyAt) therefore only live while the map is not changed: they
+// are handed to callbacks that copy what they keep, never returned.
+//
 // A map decoded from an image whose 2^lg slots are far more than its entries
 // justify is held in "pending" form (pend != nil, arrays nil): the entries in
 // slot order together with their slot indices. The dense arrays are built
@@ -103,17 +115,13 @@ func frequentHome(key string) uint64 { return Fmix64(javaStringHash(key)) }
 type rpMap struct {
 	lg        int
 	slots     []rpSlot
+	tags      []rpTag // state and hash of each slot, probed apart from the slots
 	numActive int
 	pend      *rpPending
 	scratch   []int64 // purge sample buffer, reused
-	// arena is the current chunk holding the bytes of keys inserted from
-	// byte slices (adjustOrInsertBytes): such keys cost no allocation of
-	// their own. interned records that the map has such keys; a purge then
-	// copies the surviving keys into a fresh chunk, so deleted keys do not
-	// keep old chunks alive.
-	arena    []byte
-	interned bool
-	chunked  int // bytes of the chunks allocated since the last compaction
+	keys      []byte  // the key arena: slot sl's key is keys[sl.koff:][:sl.klen]
+	live      int     // bytes of the keys of the occupied slots
+	spare     []byte  // the arena before the last compaction, reused by the next
 	// gen names the current placement of the entries for slot hints
 	// (FrequentHint): 0 when none was handed out since the entries last
 	// moved, otherwise a number taken from frequentGens, unique in the
@@ -135,78 +143,75 @@ func (m *rpMap) hintGen() uint64 {
 	return m.gen
 }
 
-// Arena chunk sizes: a chunk grows from 32 bytes by doubling up to 4 KiB.
-const (
-	rpArenaMin = 32
-	rpArenaMax = 4096
-)
+// rpKeysSlack is the dead arena bytes a purge tolerates beyond twice the
+// live ones before it compacts the arena.
+const rpKeysSlack = 4096
 
-// intern returns a string with the bytes of b, stored in the arena. The
-// bytes of a chunk are never written again once a key holds them, so the
-// strings stay valid (and pin their chunk) as long as anyone holds them.
-func (m *rpMap) intern(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	m.interned = true
-	if cap(m.arena)-len(m.arena) < len(b) {
-		m.arena = make([]byte, 0, max(len(b), min(2*cap(m.arena), rpArenaMax), rpArenaMin))
-		m.chunked += cap(m.arena)
-	}
-	// Reslicing the field in place stores only its length: no write
-	// barrier per key (append would store the pointer again).
-	start := len(m.arena)
-	m.arena = m.arena[:start+len(b)]
-	copy(m.arena[start:], b)
-	return unsafe.String(&m.arena[start], len(b))
-}
+// rpMaxKeyBytes bounds the arena (offsets and lengths are uint32).
+const rpMaxKeyBytes = math.MaxUint32
 
-// compactArena copies every key into one fresh chunk (with room for half as
-// many bytes again), releasing the chunks that only deleted keys used. It
-// does so only once the chunks allocated since the last compaction exceed
-// four times the bytes of the keys (plus one full chunk), which bounds the
-// bytes kept alive by deleted keys at that, at a cost amortised over the
-// insertions that filled those chunks.
-func (m *rpMap) compactArena() {
-	n := 0
-	for i := range m.slots {
-		if sl := &m.slots[i]; sl.state != 0 {
-			n += len(sl.key)
-		}
-	}
-	if m.chunked <= 4*n+rpArenaMax {
-		return
-	}
-	if n == 0 && cap(m.arena) <= rpArenaMax {
-		// No key is left (a purge emptied the map): only the current chunk
-		// is still referenced by the map, and new keys keep filling it
-		// rather than starting over from the smallest chunk.
-		m.chunked = cap(m.arena)
-		return
-	}
-	m.copyKeys(n)
-}
-
-// copyKeys copies every key (n bytes in all) into one fresh chunk with room
-// for half as many bytes again.
-func (m *rpMap) copyKeys(n int) {
-	m.interned = true
-	m.arena = make([]byte, 0, max(n+n/2, rpArenaMin))
-	m.chunked = cap(m.arena)
-	for i := range m.slots {
-		if sl := &m.slots[i]; sl.state != 0 {
-			sl.key = m.intern(stringBytes(sl.key))
-		}
-	}
-}
-
-// rpSlot is one slot of the map. Key, counter and state share a cache line,
-// so a probe touches one line.
+// rpSlot is the entry of one slot of the map (16 bytes, no pointers); its
+// rpTag, in a parallel array, says whether it is occupied. A probe reads the
+// tags (8 bytes a slot, so a map of 1,024 slots probes 8 KiB rather than
+// 24) and touches an entry only when a tag's hash matches or to insert.
 type rpSlot struct {
-	key   string
 	value int64
-	state uint32
-	hash  uint32 // low 32 bits of the key's home hash: skips most string compares
+	koff  uint32 // the key's bytes in the arena: keys[koff:][:klen]
+	klen  uint32
+}
+
+// rpTag is the probe state of one slot.
+type rpTag struct {
+	state uint32 // 0: empty; otherwise the distance from the key's home slot plus one
+	hash  uint32 // low 32 bits of the key's home hash: skips most key compares
+}
+
+// keyBytes returns the bytes of sl's key, a view of the arena.
+func (m *rpMap) keyBytes(sl *rpSlot) []byte {
+	return m.keys[sl.koff : sl.koff+sl.klen : sl.koff+sl.klen]
+}
+
+// keyAt returns sl's key as a string viewing the arena: valid only until
+// the map next changes (see rpMap).
+func (m *rpMap) keyAt(sl *rpSlot) string {
+	b := m.keyBytes(sl)
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// intern copies key into the arena and returns its offset. The arena grows
+// by append; views of the old array stay valid (its bytes are not written
+// again). It panics when the arena would exceed 4 GiB of live keys.
+func (m *rpMap) intern(key []byte) uint32 {
+	off := len(m.keys)
+	if uint64(off)+uint64(len(key)) > rpMaxKeyBytes {
+		m.compactKeys()
+		off = len(m.keys)
+		if uint64(off)+uint64(len(key)) > rpMaxKeyBytes {
+			panic("sketches: frequent items hold more than 4 GiB of keys")
+		}
+	}
+	m.keys = append(m.keys, key...)
+	m.live += len(key)
+	return uint32(off)
+}
+
+// compactKeys copies the live keys, in slot order, into the spare arena (or
+// a fresh one with room for half as many bytes again when it is too small)
+// and keeps the old arena as the spare.
+func (m *rpMap) compactKeys() {
+	n := m.live
+	keys := m.spare[:0]
+	if cap(keys) < n {
+		keys = make([]byte, 0, n+n/2)
+	}
+	for i := range m.slots {
+		if sl := &m.slots[i]; m.tags[i].state != 0 {
+			off := len(keys)
+			keys = append(keys, m.keyBytes(sl)...)
+			sl.koff = uint32(off)
+		}
+	}
+	m.keys, m.spare = keys, m.keys[:0]
 }
 
 // rpPending is the immutable pending form of a decoded map. It may be shared
@@ -219,7 +224,7 @@ type rpPending struct {
 }
 
 func newRPMap(lg int) rpMap {
-	return rpMap{lg: lg, slots: make([]rpSlot, 1<<lg)}
+	return rpMap{lg: lg, slots: make([]rpSlot, 1<<lg), tags: make([]rpTag, 1<<lg)}
 }
 
 // get returns the counter of key, 0 when it is not tracked.
@@ -233,16 +238,18 @@ func (m *rpMap) get(key string) int64 {
 	if len(m.slots) == 0 { // zero value
 		return 0
 	}
-	mask := uint64(len(m.slots) - 1)
+	mask := uint64(len(m.tags) - 1)
 	h := frequentHome(key)
 	p := h & mask
 	for {
-		sl := &m.slots[p]
-		if sl.state == 0 {
+		tg := &m.tags[p]
+		if tg.state == 0 {
 			return 0
 		}
-		if sl.hash == uint32(h) && sl.key == key {
-			return sl.value
+		if tg.hash == uint32(h) {
+			if sl := &m.slots[p]; string(m.keyBytes(sl)) == key {
+				return sl.value
+			}
 		}
 		p = (p + 1) & mask
 	}
@@ -256,34 +263,18 @@ func (m *rpMap) adjustOrInsert(key string, w int64) bool {
 
 // adjustOrInsertHashed is adjustOrInsert with the key's home hash h given.
 func (m *rpMap) adjustOrInsertHashed(key string, h uint64, w int64) bool {
-	_, ins := m.adjustOrInsertHashedAt(key, h, w)
+	_, ins := m.adjustOrInsertBytesAt(stringBytes(key), h, w)
 	return ins
 }
 
 // adjustOrInsertHashedAt is adjustOrInsertHashed that also returns the
 // slot that holds key afterwards.
 func (m *rpMap) adjustOrInsertHashedAt(key string, h uint64, w int64) (uint32, bool) {
-	mask := uint64(len(m.slots) - 1)
-	p := h & mask
-	drift := uint32(1)
-	for {
-		sl := &m.slots[p]
-		if sl.state == 0 {
-			*sl = rpSlot{key: key, value: w, state: drift, hash: uint32(h)}
-			m.numActive++
-			return uint32(p), true
-		}
-		if sl.hash == uint32(h) && sl.key == key {
-			sl.value += w
-			return uint32(p), false
-		}
-		p = (p + 1) & mask
-		drift++
-	}
+	return m.adjustOrInsertBytesAt(stringBytes(key), h, w)
 }
 
-// adjustOrInsertBytes is adjustOrInsertHashed for a key given as bytes: a
-// key that is inserted is copied into the arena; b is not retained. It
+// adjustOrInsertBytes is adjustOrInsertHashed for a key given as bytes (a
+// key that is inserted is copied into the arena; key is not retained). It
 // reports whether key was inserted.
 func (m *rpMap) adjustOrInsertBytes(key []byte, h uint64, w int64) bool {
 	_, ins := m.adjustOrInsertBytesAt(key, h, w)
@@ -293,19 +284,24 @@ func (m *rpMap) adjustOrInsertBytes(key []byte, h uint64, w int64) bool {
 // adjustOrInsertBytesAt is adjustOrInsertBytes that also returns the slot
 // that holds key afterwards.
 func (m *rpMap) adjustOrInsertBytesAt(key []byte, h uint64, w int64) (uint32, bool) {
-	mask := uint64(len(m.slots) - 1)
+	tags := m.tags
+	mask := uint64(len(tags) - 1)
 	p := h & mask
 	drift := uint32(1)
 	for {
-		sl := &m.slots[p]
-		if sl.state == 0 {
-			*sl = rpSlot{key: m.intern(key), value: w, state: drift, hash: uint32(h)}
+		tg := &tags[p]
+		if tg.state == 0 {
+			off := m.intern(key)
+			*tg = rpTag{state: drift, hash: uint32(h)}
+			m.slots[p] = rpSlot{value: w, koff: off, klen: uint32(len(key))}
 			m.numActive++
 			return uint32(p), true
 		}
-		if sl.hash == uint32(h) && sl.key == string(key) {
-			sl.value += w
-			return uint32(p), false
+		if tg.hash == uint32(h) {
+			if sl := &m.slots[p]; string(m.keyBytes(sl)) == string(key) {
+				sl.value += w
+				return uint32(p), false
+			}
 		}
 		p = (p + 1) & mask
 		drift++
@@ -316,21 +312,22 @@ func (m *rpMap) adjustOrInsertBytesAt(key []byte, h uint64, w int64) (uint32, bo
 func (m *rpMap) resize() {
 	old := *m
 	*m = newRPMap(old.lg + 1)
-	m.scratch, m.arena, m.interned, m.chunked = old.scratch, old.arena, old.interned, old.chunked
+	m.scratch, m.keys, m.live, m.spare = old.scratch, old.keys, old.live, old.spare
 	// The keys are distinct: each goes to the first empty slot from its home
 	// (what adjustOrInsertHashed would do, without comparing keys).
-	mask := uint32(len(m.slots) - 1)
-	for i := range old.slots {
-		sl := &old.slots[i]
-		if sl.state == 0 {
+	mask := uint32(len(m.tags) - 1)
+	for i := range old.tags {
+		tg := &old.tags[i]
+		if tg.state == 0 {
 			continue
 		}
-		p, drift := sl.hash&mask, uint32(1)
-		for m.slots[p].state != 0 {
+		p, drift := tg.hash&mask, uint32(1)
+		for m.tags[p].state != 0 {
 			p = (p + 1) & mask
 			drift++
 		}
-		m.slots[p] = rpSlot{key: sl.key, value: sl.value, state: drift, hash: sl.hash}
+		m.tags[p] = rpTag{state: drift, hash: tg.hash}
+		m.slots[p] = old.slots[i]
 	}
 	m.numActive = old.numActive
 }
@@ -346,31 +343,43 @@ func (m *rpMap) purge(sampleSize int) int64 {
 		return 0
 	}
 	s := m.scratch[:0]
-	var mx int64 // the largest counter
+	var mx int64               // the largest counter
+	mn := int64(math.MaxInt64) // the smallest sampled counter
 	i := 0
 	for ; len(s) < limit; i++ {
-		if sl := &m.slots[i]; sl.state != 0 {
-			s = append(s, sl.value)
-			mx = max(mx, sl.value)
+		if m.tags[i].state != 0 {
+			v := m.slots[i].value
+			s = append(s, v)
+			mx, mn = max(mx, v), min(mn, v)
 		}
 	}
 	m.scratch = s
 	for ; i < len(m.slots); i++ {
-		if sl := &m.slots[i]; sl.state != 0 {
-			mx = max(mx, sl.value)
+		if m.tags[i].state != 0 {
+			mx = max(mx, m.slots[i].value)
 		}
 	}
-	median := selectKth(s, limit/2)
+	var median int64
+	if mn == mx {
+		// Every sampled counter is the largest one (a stream of distinct
+		// items: all are 1), so it is the median.
+		median = mn
+	} else {
+		median = selectKth(s, limit/2)
+	}
 	if mx <= median {
 		// Every counter drops to ≤ 0: deleting them one by one ends in the
-		// same empty map (a stream of distinct items purges so).
+		// same empty map (a stream of distinct items purges so), and the
+		// arena starts over (no view of it outlives a change of the map).
 		clear(m.slots)
+		clear(m.tags)
 		m.numActive = 0
+		m.keys, m.live = m.keys[:0], 0
 	} else {
 		m.keepOnlyPositive(median)
-	}
-	if m.interned {
-		m.compactArena()
+		if len(m.keys) > 3*m.live+rpKeysSlack {
+			m.compactKeys()
+		}
 	}
 	return median
 }
@@ -384,11 +393,11 @@ func (m *rpMap) purge(sampleSize int) int64 {
 func (m *rpMap) keepOnlyPositive(median int64) {
 	n := len(m.slots)
 	first := n - 1
-	for m.slots[first].state != 0 {
+	for m.tags[first].state != 0 {
 		first--
 	}
 	visit := func(p int) {
-		if sl := &m.slots[p]; sl.state != 0 {
+		if sl := &m.slots[p]; m.tags[p].state != 0 {
 			sl.value -= median
 			if sl.value <= 0 {
 				m.deleteSlot(p)
@@ -405,18 +414,20 @@ func (m *rpMap) keepOnlyPositive(median int64) {
 
 // deleteSlot empties slot del with backward-shift deletion: it scans forward
 // and moves into the hole every entry whose home lies at or before the hole.
+// The key's bytes stay in the arena until a purge compacts it.
 func (m *rpMap) deleteSlot(del int) {
 	m.gen = 0
 	mask := len(m.slots) - 1
-	m.slots[del] = rpSlot{}
+	m.live -= int(m.slots[del].klen)
+	m.slots[del], m.tags[del] = rpSlot{}, rpTag{}
 	m.numActive--
 	drift := uint32(1)
 	p := (del + 1) & mask
-	for m.slots[p].state != 0 {
-		if st := m.slots[p].state; st > drift {
+	for m.tags[p].state != 0 {
+		if st := m.tags[p].state; st > drift {
 			m.slots[del] = m.slots[p]
-			m.slots[del].state = st - drift
-			m.slots[p] = rpSlot{}
+			m.tags[del] = rpTag{state: st - drift, hash: m.tags[p].hash}
+			m.slots[p], m.tags[p] = rpSlot{}, rpTag{}
 			drift = 0
 			del = p
 		}
@@ -468,22 +479,18 @@ func selectKth(a []int64, k int) int64 {
 	return a[k]
 }
 
-// clone returns a deep copy (the immutable pending form is shared).
+// clone returns a deep copy (the immutable pending form is shared). The
+// clone's arena holds only the live keys.
 func (m *rpMap) clone() rpMap {
-	// A map with chunks gives the clone a chunk of its own holding all the
-	// keys: sharing the original's would let the clone keep its chunks alive
-	// (and both would append to the current one).
-	c := rpMap{lg: m.lg, numActive: m.numActive, pend: m.pend}
+	c := rpMap{lg: m.lg, numActive: m.numActive, pend: m.pend, live: m.live}
 	if m.pend == nil {
-		c.slots = slices.Clone(m.slots)
-		if m.interned {
-			n := 0
-			for i := range c.slots {
-				if sl := &c.slots[i]; sl.state != 0 {
-					n += len(sl.key)
-				}
-			}
-			c.copyKeys(n)
+		c.slots, c.tags = slices.Clone(m.slots), slices.Clone(m.tags)
+		if len(m.keys) > m.live+m.live/2+rpKeysSlack/4 {
+			c.keys = m.keys // compactKeys copies into a fresh arena (c has no spare)
+			c.compactKeys()
+			c.spare = nil
+		} else {
+			c.keys = slices.Clone(m.keys)
 		}
 	}
 	return c
@@ -498,18 +505,27 @@ func (m *rpMap) materialize() {
 		return
 	}
 	d := newRPMap(m.lg)
+	n := 0
+	for _, k := range p.keys {
+		n += len(k)
+	}
+	d.keys = make([]byte, 0, n)
 	mask := uint32(len(d.slots) - 1)
 	for i, k := range p.keys {
 		s := p.slots[i]
 		h := uint32(frequentHome(k))
-		d.slots[s] = rpSlot{key: k, value: p.values[i], state: ((s - h) & mask) + 1, hash: h}
+		off := d.intern(stringBytes(k))
+		d.slots[s] = rpSlot{value: p.values[i], koff: off, klen: uint32(len(k))}
+		d.tags[s] = rpTag{state: ((s - h) & mask) + 1, hash: h}
 	}
 	d.numActive = len(p.keys)
-	d.scratch, d.arena, d.interned, d.chunked = m.scratch, m.arena, m.interned, m.chunked
+	d.scratch, d.spare = m.scratch, m.spare
 	*m = d
 }
 
-// forEachSlotOrder calls f for every entry in slot index order (the wire order).
+// forEachSlotOrder calls f for every entry in slot index order (the wire
+// order). key may view the arena: f must copy what it keeps, and must not
+// change the map.
 func (m *rpMap) forEachSlotOrder(f func(key string, v int64)) {
 	if m.pend != nil {
 		for i, k := range m.pend.keys {
@@ -518,8 +534,8 @@ func (m *rpMap) forEachSlotOrder(f func(key string, v int64)) {
 		return
 	}
 	for i := range m.slots {
-		if sl := &m.slots[i]; sl.state != 0 {
-			f(sl.key, sl.value)
+		if sl := &m.slots[i]; m.tags[i].state != 0 {
+			f(m.keyAt(sl), sl.value)
 		}
 	}
 }
@@ -528,7 +544,8 @@ func (m *rpMap) forEachSlotOrder(f func(key string, v int64)) {
 // when merging: slots visited with the odd golden-ratio stride
 // floor(2^lg · 0.618…) | 1, starting at slot 0. h is the key's home hash,
 // exact in its low 32 bits (all that placement in a map of at most 2^26 slots
-// and the slot filter use).
+// and the slot filter use). key may view the arena: f must copy what it
+// keeps, and must not change this map.
 func (m *rpMap) forEachMergeOrder(f func(key string, h uint64, v int64)) {
 	n := 1 << m.lg
 	mask := uint32(n - 1)
@@ -553,9 +570,10 @@ func (m *rpMap) forEachMergeOrder(f func(key string, h uint64, v int64)) {
 	}
 	seen := 0
 	for i := uint32(0); seen < m.numActive; i = (i + stride) & mask {
-		if sl := &m.slots[i]; sl.state != 0 {
+		if tg := &m.tags[i]; tg.state != 0 {
 			seen++
-			f(sl.key, uint64(sl.hash), sl.value)
+			sl := &m.slots[i]
+			f(m.keyAt(sl), uint64(tg.hash), sl.value)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"unicode/utf16"
 )
@@ -103,6 +104,39 @@ func TestSelectKth(t *testing.T) {
 	}
 }
 
+// slotEntry is one slot of a dense map with its key (offsets into the
+// arena differ between equal maps).
+type slotEntry struct {
+	key   string
+	value int64
+	state uint32
+	hash  uint32
+}
+
+// slotLayout returns the slots of m with their keys, in slot order.
+func slotLayout(m *rpMap) []slotEntry {
+	out := make([]slotEntry, len(m.slots))
+	for i := range m.slots {
+		sl, tg := &m.slots[i], m.tags[i]
+		out[i] = slotEntry{value: sl.value, state: tg.state, hash: tg.hash}
+		if tg.state != 0 {
+			out[i].key = strings.Clone(m.keyAt(sl))
+		}
+	}
+	return out
+}
+
+// scanLiveKeyBytes returns the bytes of the keys of m's occupied slots.
+func scanLiveKeyBytes(m *rpMap) int {
+	n := 0
+	for i := range m.slots {
+		if sl := &m.slots[i]; m.tags[i].state != 0 {
+			n += int(sl.klen)
+		}
+	}
+	return n
+}
+
 // checkMapInvariants verifies the linear-probing layout of a dense map: every
 // state is distance-from-home+1, every slot between home and position is
 // occupied, numActive counts the occupied slots, keys are unique and the
@@ -114,37 +148,44 @@ func checkMapInvariants(t *testing.T, s *FrequentStrings) {
 		return
 	}
 	mask := len(m.slots) - 1
-	if len(m.slots) != 1<<m.lg {
-		t.Fatalf("arrays %d, lg %d", len(m.slots), m.lg)
+	if len(m.slots) != 1<<m.lg || len(m.tags) != 1<<m.lg {
+		t.Fatalf("arrays %d and %d, lg %d", len(m.slots), len(m.tags), m.lg)
 	}
 	active := 0
 	seen := map[string]bool{}
 	for p, sl := range m.slots {
-		st := sl.state
+		tg := m.tags[p]
+		st := tg.state
 		if st == 0 {
+			if sl != (rpSlot{}) {
+				t.Fatalf("empty slot %d holds %+v", p, sl)
+			}
 			continue
 		}
 		active++
-		k := sl.key
+		k := m.keyAt(&sl)
 		if seen[k] {
 			t.Fatalf("key %q twice", k)
 		}
 		seen[k] = true
-		if sl.hash != uint32(frequentHome(k)) {
-			t.Fatalf("slot %d key %q: stored hash %#x", p, k, sl.hash)
+		if tg.hash != uint32(frequentHome(k)) {
+			t.Fatalf("slot %d key %q: stored hash %#x", p, k, tg.hash)
 		}
 		home := int(frequentHome(k)) & mask
 		if d := (p - home) & mask; uint32(d+1) != st {
 			t.Fatalf("slot %d key %q: state %d, distance %d", p, k, st, d)
 		}
 		for q := home; q != p; q = (q + 1) & mask {
-			if m.slots[q].state == 0 {
+			if m.tags[q].state == 0 {
 				t.Fatalf("gap at %d between home %d and slot %d", q, home, p)
 			}
 		}
 		if sl.value <= 0 {
 			t.Fatalf("counter %d ≤ 0", sl.value)
 		}
+	}
+	if live := scanLiveKeyBytes(m); live != m.live || live > len(m.keys) {
+		t.Fatalf("live key bytes %d, map counts %d, arena %d", live, m.live, len(m.keys))
 	}
 	if active != m.numActive || active > frequentCapacity(m.lg) {
 		t.Fatalf("active %d, numActive %d, capacity %d", active, m.numActive, frequentCapacity(m.lg))
@@ -770,7 +811,7 @@ func TestFrequentRoundTripStable(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkMapInvariants(t, &d)
-		if !slices.Equal(d.m.slots, s.m.slots) {
+		if !slices.Equal(slotLayout(&d.m), slotLayout(&s.m)) {
 			t.Fatalf("seed %d: decoded layout differs from the writer's", seed)
 		}
 		more := uniformStream(seed, 2000, 500)
@@ -953,8 +994,8 @@ func TestFrequentPurgeSampleJava(t *testing.T) {
 		m := s.m.clone()
 		m.adjustOrInsert(last, lw)
 		var all []int64
-		for _, sl := range m.slots {
-			if sl.state != 0 {
+		for i, sl := range m.slots {
+			if m.tags[i].state != 0 {
 				all = append(all, sl.value)
 			}
 		}
@@ -973,11 +1014,11 @@ func TestFrequentPurgeSampleJava(t *testing.T) {
 			t.Fatalf("trial %d: purge median %d, want %d (Java sample); C++ rule gives %d", trial, s.MaximumError(), java[3], cpp[3])
 		}
 		checkMapInvariants(t, s)
-		for _, sl := range m.slots {
-			if sl.state != 0 {
+		for i, sl := range m.slots {
+			if m.tags[i].state != 0 {
 				want := max(sl.value-java[3], 0)
-				if got := s.LowerBound(sl.key); got != want {
-					t.Fatalf("trial %d: %q counter %d, want %d", trial, sl.key, got, want)
+				if got := s.LowerBound(m.keyAt(&sl)); got != want {
+					t.Fatalf("trial %d: %q counter %d, want %d", trial, m.keyAt(&sl), got, want)
 				}
 			}
 		}
