@@ -199,9 +199,15 @@ func TestBackpressureStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// No group: the rebalance callbacks must never see the fake workers.
+	c.cl.Close()
+	if c.cl, err = kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumeTopics("orders")); err != nil {
+		t.Fatal(err)
+	}
 	defer c.cl.Close()
 	a := &worker{c: c, topic: "orders", partition: 0}
 	b := &worker{c: c, topic: "orders", partition: 1}
+	a.cond, b.cond = sync.NewCond(&a.mu), sync.NewCond(&b.mu)
 	c.workers[tp{"orders", 0}], c.workers[tp{"orders", 1}] = a, b
 	queue := func(w *worker, n, bytes int) {
 		w.queue, w.queuedBytes = make([]*kgo.Record, n), bytes
