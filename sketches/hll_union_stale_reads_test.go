@@ -20,6 +20,7 @@ func TestHLLUnionStaleReads(t *testing.T) {
 		trials = 30
 	}
 	types := []HLLType{HLL4, HLL6, HLL8}
+	auxMerges := 0 // HLL_4 inputs with exceptions merged eight registers at a time
 	for trial := range trials {
 		var us [2]*HLLUnion
 		var refs [2]*hllUnionEager
@@ -48,6 +49,10 @@ func TestHLLUnionStaleReads(t *testing.T) {
 				lgK := max(hllMinLgK, min(hllMaxLgK, int(u.lgMaxK)-2+rng.IntN(5)))
 				n := []int{5, 50, 500, 5000}[rng.IntN(4)]
 				s := hllRandomSketch(rng, lgK, types[rng.IntN(3)], n, rng.IntN(2) == 0)
+				if s.typ == HLL4 && s.aux != nil && s.mode == hllModeHLL && u.gadget.mode == hllModeHLL &&
+					s.lgK == u.gadget.lgK && !u.gadgetEmpty() {
+					auxMerges++
+				}
 				u.Update(s)
 				ref.update(s)
 			}
@@ -81,4 +86,8 @@ func TestHLLUnionStaleReads(t *testing.T) {
 			hllSameState(t, "settled gadget", us[i].gadget, refs[i].gadget)
 		}
 	}
+	if auxMerges == 0 {
+		t.Fatal("no HLL_4 input with exceptions merged at the gadget's lgK")
+	}
+	t.Logf("%d HLL_4 inputs with exceptions merged at the gadget's lgK", auxMerges)
 }
