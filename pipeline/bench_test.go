@@ -220,6 +220,18 @@ func BenchmarkDatasetAdd(b *testing.B) {
 	}
 }
 
+// openSegmentsDataset is the JSON dataset of the open-segments benchmarks:
+// hourly windows segmented by customer_id (1,000 segments allowed) plus the
+// full-dataset profile.
+func openSegmentsDataset() Dataset {
+	ds := Dataset{Name: "orders", Topics: []string{"orders"}, EventTimeField: "ts"}
+	ds.Window.Rotation = time.Hour
+	ds.Window.Segments.Columns = []string{"customer_id"}
+	ds.Window.FullDataset = true
+	ds.Window.MaxSegments = 1000
+	return ds
+}
+
 // BenchmarkOpenSegments reports the heap held by one partition's window
 // with 1,000 open segments (plus the full profile) of the 12-field event.
 func BenchmarkOpenSegments(b *testing.B) {
@@ -231,11 +243,7 @@ func BenchmarkOpenSegments(b *testing.B) {
 		r.Value, _ = json.Marshal(m)
 	}
 	for range b.N {
-		ds := Dataset{Name: "orders", Topics: []string{"orders"}, EventTimeField: "ts"}
-		ds.Window.Rotation = time.Hour
-		ds.Window.Segments.Columns = []string{"customer_id"}
-		ds.Window.FullDataset = true
-		ds.Window.MaxSegments = 1000
+		ds := openSegmentsDataset()
 		s, err := ds.newState("orders", 0)
 		if err != nil {
 			b.Fatal(err)

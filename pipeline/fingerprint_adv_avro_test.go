@@ -124,21 +124,30 @@ func TestOutputFingerprintAdversarialAvro(t *testing.T) {
 		}
 		ds := Dataset{Name: "orders", Topics: []string{"orders"}, EventTimeField: "ts", Format: FormatAvro, Schemas: fixed}
 		ds.Window.Rotation = rot
-		ds.Window.AllowedLateness = 2 * time.Second
-		if full < 2 {
-			ds.Window.Segments.Columns = []string{"country", "device"}
-			ds.Window.MaxSegments = 12
-			ds.Window.FullDataset = full == 1
-		}
-		s, err := ds.newState("orders", 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f := fingerprintRun(t, s, rs, 4999, true)
-		got, profiles, errs := f.hash, f.profiles, f.errs
-		t.Logf("config %d: %d profiles, %d errors, sha256 %s", ci, profiles, errs, got)
-		if got != want[ci] {
-			t.Errorf("config %d: output changed: sha256 %s, want %s", ci, got, want[ci])
-		}
+		checkAdversarialConfig(t, ci, ds, full, rs, want[ci])
+	}
+}
+
+// checkAdversarialConfig completes ds for configuration ci (2s lateness;
+// full 0: segmented by country and device, at most 12 segments; 1: the same
+// plus the full-dataset profile; 2: unsegmented), runs rs through it with a
+// record-count checkpoint every 4999 records, and compares the hash of
+// everything emitted with want.
+func checkAdversarialConfig(t *testing.T, ci int, ds Dataset, full int, rs []*kgo.Record, want string) {
+	t.Helper()
+	ds.Window.AllowedLateness = 2 * time.Second
+	if full < 2 {
+		ds.Window.Segments.Columns = []string{"country", "device"}
+		ds.Window.MaxSegments = 12
+		ds.Window.FullDataset = full == 1
+	}
+	s, err := ds.newState("orders", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := fingerprintRun(t, s, rs, 4999, true)
+	t.Logf("config %d: %d profiles, %d errors, sha256 %s", ci, f.profiles, f.errs, f.hash)
+	if f.hash != want {
+		t.Errorf("config %d: output changed: sha256 %s, want %s", ci, f.hash, want)
 	}
 }

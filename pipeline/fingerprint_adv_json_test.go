@@ -182,27 +182,11 @@ func TestOutputFingerprintAdversarialJSON(t *testing.T) {
 		"228cc9e779a9f7429590e7ee3a7ae9217ab9a0a21e578fe71c2a1d93312bbd89",
 	}
 	for ci, vr := range variants {
-		full := vr.full
 		ds := Dataset{Name: "orders", Topics: []string{"orders"}, EventTimeField: "ts", JSON: vr.json, TimeFormat: vr.tf}
 		ds.Window.Rotation = time.Minute
 		if vr.rot != 0 {
 			ds.Window.Rotation = vr.rot
 		}
-		ds.Window.AllowedLateness = 2 * time.Second
-		if full < 2 {
-			ds.Window.Segments.Columns = []string{"country", "device"}
-			ds.Window.MaxSegments = 12
-			ds.Window.FullDataset = full == 1
-		}
-		s, err := ds.newState("orders", 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f := fingerprintRun(t, s, rs, 4999, true)
-		got, profiles, errs := f.hash, f.profiles, f.errs
-		t.Logf("config %d: %d profiles, %d errors, sha256 %s", ci, profiles, errs, got)
-		if got != want[ci] {
-			t.Errorf("config %d: output changed: sha256 %s, want %s", ci, got, want[ci])
-		}
+		checkAdversarialConfig(t, ci, ds, vr.full, rs, want[ci])
 	}
 }

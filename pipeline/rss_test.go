@@ -33,11 +33,7 @@ func rssChild(arg string, out io.Writer) int {
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(400)) // restored for the in-process test
 	}
-	ds := Dataset{Name: "orders", Topics: []string{"orders"}, EventTimeField: "ts"}
-	ds.Window.Rotation = time.Hour
-	ds.Window.Segments.Columns = []string{"customer_id"}
-	ds.Window.FullDataset = true
-	ds.Window.MaxSegments = 1000
+	ds := openSegmentsDataset()
 	s, err := ds.newState("orders", 0)
 	if err != nil {
 		fmt.Fprintln(out, err)
